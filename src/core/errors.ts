@@ -1,0 +1,57 @@
+/**
+ * One error tree for the whole library. Errors say whose fault it was:
+ * {@link ProtocolError} is the peer's (and carries the close code to send),
+ * {@link InvalidStateError} is the local caller's, {@link HandshakeError} is a
+ * failed opening handshake (and carries the HTTP status and head).
+ *
+ * @module
+ */
+
+import type { Headers } from "./headers.js";
+
+/** Base class of every error this library throws or reports. */
+export class WebSocketError extends Error {
+  override name = "WebSocketError";
+}
+
+/**
+ * The peer broke RFC 6455 (or an extension's RFC), or exceeded a limit.
+ * `closeCode` is the close code the connection was failed with
+ * (1002, 1007, 1009, 1010 or 1011).
+ */
+export class ProtocolError extends WebSocketError {
+  override name = "ProtocolError";
+  readonly closeCode: number;
+  constructor(closeCode: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.closeCode = closeCode;
+  }
+}
+
+/** The local caller did something the current state does not allow. */
+export class InvalidStateError extends WebSocketError {
+  override name = "InvalidStateError";
+}
+
+/**
+ * The opening handshake failed. On the client, `status`, `headers` and `body`
+ * hold the server's response when one was received (`status` is 0 when the
+ * response could not be parsed). On the server, `status` is the HTTP status
+ * the request was answered with.
+ */
+export class HandshakeError extends WebSocketError {
+  override name = "HandshakeError";
+  readonly status: number;
+  readonly headers: Headers | undefined;
+  readonly body: Uint8Array | undefined;
+  constructor(
+    message: string,
+    details: { status?: number; headers?: Headers; body?: Uint8Array } = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.status = details.status ?? 0;
+    this.headers = details.headers;
+    this.body = details.body;
+  }
+}
