@@ -2,10 +2,23 @@
  * HTTP/1.1 message heads for the opening handshake (RFC 9112): the request and
  * response objects, and a bounded incremental parser and writer for them.
  *
+ * The parsers scan bytes for line feeds and check each character against the
+ * RFC 9110 grammar by hand (no regular expressions, so no backtracking). They
+ * are incremental (input may be split anywhere) and bounded: they keep at most
+ * one partial line of {@link HttpLimits.maxLineBytes} plus the parsed fields,
+ * at most {@link HttpLimits.maxHeaders} of them, and a response body of at most
+ * {@link HttpLimits.maxBodyBytes}.
+ *
+ * Line endings: CRLF, or a bare LF (RFC 9112 2.2 lets a recipient recognise a
+ * single LF as a line terminator and ignore the preceding CR). A bare CR
+ * anywhere else is rejected, as RFC 9112 2.2 allows, since it is invalid in
+ * every element of a head.
+ *
  * @module
  */
 
-import type { Headers } from "./headers.js";
+import { HandshakeError, InvalidStateError } from "./errors.js";
+import { Headers } from "./headers.js";
 
 /** An HTTP request head, as sent by a client or received by a server. Editable before sending. */
 export interface Request {
@@ -15,6 +28,11 @@ export interface Request {
   target: string;
   /** Header fields. */
   headers: Headers;
+  /**
+   * HTTP version as `major.minor` (`"1.1"`). Set by {@link RequestParser};
+   * `undefined` means 1.1, which is also what {@link serializeRequest} writes.
+   */
+  version?: string;
 }
 
 /** An HTTP response head and body, as sent by a server or received by a client. Editable before sending. */
@@ -27,4 +45,673 @@ export interface Response {
   headers: Headers;
   /** Body; empty for a 101 response. */
   body: Uint8Array;
+  /**
+   * HTTP version as `major.minor`. Set by {@link ResponseParser}; `undefined`
+   * means 1.1, which is also what {@link serializeResponse} writes.
+   */
+  version?: string;
+}
+
+/** Bounds on what the HTTP parsers accept, so a peer cannot make them buffer without limit. */
+export interface HttpLimits {
+  /** Longest request, status, header or chunk-size line, in bytes without the line ending. */
+  maxLineBytes: number;
+  /** Most header fields in a head (and most trailer fields in a chunked body). */
+  maxHeaders: number;
+  /** Most response body bytes kept; a longer body is truncated to this size. */
+  maxBodyBytes: number;
+}
+
+/**
+ * Default limits. 8 KiB per line matches common servers (Apache's 8190-byte
+ * field limit, nginx's 8k header buffers) and leaves room for large cookies,
+ * while a browser's handshake lines are well under 1 KiB. A handshake carries
+ * about 10-20 fields; 128 allows generous proxies and cookies (Apache allows
+ * 100). A non-101 response body is only read to report why the handshake
+ * failed; 64 KiB shows any error page's message.
+ */
+export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
+  maxLineBytes: 8192,
+  maxHeaders: 128,
+  maxBodyBytes: 65536,
+});
+
+function resolveLimits(limits: Partial<HttpLimits> | undefined): HttpLimits {
+  const resolved = { ...DEFAULT_HTTP_LIMITS, ...limits };
+  for (const key of ["maxLineBytes", "maxHeaders", "maxBodyBytes"] as const) {
+    const value = resolved[key];
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(
+        `Cannot create HTTP parser: ${key} must be a non-negative integer, got ${value}`,
+      );
+    }
+  }
+  return resolved;
+}
+
+// tchar (RFC 9110 5.6.2): "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" /
+// "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA.
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+  TCHAR[c.charCodeAt(0)] = 1;
+}
+
+/** Whether `text` is a non-empty RFC 9110 `token`. */
+export function isToken(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+/** field-vchar, SP or HTAB (RFC 9110 5.5): what a field value may contain. CR, LF, NUL and other CTLs may not. */
+function isFieldValue(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) return false;
+  }
+  return true;
+}
+
+/** A request target is visible ASCII (RFC 9112 3.2 and RFC 3986): no whitespace, controls or non-ASCII. */
+function isTarget(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Parses `HTTP/d.d` (RFC 9112 2.3) into `d.d`, or `undefined`. */
+function parseVersion(text: string): string | undefined {
+  if (
+    text.length === 8 &&
+    text.startsWith("HTTP/") &&
+    isDigit(text.charCodeAt(5)) &&
+    text.charCodeAt(6) === 0x2e &&
+    isDigit(text.charCodeAt(7))
+  ) {
+    return text.slice(5);
+  }
+  return undefined;
+}
+
+function isOws(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/** Removes leading and trailing OWS (SP and HTAB only, unlike `String.prototype.trim`). */
+export function trimOws(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isOws(text.charCodeAt(start))) start++;
+  while (end > start && isOws(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
+}
+
+function latin1Decode(bytes: Uint8Array): string {
+  let text = "";
+  // Chunks keep the argument count of fromCharCode well below engine limits.
+  for (let i = 0; i < bytes.length; i += 4096) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  }
+  return text;
+}
+
+const LINE_INCOMPLETE = -1;
+const LINE_TOO_LONG = -2;
+
+/** Collects one line at a time, across input chunks, never more than the line limit. */
+class LineBuffer {
+  readonly #maxBytes: number;
+  #buffer = new Uint8Array(256);
+  #length = 0;
+  /** The last complete line, line ending removed, decoded as latin1. */
+  line = "";
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /**
+   * Scans `bytes` from `start` for the end of the current line. Returns the
+   * index after its LF (the line is then in `line`), LINE_INCOMPLETE after
+   * keeping every byte, or LINE_TOO_LONG.
+   */
+  take(bytes: Uint8Array, start: number): number {
+    const lf = bytes.indexOf(0x0a, start);
+    const end = lf === -1 ? bytes.length : lf;
+    const length = this.#length + end - start;
+    // One extra byte for the CR that may precede the LF.
+    if (length > this.#maxBytes + 1) return LINE_TOO_LONG;
+    if (length > this.#buffer.length) {
+      const grown = new Uint8Array(
+        Math.min(Math.max(length, this.#buffer.length * 2), this.#maxBytes + 1),
+      );
+      grown.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(bytes.subarray(start, end), this.#length);
+    this.#length = length;
+    if (lf === -1) return LINE_INCOMPLETE;
+    let lineLength = length;
+    if (lineLength > 0 && this.#buffer[lineLength - 1] === 0x0d) lineLength--;
+    if (lineLength > this.#maxBytes) return LINE_TOO_LONG;
+    this.line = latin1Decode(this.#buffer.subarray(0, lineLength));
+    this.#length = 0;
+    return lf + 1;
+  }
+}
+
+/** Parses one field line (RFC 9112 5) into `headers`; throws HandshakeError(status) when malformed. */
+function parseFieldLine(line: string, headers: Headers, status: number, what: string): void {
+  const first = line.charCodeAt(0);
+  if (isOws(first)) {
+    // RFC 9112 5.2: obs-fold is deprecated; a server must reject it (or
+    // unfold), a user agent must replace it. Rejecting is the bounded choice.
+    throw new HandshakeError(`Cannot parse HTTP ${what}: obsolete line folding`, { status });
+  }
+  const colon = line.indexOf(":");
+  const name = colon === -1 ? line : line.slice(0, colon);
+  // RFC 9112 5.1: no whitespace between the field name and the colon; a
+  // server must reject such a message with 400.
+  if (colon === -1 || !isToken(name)) {
+    throw new HandshakeError(`Cannot parse HTTP ${what}: invalid header field name in "${line}"`, {
+      status,
+    });
+  }
+  const value = trimOws(line.slice(colon + 1));
+  if (!isFieldValue(value)) {
+    throw new HandshakeError(`Cannot parse HTTP ${what}: invalid character in header "${name}"`, {
+      status,
+    });
+  }
+  headers.append(name, value);
+}
+
+/** Shared head parsing: lines into a start line and header fields, with limits. */
+abstract class HeadParser {
+  protected readonly limits: HttpLimits;
+  protected readonly lines: LineBuffer;
+  protected headers = new Headers();
+  protected startLine: string | undefined;
+  protected done = false;
+
+  constructor(limits: Partial<HttpLimits> | undefined) {
+    this.limits = resolveLimits(limits);
+    this.lines = new LineBuffer(this.limits.maxLineBytes);
+  }
+
+  /** HTTP status reported when the head is invalid. */
+  protected abstract readonly errorStatus: number;
+  /** "request" or "response", for messages. */
+  protected abstract readonly what: string;
+  /** Status for a start line over the limit. */
+  protected abstract readonly startLineTooLongStatus: number;
+  /** Status for a header line over the limit, or too many fields. */
+  protected abstract readonly headersTooLargeStatus: number;
+  #skippedEmptyLine = false;
+
+  protected fail(message: string, status = this.errorStatus): never {
+    throw new HandshakeError(`Cannot parse HTTP ${this.what}: ${message}`, { status });
+  }
+
+  protected checkNotDone(): void {
+    if (this.done) {
+      throw new InvalidStateError(
+        `Cannot feed HTTP ${this.what} parser: the message is already complete`,
+      );
+    }
+  }
+
+  /**
+   * Consumes head lines from `bytes` at `pos`. Returns the index after the
+   * empty line that ends the head, or -1 when more bytes are needed.
+   */
+  protected readHead(bytes: Uint8Array, pos: number): number {
+    for (;;) {
+      const next = this.lines.take(bytes, pos);
+      if (next === LINE_INCOMPLETE) return -1;
+      if (next === LINE_TOO_LONG) {
+        if (this.startLine === undefined) {
+          this.fail(
+            `start line longer than ${this.limits.maxLineBytes} bytes`,
+            this.startLineTooLongStatus,
+          );
+        }
+        this.fail(
+          `header line longer than ${this.limits.maxLineBytes} bytes`,
+          this.headersTooLargeStatus,
+        );
+      }
+      pos = next;
+      const line = this.lines.line;
+      if (this.startLine === undefined) {
+        // RFC 9112 2.2: a recipient should ignore at least one empty line
+        // before the start line (left over from a previous message).
+        if (line === "" && !this.#skippedEmptyLine) {
+          this.#skippedEmptyLine = true;
+          continue;
+        }
+        this.startLine = line;
+        this.parseStartLine(line);
+      } else if (line === "") {
+        return pos;
+      } else {
+        if (this.headers.size >= this.limits.maxHeaders) {
+          this.fail(
+            `more than ${this.limits.maxHeaders} header fields`,
+            this.headersTooLargeStatus,
+          );
+        }
+        parseFieldLine(line, this.headers, this.errorStatus, this.what);
+      }
+    }
+  }
+
+  protected abstract parseStartLine(line: string): void;
+}
+
+/**
+ * Incremental parser of an HTTP/1.1 request head (the server side of the
+ * opening handshake). Single use: create one per connection.
+ *
+ * Errors are {@link HandshakeError}s whose `status` is the response to send:
+ * 400 for a malformed head (or a request with a body: a handshake has none,
+ * and its bytes would be taken for WebSocket frames), 414 for a request line
+ * over the line limit, 431 for a header line over it or too many fields, 505
+ * for an HTTP major version other than 1.
+ *
+ * @example
+ * ```ts
+ * const parser = new RequestParser();
+ * const result = parser.feed(bytes); // undefined until the head is complete
+ * if (result) handle(result.request, result.rest);
+ * ```
+ */
+export class RequestParser extends HeadParser {
+  protected readonly errorStatus = 400;
+  protected readonly what = "request";
+  // 414 URI Too Long (RFC 9110 15.5.15): the target is what makes a request line long.
+  protected readonly startLineTooLongStatus = 414;
+  // 431 Request Header Fields Too Large (RFC 6585 5).
+  protected readonly headersTooLargeStatus = 431;
+  #method = "";
+  #target = "";
+  #version = "";
+
+  /** @param limits overrides of {@link DEFAULT_HTTP_LIMITS} (`maxBodyBytes` is unused: requests with a body are rejected) */
+  constructor(limits?: Partial<HttpLimits>) {
+    super(limits);
+  }
+
+  /**
+   * Feeds the next bytes received. Returns `undefined` while the head is
+   * incomplete; then the request, and `rest`: the bytes after the head (the
+   * first WebSocket frames), a view on `bytes`. Throws {@link HandshakeError}
+   * on invalid input, {@link InvalidStateError} when called after completion.
+   */
+  feed(bytes: Uint8Array): { request: Request; rest: Uint8Array } | undefined {
+    this.checkNotDone();
+    const end = this.readHead(bytes, 0);
+    if (end === -1) return undefined;
+    this.done = true;
+    const headers = this.headers;
+    // A handshake request has no body (RFC 6455 4.1); anything after the head
+    // is WebSocket data, so a declared body would be misread as frames.
+    const length = headers.get("content-length");
+    if (headers.has("transfer-encoding") || (length !== undefined && trimOws(length) !== "0")) {
+      this.fail("a handshake request must not have a body");
+    }
+    return {
+      request: { method: this.#method, target: this.#target, headers, version: this.#version },
+      rest: bytes.subarray(end),
+    };
+  }
+
+  protected parseStartLine(line: string): void {
+    // request-line = method SP request-target SP HTTP-version (RFC 9112 3).
+    const sp1 = line.indexOf(" ");
+    const sp2 = sp1 === -1 ? -1 : line.indexOf(" ", sp1 + 1);
+    const method = line.slice(0, sp1);
+    const target = line.slice(sp1 + 1, sp2);
+    const versionText = line.slice(sp2 + 1);
+    if (sp2 === -1 || !isToken(method) || !isTarget(target)) {
+      this.fail(`invalid request line "${line}"`);
+    }
+    const version = parseVersion(versionText);
+    if (version === undefined) this.fail(`invalid request line "${line}"`);
+    // 505 HTTP Version Not Supported (RFC 9110 15.6.6): only HTTP/1.x heads
+    // are parsed here; HTTP/2 has its own framing.
+    if (!version.startsWith("1.")) this.fail(`unsupported version "${versionText}"`, 505);
+    this.#method = method;
+    this.#target = target;
+    this.#version = version;
+  }
+}
+
+const BODY_NONE = 0;
+const BODY_LENGTH = 1;
+const BODY_CHUNKED = 2;
+const BODY_UNTIL_EOF = 3;
+
+const CHUNK_SIZE = 0;
+const CHUNK_DATA = 1;
+const CHUNK_DATA_END = 2;
+const CHUNK_TRAILER = 3;
+
+/**
+ * Incremental parser of an HTTP/1.1 response (the client side of the opening
+ * handshake). Single use: create one per connection.
+ *
+ * A 101 response ends with its head: `rest` holds the first WebSocket frames.
+ * Interim 1xx responses are skipped (RFC 9110 15.2). Any other response's body
+ * is read (RFC 9112 6.3): by Content-Length, chunked Transfer-Encoding
+ * (decoded; trailers dropped) or until the connection closes (then call
+ * {@link ResponseParser.feedEof}). A body over `maxBodyBytes` is truncated to
+ * that size and the response completes at once: memory stays bounded and the
+ * status still reaches the caller. Errors are {@link HandshakeError}s with
+ * `status` 0 (the response could not be parsed).
+ */
+export class ResponseParser extends HeadParser {
+  protected readonly errorStatus = 0;
+  protected readonly what = "response";
+  protected readonly startLineTooLongStatus = 0;
+  protected readonly headersTooLargeStatus = 0;
+  #status = 0;
+  #reason = "";
+  #version = "";
+  #bodyMode: number = BODY_NONE;
+  #remaining = 0;
+  #chunkState = CHUNK_SIZE;
+  #trailers = 0;
+  #body: Uint8Array[] = [];
+  #bodyBytes = 0;
+
+  /** @param limits overrides of {@link DEFAULT_HTTP_LIMITS} */
+  constructor(limits?: Partial<HttpLimits>) {
+    super(limits);
+  }
+
+  /**
+   * Feeds the next bytes received. Returns `undefined` while the response is
+   * incomplete; then the response and `rest`, the bytes after it (a view on
+   * `bytes`; empty when the body was truncated or read until EOF).
+   */
+  feed(bytes: Uint8Array): { response: Response; rest: Uint8Array } | undefined {
+    this.checkNotDone();
+    let pos = 0;
+    while (this.#bodyMode === BODY_NONE) {
+      const end = this.readHead(bytes, pos);
+      if (end === -1) return undefined;
+      pos = end;
+      const status = this.#status;
+      // RFC 9112 6.3: 1xx, 204 and 304 responses have no body.
+      if (status === 101 || status === 204 || status === 304) {
+        return this.#complete(bytes.subarray(pos));
+      }
+      if (status < 200) {
+        // An interim response (100 Continue, 103 Early Hints): the final one follows.
+        this.startLine = undefined;
+        this.headers = new Headers();
+        continue;
+      }
+      if (this.#chooseBodyMode() === BODY_LENGTH && this.#remaining === 0) {
+        return this.#complete(bytes.subarray(pos));
+      }
+    }
+    return this.#feedBody(bytes, pos);
+  }
+
+  /**
+   * Reports that the connection closed. Completes a response whose body runs
+   * until EOF; a response cut short inside its body completes with the bytes
+   * received. Throws {@link HandshakeError} (status 0) when the head is
+   * incomplete.
+   */
+  feedEof(): { response: Response; rest: Uint8Array } {
+    this.checkNotDone();
+    if (this.#bodyMode === BODY_NONE) this.fail("connection closed before the end of the head");
+    return this.#complete(new Uint8Array(0));
+  }
+
+  protected parseStartLine(line: string): void {
+    // status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 4);
+    // a missing SP after the code is accepted, as RFC 9112 4 recommends.
+    const version = parseVersion(line.slice(0, 8));
+    const code = line.slice(9, 12);
+    const reason = line.slice(13);
+    if (
+      version === undefined ||
+      line.charCodeAt(8) !== 0x20 ||
+      !isDigit(code.charCodeAt(0)) ||
+      !isDigit(code.charCodeAt(1)) ||
+      !isDigit(code.charCodeAt(2)) ||
+      (line.length > 12 && line.charCodeAt(12) !== 0x20) ||
+      !isFieldValue(reason)
+    ) {
+      this.fail(`invalid status line "${line}"`);
+    }
+    if (!version.startsWith("1.")) this.fail(`unsupported version "${line.slice(0, 8)}"`);
+    const status = Number(code);
+    if (status < 100) this.fail(`invalid status code ${code}`);
+    this.#status = status;
+    this.#reason = reason;
+    this.#version = version;
+  }
+
+  /** RFC 9112 6.3: how the body's length is determined. */
+  #chooseBodyMode(): number {
+    const headers = this.headers;
+    const encodings = headers.get("transfer-encoding");
+    if (encodings !== undefined) {
+      // Transfer-Encoding overrides Content-Length. When chunked is not the
+      // final coding, the body runs until the connection closes.
+      const last = encodings.slice(encodings.lastIndexOf(",") + 1);
+      this.#bodyMode = trimOws(last).toLowerCase() === "chunked" ? BODY_CHUNKED : BODY_UNTIL_EOF;
+      return this.#bodyMode;
+    }
+    const lengths = headers.getAll("content-length");
+    if (lengths.length === 0) {
+      this.#bodyMode = BODY_UNTIL_EOF;
+      return this.#bodyMode;
+    }
+    // Repeated identical values ("5, 5") are allowed; different ones are an
+    // unrecoverable framing error (RFC 9112 6.3 item 5).
+    let value: string | undefined;
+    for (const element of lengths.join(",").split(",")) {
+      const text = trimOws(element);
+      if (
+        text.length === 0 ||
+        text.length > 15 ||
+        ![...text].every((c) => isDigit(c.charCodeAt(0)))
+      ) {
+        this.fail(`invalid Content-Length "${lengths.join(", ")}"`);
+      }
+      if (value !== undefined && text !== value)
+        this.fail(`conflicting Content-Length "${lengths.join(", ")}"`);
+      value = text;
+    }
+    this.#bodyMode = BODY_LENGTH;
+    this.#remaining = Number(value);
+    return this.#bodyMode;
+  }
+
+  #feedBody(bytes: Uint8Array, pos: number): { response: Response; rest: Uint8Array } | undefined {
+    if (this.#bodyMode === BODY_UNTIL_EOF) {
+      return this.#append(bytes.subarray(pos)) ? this.#complete(new Uint8Array(0)) : undefined;
+    }
+    if (this.#bodyMode === BODY_LENGTH) {
+      const take = Math.min(this.#remaining, bytes.length - pos);
+      if (this.#append(bytes.subarray(pos, pos + take))) return this.#complete(new Uint8Array(0));
+      this.#remaining -= take;
+      return this.#remaining === 0 ? this.#complete(bytes.subarray(pos + take)) : undefined;
+    }
+    return this.#feedChunked(bytes, pos);
+  }
+
+  /** Chunked transfer coding (RFC 9112 7.1). */
+  #feedChunked(
+    bytes: Uint8Array,
+    pos: number,
+  ): { response: Response; rest: Uint8Array } | undefined {
+    while (pos < bytes.length) {
+      if (this.#chunkState === CHUNK_DATA) {
+        const take = Math.min(this.#remaining, bytes.length - pos);
+        if (this.#append(bytes.subarray(pos, pos + take))) return this.#complete(new Uint8Array(0));
+        pos += take;
+        this.#remaining -= take;
+        if (this.#remaining === 0) this.#chunkState = CHUNK_DATA_END;
+        continue;
+      }
+      const next = this.lines.take(bytes, pos);
+      if (next === LINE_INCOMPLETE) return undefined;
+      if (next === LINE_TOO_LONG)
+        this.fail(`chunk line longer than ${this.limits.maxLineBytes} bytes`);
+      pos = next;
+      const line = this.lines.line;
+      if (this.#chunkState === CHUNK_SIZE) {
+        this.#remaining = this.#parseChunkSize(line);
+        this.#chunkState = this.#remaining === 0 ? CHUNK_TRAILER : CHUNK_DATA;
+      } else if (this.#chunkState === CHUNK_DATA_END) {
+        if (line !== "") this.fail("missing CRLF after chunk data");
+        this.#chunkState = CHUNK_SIZE;
+      } else if (line === "") {
+        return this.#complete(bytes.subarray(pos));
+      } else if (++this.#trailers > this.limits.maxHeaders) {
+        this.fail(`more than ${this.limits.maxHeaders} trailer fields`);
+      }
+    }
+    return undefined;
+  }
+
+  /** chunk-size [ chunk-ext ]: hex digits, then extensions, which are ignored. */
+  #parseChunkSize(line: string): number {
+    let end = 0;
+    while (end < line.length && isHexDigit(line.charCodeAt(end))) end++;
+    const rest = trimOws(line.slice(end));
+    // Twelve hex digits are 2^48 bytes, beyond any body we keep; longer sizes
+    // are refused so the number stays exact.
+    if (end === 0 || end > 12 || (rest !== "" && !rest.startsWith(";"))) {
+      this.fail(`invalid chunk size line "${line}"`);
+    }
+    return Number.parseInt(line.slice(0, end), 16);
+  }
+
+  /** Keeps body bytes up to the limit; returns true when the body overflowed it. */
+  #append(bytes: Uint8Array): boolean {
+    const room = this.limits.maxBodyBytes - this.#bodyBytes;
+    const kept = bytes.length > room ? bytes.subarray(0, room) : bytes;
+    if (kept.length > 0) {
+      this.#body.push(kept.slice());
+      this.#bodyBytes += kept.length;
+    }
+    return bytes.length > room;
+  }
+
+  #complete(rest: Uint8Array): { response: Response; rest: Uint8Array } {
+    this.done = true;
+    const body = new Uint8Array(this.#bodyBytes);
+    let offset = 0;
+    for (const chunk of this.#body) {
+      body.set(chunk, offset);
+      offset += chunk.length;
+    }
+    this.#body = [];
+    return {
+      response: {
+        status: this.#status,
+        reason: this.#reason,
+        headers: this.headers,
+        body,
+        version: this.#version,
+      },
+      rest,
+    };
+  }
+}
+
+function isHexDigit(c: number): boolean {
+  return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** Every character was validated as latin1 (at most U+00FF) before this is called. */
+function latin1Encode(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+function serializeFields(headers: Headers, what: string): string {
+  let text = "";
+  for (const [name, value] of headers) {
+    // Checked on the way out because requests and responses are editable by
+    // hooks: a CR or LF in a value would let it inject fields or a body.
+    if (!isToken(name))
+      throw new TypeError(`Cannot serialize HTTP ${what}: invalid header name "${name}"`);
+    if (!isFieldValue(value)) {
+      throw new TypeError(`Cannot serialize HTTP ${what}: invalid character in header "${name}"`);
+    }
+    text += `${name}: ${value}\r\n`;
+  }
+  return `${text}\r\n`;
+}
+
+function versionText(version: string | undefined, what: string): string {
+  const text = `HTTP/${version ?? "1.1"}`;
+  if (parseVersion(text) === undefined) {
+    throw new TypeError(`Cannot serialize HTTP ${what}: invalid version "${version}"`);
+  }
+  return text;
+}
+
+/**
+ * Writes a request head as latin1 bytes. Adds no fields of its own. Throws
+ * TypeError for a method, target, version, name or value that would not
+ * parse back (such as a CR or LF in a value).
+ *
+ * @example
+ * ```ts
+ * serializeRequest({ method: "GET", target: "/", headers: new Headers({ Host: "example.com" }) });
+ * ```
+ */
+export function serializeRequest(request: Request): Uint8Array {
+  if (!isToken(request.method)) {
+    throw new TypeError(`Cannot serialize HTTP request: invalid method "${request.method}"`);
+  }
+  if (!isTarget(request.target)) {
+    throw new TypeError(`Cannot serialize HTTP request: invalid target "${request.target}"`);
+  }
+  const version = versionText(request.version, "request");
+  const head = `${request.method} ${request.target} ${version}\r\n${serializeFields(request.headers, "request")}`;
+  return latin1Encode(head);
+}
+
+/**
+ * Writes a response head as latin1 bytes, followed by its body. Adds no
+ * fields of its own (no Content-Length). Throws TypeError or RangeError for a
+ * status, reason, version, name or value that would not parse back.
+ */
+export function serializeResponse(response: Response): Uint8Array {
+  const { status, reason } = response;
+  if (!Number.isInteger(status) || status < 100 || status > 999) {
+    throw new RangeError(`Cannot serialize HTTP response: invalid status ${status}`);
+  }
+  if (!isFieldValue(reason))
+    throw new TypeError(`Cannot serialize HTTP response: invalid reason "${reason}"`);
+  const version = versionText(response.version, "response");
+  const head = latin1Encode(
+    `${version} ${status} ${reason}\r\n${serializeFields(response.headers, "response")}`,
+  );
+  const bytes = new Uint8Array(head.length + response.body.length);
+  bytes.set(head);
+  bytes.set(response.body, head.length);
+  return bytes;
 }
