@@ -722,7 +722,10 @@ export class Protocol {
     } else if (length > this.maxFrameBytes || length > MAX_SAFE_LENGTH) {
       code = CloseCode.MESSAGE_TOO_BIG; // 10.4
       error = `frame of ${length} bytes, limit ${this.maxFrameBytes}`;
-    } else if (!control && this.#messageBytes + length > this.maxMessageBytes) {
+    } else if (
+      opcode === Opcode.CONTINUATION &&
+      this.#messageBytes + length > this.maxMessageBytes
+    ) {
       code = CloseCode.MESSAGE_TOO_BIG;
       error = `message over ${this.maxMessageBytes} bytes`;
     }

@@ -84,6 +84,27 @@ describe("Protocol: receiving data frames (RFC 6455 5.2, 5.6)", () => {
     assert.equal(r.frames[0]!.opcode, Opcode.PONG);
   });
 
+  it("the message limit counts each message on its own", () => {
+    const p = server({ maxMessageBytes: 100 });
+    const full = clientFrame({ opcode: Opcode.BINARY, payload: new Uint8Array(100) });
+    const r = feed(p, concat([full, full, full]));
+    assert.deepEqual(
+      r.events.map((e) => e.type),
+      ["binary", "binary", "binary"],
+    );
+    const q = server({ maxMessageBytes: 100 });
+    const parts = concat([
+      clientFrame({ opcode: Opcode.TEXT, payload: "a".repeat(60), fin: false }),
+      clientFrame({ opcode: Opcode.CONTINUATION, payload: "a".repeat(40) }),
+      clientFrame({ opcode: Opcode.TEXT, payload: "b".repeat(60), fin: false }),
+      clientFrame({ opcode: Opcode.CONTINUATION, payload: "b".repeat(40) }),
+    ]);
+    assert.deepEqual(
+      feed(q, parts).events.map((e) => e.type),
+      ["text", "text"],
+    );
+  });
+
   it("zero-length fragments and an empty message (5.4)", () => {
     const input = concat([
       clientFrame({ opcode: Opcode.TEXT, payload: "", fin: false }),

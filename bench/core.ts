@@ -1,0 +1,144 @@
+/**
+ * `npm run bench:core`: the sans-I/O core against ws's Receiver and Sender, in
+ * one process and one run, alternating the two (A B A B ...) and reporting the
+ * median ratio. ws loads bufferutil (native masking) when it is installed, as it
+ * is here, so ws is measured at its fastest; `WS_NO_BUFFER_UTIL=1` measures it
+ * without.
+ *
+ * Receiving: masked binary frames as a server gets them, concatenated and cut
+ * into 64 KiB reads (a socket's usual read size). Producing: unmasked server
+ * frames (what an echo server writes) and masked client frames.
+ */
+
+import { createRequire } from "node:module";
+import { Protocol } from "../src/core/protocol.js";
+
+const require = createRequire(import.meta.url);
+const { Receiver, Sender } = require("ws") as {
+  Receiver: new (options: object) => {
+    on(event: "message", listener: (data: unknown) => void): void;
+    write(chunk: Uint8Array): boolean;
+  };
+  Sender: { frame(data: Uint8Array, options: object): Uint8Array[] };
+};
+
+const READ_BYTES = 64 * 1024;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 400);
+
+function maskedFrames(size: number, count: number): Buffer[] {
+  const header = size < 126 ? 2 : size < 65536 ? 4 : 10;
+  const frame = Buffer.alloc(header + 4 + size);
+  frame[0] = 0x82;
+  if (size < 126) frame[1] = 0x80 | size;
+  else if (size < 65536) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(size, 2);
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeBigUInt64BE(BigInt(size), 2);
+  }
+  frame.set([0x12, 0x34, 0x56, 0x78], header);
+  for (let i = 0; i < size; i++) frame[header + 4 + i] = (i * 13) & 0xff;
+  const all = Buffer.concat(Array.from({ length: count }, () => frame));
+  const reads: Buffer[] = [];
+  for (let at = 0; at < all.length; at += READ_BYTES) reads.push(all.subarray(at, at + READ_BYTES));
+  return reads;
+}
+
+/** Runs `pass` (which handles `perPass` messages) for about ROUND_MS; returns messages per second. */
+function measure(pass: () => void, perPass: number): number {
+  const start = process.hrtime.bigint();
+  let passes = 0;
+  let elapsed = 0;
+  do {
+    pass();
+    passes++;
+    elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  } while (elapsed < ROUND_MS);
+  return (passes * perPass) / (elapsed / 1000);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function compare(name: string, ours: () => number, theirs: () => number): void {
+  const a: number[] = [];
+  const b: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const x = ours();
+    const y = theirs();
+    a.push(x);
+    b.push(y);
+    ratios.push(x / y);
+  }
+  const fmt = (n: number) => `${(n / 1e6).toFixed(3)} M/s`;
+  const spread = `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
+  console.log(
+    `${name.padEnd(34)} ours ${fmt(median(a)).padStart(12)}  ws ${fmt(median(b)).padStart(12)}  ratio ${median(ratios).toFixed(2)}x (${spread})`,
+  );
+}
+
+function receiving(size: number): void {
+  // Enough frames per pass that a pass takes a while, with a bounded input.
+  const count = Math.max(4, Math.min(20000, Math.floor((4 * 1024 * 1024) / (size + 14))));
+  const reads = maskedFrames(size, count);
+  const limit = size + 1024;
+  let received = 0;
+  const ours = () => {
+    const protocol = new Protocol("server", { maxMessageBytes: limit });
+    return measure(() => {
+      for (const read of reads) {
+        protocol.receiveData(read);
+        received += protocol.takeEvents().length;
+      }
+    }, count);
+  };
+  const theirs = () => {
+    const receiver = new Receiver({ isServer: true, maxPayload: limit });
+    receiver.on("message", () => {
+      received++;
+    });
+    return measure(() => {
+      for (const read of reads) receiver.write(read);
+    }, count);
+  };
+  compare(`receive masked binary ${label(size)}`, ours, theirs);
+  if (received === 0) throw new Error("nothing received");
+}
+
+function producing(size: number, masked: boolean): void {
+  const payload = Buffer.alloc(size, 0x61);
+  const batch = 32;
+  let bytes = 0;
+  const ours = () => {
+    const protocol = new Protocol(masked ? "client" : "server");
+    return measure(() => {
+      for (let i = 0; i < batch; i++) protocol.sendBinary(payload);
+      for (const chunk of protocol.takeOutput().chunks) bytes += chunk.length;
+    }, batch);
+  };
+  const theirs = () =>
+    measure(() => {
+      for (let i = 0; i < batch; i++) {
+        const list = Sender.frame(payload, { fin: true, opcode: 2, mask: masked, readOnly: true, rsv1: false });
+        for (const chunk of list) bytes += chunk.length;
+      }
+    }, batch);
+  compare(`frame ${masked ? "masked" : "unmasked"} binary ${label(size)}`, ours, theirs);
+  if (bytes === 0) throw new Error("nothing framed");
+}
+
+function label(size: number): string {
+  return size >= 1024 * 1024 ? `${size / 1024 / 1024} MiB` : size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
+}
+
+console.log(
+  `bench:core on Node ${process.version}; ws with bufferutil: ${process.env.WS_NO_BUFFER_UTIL ? "no" : "yes"}; ${ROUNDS} alternating rounds of ${ROUND_MS} ms, median ratio (min-max)`,
+);
+for (const size of [64, 1024, 64 * 1024, 1024 * 1024]) receiving(size);
+for (const size of [64, 1024, 64 * 1024]) producing(size, false);
+for (const size of [64, 1024, 64 * 1024]) producing(size, true);
