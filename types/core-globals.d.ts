@@ -39,3 +39,22 @@ interface Crypto {
   getRandomValues<T extends ArrayBufferView | null>(array: T): T;
 }
 declare var crypto: Crypto;
+
+// The WHATWG URL parser, for parsing ws:/wss: URLs (src/core/handshake.ts).
+// Only the members the core reads are declared.
+interface URL {
+  readonly href: string;
+  readonly protocol: string;
+  readonly username: string;
+  readonly password: string;
+  readonly hostname: string;
+  readonly port: string;
+  readonly pathname: string;
+  readonly search: string;
+  readonly hash: string;
+  toString(): string;
+}
+declare var URL: {
+  prototype: URL;
+  new (url: string | URL, base?: string | URL): URL;
+};
