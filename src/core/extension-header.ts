@@ -13,7 +13,7 @@
 
 import { HandshakeError } from "./errors.js";
 import type { ExtensionParam } from "./extension.js";
-import { isToken, trimOws } from "./http1.js";
+import { isToken, isTokenChar, trimOws } from "./http1.js";
 
 /** One element of a `Sec-WebSocket-Extensions` list: an extension token and its parameters. */
 export interface ExtensionHeaderItem {
@@ -23,10 +23,6 @@ export interface ExtensionHeaderItem {
 
 function syntaxError(header: string, message: string, value: string): HandshakeError {
   return new HandshakeError(`Cannot parse ${header}: ${message} in "${value}"`, { status: 400 });
-}
-
-function isTchar(c: number): boolean {
-  return isToken(String.fromCharCode(c));
 }
 
 /**
@@ -59,7 +55,7 @@ export function parseExtensionHeader(value: string): ExtensionHeaderItem[] {
   };
   const readToken = (what: string): string => {
     const start = pos;
-    while (pos < value.length && isTchar(value.charCodeAt(pos))) pos++;
+    while (pos < value.length && isTokenChar(value.charCodeAt(pos))) pos++;
     if (pos === start) throw syntaxError(header, `expected ${what} at position ${pos}`, value);
     return value.slice(start, pos);
   };

@@ -96,12 +96,16 @@ for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL
   TCHAR[c.charCodeAt(0)] = 1;
 }
 
+/** Whether the character code `c` is an RFC 9110 `tchar`. */
+export function isTokenChar(c: number): boolean {
+  return c < 128 && TCHAR[c] === 1;
+}
+
 /** Whether `text` is a non-empty RFC 9110 `token`. */
 export function isToken(text: string): boolean {
   if (text.length === 0) return false;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 128 || TCHAR[c] === 0) return false;
+    if (!isTokenChar(text.charCodeAt(i))) return false;
   }
   return true;
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_HTTP_LIMITS,
   type HttpLimits,
   isToken,
+  isTokenChar,
   type Request,
   RequestParser,
   type Response,
@@ -121,6 +122,11 @@ describe("isToken and trimOws", () => {
     for (const bad of ["", "a b", "a,b", "a;b", 'a"', "a/b", "a=b", "é", "a\x7f", "(", "{"]) {
       assert.equal(isToken(bad), false, bad);
     }
+  });
+
+  it("isTokenChar agrees with isToken on every code unit up to 0x100", () => {
+    for (let c = 0; c <= 0x100; c++)
+      assert.equal(isTokenChar(c), isToken(String.fromCharCode(c)), String(c));
   });
 
   it("trims spaces and tabs only", () => {
@@ -378,6 +384,22 @@ describe("RequestParser", () => {
     assert.equal(error.status, 431);
     assert.match(error.message, /more than 3 header fields/);
     assert.equal(requestError(`GET / HTTP/1.1\r\n${fields(129)}\r\n`).status, 431);
+  });
+
+  it("on arbitrary bytes in arbitrary chunks, only completes or throws HandshakeError (property)", () => {
+    const alphabet = latin1('GET / HTTP/1.1\r\n: \t\x00\x7f\xe9aZ0;,"=');
+    const byte = fc.integer({ min: 0, max: alphabet.length }).map((i) => alphabet[i] ?? 0x0a);
+    fc.assert(
+      fc.property(fc.array(fc.array(byte, { maxLength: 30 }), { maxLength: 10 }), (chunks) => {
+        const parser = new RequestParser({ maxLineBytes: 40, maxHeaders: 4 });
+        try {
+          for (const chunk of chunks) if (parser.feed(Uint8Array.from(chunk))) return;
+        } catch (error) {
+          assert.ok(error instanceof HandshakeError, String(error));
+          assert.ok([400, 414, 431, 505].includes(error.status), String(error.status));
+        }
+      }),
+    );
   });
 
   it("refuses to be fed after the head is complete", () => {
@@ -673,6 +695,31 @@ describe("ResponseParser", () => {
       const result = parseResponse(`${head}A \t;x="y"\r\n0123456789\r\n000000000000\r\n\r\n`);
       assert.equal(text(result!.response.body), "0123456789");
     });
+  });
+
+  it("on arbitrary bytes in arbitrary chunks, only completes or throws HandshakeError with status 0 (property)", () => {
+    const alphabet = latin1(
+      "HTTP/1.1 101 200\r\n: \t\x00Content-Length: 3Transfer-Encoding: chunked;0aF",
+    );
+    const byte = fc.integer({ min: 0, max: alphabet.length }).map((i) => alphabet[i] ?? 0x0a);
+    fc.assert(
+      fc.property(fc.array(fc.array(byte, { maxLength: 40 }), { maxLength: 10 }), (chunks) => {
+        const parser = new ResponseParser({ maxLineBytes: 60, maxHeaders: 4, maxBodyBytes: 8 });
+        try {
+          for (const chunk of chunks) {
+            const result = parser.feed(Uint8Array.from(chunk));
+            if (result) {
+              assert.ok(result.response.body.length <= 8);
+              return;
+            }
+          }
+          assert.ok(parser.feedEof().response.body.length <= 8);
+        } catch (error) {
+          assert.ok(error instanceof HandshakeError, String(error));
+          assert.equal(error.status, 0);
+        }
+      }),
+    );
   });
 
   describe("feedEof", () => {
