@@ -123,6 +123,15 @@ const COPY_LIMIT = 16 * 1024;
 // Longest header: 10 bytes of length plus a 4-byte masking key.
 const MAX_HEADER = 14;
 
+/** The options every protocol object takes, picked out of a subclass's options. */
+export function protocolOptions(options: ProtocolOptions): ProtocolOptions {
+  const picked: ProtocolOptions = {};
+  if (options.maxMessageBytes !== undefined) picked.maxMessageBytes = options.maxMessageBytes;
+  if (options.maxFrameBytes !== undefined) picked.maxFrameBytes = options.maxFrameBytes;
+  if (options.random !== undefined) picked.random = options.random;
+  return picked;
+}
+
 function checkLimit(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!(value > 0)) throw new RangeError(`Invalid ${name}: ${value}`);

@@ -21,16 +21,28 @@ export function feed(protocol: Protocol, ...chunks: Uint8Array[]): Outcome {
     out.push(...o.chunks);
     closeTransport ||= o.closeTransport;
   }
-  const output = concat(out);
-  return { events, output, frames: parseFrames(output), closeTransport };
+  return outcome(events, concat(out), closeTransport);
 }
 
 /** Takes what a protocol has pending. */
 export function drain(protocol: Protocol): Outcome {
   const events = protocol.takeEvents();
   const o = protocol.takeOutput();
-  const output = concat(o.chunks);
-  return { events, output, frames: parseFrames(output), closeTransport: o.closeTransport };
+  return outcome(events, concat(o.chunks), o.closeTransport);
+}
+
+/** `frames` is parsed on first use: handshake output is not frames. */
+function outcome(events: ProtocolEvent[], output: Uint8Array, closeTransport: boolean): Outcome {
+  let frames: WireFrame[] | undefined;
+  return {
+    events,
+    output,
+    closeTransport,
+    get frames() {
+      frames ??= parseFrames(output);
+      return frames;
+    },
+  };
 }
 
 /** Every way of cutting `data` in two. */

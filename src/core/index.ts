@@ -1,0 +1,49 @@
+/**
+ * websocket-sansio: the WebSocket protocol (RFC 6455, RFC 7692 seam) as a
+ * pure, synchronous state machine. Bytes in, events and bytes out; no I/O.
+ *
+ * @module
+ */
+
+export { ClientProtocol, type ClientProtocolOptions } from "./client.js";
+export { CloseCode, isValidCloseCode } from "./close.js";
+export { HandshakeError, InvalidStateError, ProtocolError, WebSocketError } from "./errors.js";
+export type {
+  BinaryEvent,
+  ClosedEvent,
+  CloseEvent,
+  PingEvent,
+  PongEvent,
+  ProtocolEvent,
+  RequestEvent,
+  ResponseEvent,
+  TextEvent,
+} from "./events.js";
+export type {
+  ClientExtensionFactory,
+  Extension,
+  ExtensionParam,
+  ServerExtensionFactory,
+} from "./extension.js";
+export { Opcode } from "./frame.js";
+export type {
+  ClientHandshakeOptions,
+  ServerHandshakeOptions,
+  WebSocketUrl,
+} from "./handshake.js";
+export { acceptKey, parseWebSocketUrl } from "./handshake.js";
+export { Headers } from "./headers.js";
+export type { HttpLimits, Request, Response } from "./http1.js";
+export {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  type OpenProtocolOptions,
+  type Output,
+  PreparedMessage,
+  Protocol,
+  type ProtocolOptions,
+  prepareMessage,
+  type Role,
+  type State,
+} from "./protocol.js";
+export type { RandomSource } from "./random.js";
+export { ServerProtocol, type ServerProtocolOptions } from "./server.js";

@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ClientProtocol } from "../../src/core/client.js";
+import { HandshakeError, InvalidStateError } from "../../src/core/errors.js";
+import type { ProtocolEvent } from "../../src/core/events.js";
+import { Opcode } from "../../src/core/frame.js";
+import { acceptKey } from "../../src/core/handshake.js";
+import type { Protocol } from "../../src/core/protocol.js";
+import { ServerProtocol } from "../../src/core/server.js";
+import { bytewise, drain, feed } from "../helpers/drive.js";
+import { bytes, clientFrame, concat, text } from "../helpers/wire.js";
+
+const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+const REQUEST = bytes(
+  `GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+);
+
+function requested(input: Uint8Array = REQUEST, options = {}) {
+  const s = new ServerProtocol(options);
+  const r = feed(s, input);
+  return { s, r };
+}
+
+/** Moves bytes between two protocols until both are quiet; returns each side's events. */
+function pump(a: Protocol, b: Protocol) {
+  const events = new Map<Protocol, ProtocolEvent[]>([
+    [a, []],
+    [b, []],
+  ]);
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const out = from.takeOutput();
+      for (const chunk of out.chunks) {
+        to.receiveData(chunk.slice());
+        moved = true;
+      }
+      if (out.closeTransport) {
+        to.receiveEof();
+        moved = true;
+      }
+      events.get(from)!.push(...from.takeEvents());
+      events.get(to)!.push(...to.takeEvents());
+    }
+  }
+  return events;
+}
+
+describe("ServerProtocol: opening handshake (RFC 6455 4.2)", () => {
+  it("reports the request, then accepts it with a 101 (4.2.2, 1.3's example key)", () => {
+    for (const chunks of [[REQUEST], bytewise(REQUEST)]) {
+      const s = new ServerProtocol({ subprotocols: ["superchat"] });
+      const r = feed(s, ...chunks);
+      assert.equal(r.events.length, 1);
+      const event = r.events[0]!;
+      assert.ok(event.type === "request");
+      assert.equal(event.request.target, "/chat");
+      assert.equal(s.request, event.request);
+      const response = s.accept(event.request);
+      assert.equal(response.status, 101);
+      assert.equal(response.headers.get("sec-websocket-accept"), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+      s.sendResponse(response);
+      assert.equal(s.state, "open");
+      assert.equal(s.subprotocol, "superchat");
+      const out = text(concat(s.takeOutput().chunks));
+      assert.match(out, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+      assert.match(out, /\r\nSec-WebSocket-Protocol: superchat\r\n/);
+    }
+  });
+
+  it("frames sent right after the request are processed once the response is sent", () => {
+    const early = clientFrame({ opcode: Opcode.TEXT, payload: "early" });
+    const s = new ServerProtocol();
+    const r = feed(s, concat([REQUEST, early.subarray(0, 3)]), early.subarray(3));
+    assert.deepEqual(
+      r.events.map((e) => e.type),
+      ["request"],
+    );
+    s.sendResponse(s.accept(s.request!));
+    assert.deepEqual(drain(s).events, [{ type: "text", data: "early" }]);
+  });
+
+  it("refuses with an HTTP error: the transport closes after the response", () => {
+    const { s } = requested();
+    const response = s.reject(403, "go away");
+    assert.equal(response.status, 403);
+    s.sendResponse(response);
+    const d = drain(s);
+    assert.match(
+      text(d.output.length ? d.output : new Uint8Array()),
+      /^HTTP\/1\.1 403 Forbidden\r\n/,
+    );
+    assert.equal(d.closeTransport, true);
+    const closed = d.events.at(-1);
+    assert.ok(closed?.type === "closed" && closed.error instanceof HandshakeError);
+    assert.equal(closed.error.status, 403);
+    assert.equal(s.state, "closed");
+  });
+
+  it("an invalid WebSocket request gets its error response from accept (426 for version 8)", () => {
+    const bad = bytes(text(REQUEST).replace("Version: 13", "Version: 8"));
+    const { s } = requested(bad);
+    const response = s.accept(s.request!);
+    assert.equal(response.status, 426);
+    assert.equal(response.headers.get("sec-websocket-version"), "13");
+    s.sendResponse(response);
+    assert.equal(s.state, "closed");
+  });
+
+  it("answers a request that cannot be parsed with 400 by itself", () => {
+    const { s, r } = requested(bytes("GARBAGE\r\n\r\n"));
+    assert.match(text(r.output), /^HTTP\/1\.1 400 /);
+    assert.equal(r.closeTransport, true);
+    assert.equal(r.events.at(-1)?.type, "closed");
+    assert.equal(s.state, "closed");
+    const { r: r2 } = requested(bytes(`GET / HTTP/1.1\r\n${"X-A: b\r\n".repeat(200)}\r\n`));
+    assert.match(text(r2.output), /^HTTP\/1\.1 431 /);
+  });
+
+  it("misuse: responding with no request, or with a 101 not built by accept", () => {
+    const s = new ServerProtocol();
+    assert.throws(() => s.sendResponse(s.reject(400)), InvalidStateError);
+    const { s: t } = requested();
+    const forged = { ...t.accept(t.request!) };
+    assert.throws(() => t.sendResponse(forged), InvalidStateError);
+  });
+
+  it("EOF during the handshake closes with a handshake error", () => {
+    const s = new ServerProtocol();
+    feed(s, REQUEST.subarray(0, 10));
+    s.receiveEof();
+    const e = drain(s).events.at(-1);
+    assert.ok(e?.type === "closed" && e.error instanceof HandshakeError);
+  });
+
+  it("bounds what a client sends before the response", () => {
+    const { s } = requested();
+    s.receiveData(new Uint8Array(40 * 1024));
+    assert.equal(s.state, "connecting");
+    s.receiveData(new Uint8Array(40 * 1024));
+    assert.equal(s.state, "closed");
+    assert.equal(drain(s).closeTransport, true);
+  });
+});
+
+describe("ClientProtocol and ServerProtocol together", () => {
+  it("handshake, messages both ways, and a clean close initiated by the client", () => {
+    const client = new ClientProtocol("ws://localhost:8080/echo", { subprotocols: ["v2", "v1"] });
+    const server = new ServerProtocol({ subprotocols: ["v1"] });
+    client.sendRequest(client.connect());
+    let events = pump(client, server);
+    const request = events.get(server)!.find((e) => e.type === "request")!;
+    assert.ok(request.type === "request");
+    assert.equal(request.request.headers.get("host"), "localhost:8080");
+    server.sendResponse(server.accept(request.request));
+    events = pump(client, server);
+    assert.equal(client.state, "open");
+    assert.equal(client.subprotocol, "v1");
+    client.sendText("hello");
+    server.sendBinary(bytes("bin"));
+    events = pump(client, server);
+    assert.deepEqual(events.get(server), [{ type: "text", data: "hello" }]);
+    assert.deepEqual(events.get(client), [{ type: "binary", data: bytes("bin") }]);
+    client.sendClose(1000, "done");
+    events = pump(client, server);
+    assert.deepEqual(events.get(server)!.at(-1), {
+      type: "closed",
+      code: 1000,
+      reason: "done",
+      wasClean: true,
+    });
+    assert.deepEqual(events.get(client)!.at(-1), {
+      type: "closed",
+      code: 1000,
+      reason: "",
+      wasClean: true,
+    });
+    assert.equal(client.state, "closed");
+    assert.equal(server.state, "closed");
+    assert.equal(acceptKey(KEY), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  });
+});
