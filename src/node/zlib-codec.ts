@@ -74,8 +74,11 @@ function zlibDeflateOptions(options: DeflaterOptions): zlib.ZlibOptions {
   };
 }
 
-/** Native handle and state of a new stream, or null if Node's internals changed. */
-function openNative(
+/**
+ * Native handle and state of a new stream, or null if Node's internals changed.
+ * @internal exported for tests
+ */
+export function openNative(
   stream: zlib.DeflateRaw | zlib.InflateRaw,
 ): { handle: NativeHandle; state: Uint32Array } | null {
   const { _handle: handle, _writeState: state } = stream as unknown as StreamInternals;

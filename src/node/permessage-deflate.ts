@@ -1,0 +1,41 @@
+/**
+ * permessage-deflate for Node: the core's factories with the native zlib
+ * codec filled in. The Node entry point uses {@link permessageDeflate} as its
+ * default extension.
+ *
+ * @module
+ */
+
+import {
+  ClientPerMessageDeflateFactory,
+  type PerMessageDeflateOptions,
+  ServerPerMessageDeflateFactory,
+} from "../core/extensions/permessage-deflate.js";
+import { zlibCodec } from "./zlib-codec.js";
+
+/** {@link PerMessageDeflateOptions} with the codec optional (native zlib by default). */
+export type NodePerMessageDeflateOptions = Omit<PerMessageDeflateOptions, "codec"> & {
+  readonly codec?: PerMessageDeflateOptions["codec"];
+};
+
+/**
+ * permessage-deflate factories for both roles on Node's native zlib.
+ *
+ * @example
+ * ```ts
+ * const deflate = permessageDeflate({ serverMaxWindowBits: 10 });
+ * // server: new ServerProtocol({ extensions: [deflate.server] })
+ * // client: new ClientProtocol(url, { extensions: [deflate.client] })
+ * ```
+ * @throws RangeError for out-of-range options
+ */
+export function permessageDeflate(options: NodePerMessageDeflateOptions = {}): {
+  readonly client: ClientPerMessageDeflateFactory;
+  readonly server: ServerPerMessageDeflateFactory;
+} {
+  const full = { ...options, codec: options.codec ?? zlibCodec };
+  return {
+    client: new ClientPerMessageDeflateFactory(full),
+    server: new ServerPerMessageDeflateFactory(full),
+  };
+}
