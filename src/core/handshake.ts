@@ -23,6 +23,8 @@ import { isToken, type Request, type Response, trimOws } from "./http1.js";
 import { defaultRandom, type RandomSource } from "./random.js";
 import { sha1 } from "./sha1.js";
 
+const encoder = new TextEncoder();
+
 /** The GUID appended to the key before hashing (RFC 6455 1.3 and 4.2.2). */
 export const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -39,7 +41,7 @@ export const DEFAULT_USER_AGENT = "websocket-sansio/0.1";
  * ```
  */
 export function acceptKey(key: string): string {
-  return encodeBase64(sha1(new TextEncoder().encode(key + WEBSOCKET_GUID)));
+  return encodeBase64(sha1(encoder.encode(key + WEBSOCKET_GUID)));
 }
 
 /**
@@ -376,7 +378,7 @@ export function rejectResponse(
   if (!Number.isInteger(status) || status < 100 || status > 999) {
     throw new RangeError(`Cannot build HTTP response: invalid status ${status}`);
   }
-  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
   const fields = new Headers([
     ["Content-Type", "text/plain; charset=utf-8"],
     ["Content-Length", String(bytes.length)],

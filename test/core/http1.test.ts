@@ -266,6 +266,17 @@ describe("RequestParser", () => {
     assert.equal(result!.request.headers.get("x"), "café \x80\xff");
   });
 
+  it("decodes lines longer than 4096 bytes, whole or split", () => {
+    const value = Array.from({ length: 6000 }, (_, i) => String.fromCharCode(0x21 + (i % 94))).join(
+      "",
+    );
+    const input = latin1(`GET / HTTP/1.1\r\nCookie: ${value}\r\n\r\n`);
+    assert.equal(new RequestParser().feed(input)?.request.headers.get("cookie"), value);
+    const parser = new RequestParser();
+    assert.equal(parser.feed(input.subarray(0, 3000)), undefined);
+    assert.equal(parser.feed(input.subarray(3000))?.request.headers.get("cookie"), value);
+  });
+
   it("RFC 9112 5.2: rejects obsolete line folding with 400", () => {
     const error = requestError("GET / HTTP/1.1\r\nX: a\r\n  b\r\n\r\n");
     assert.equal(error.status, 400);
