@@ -23,8 +23,8 @@ const { Receiver, Sender } = require("ws") as {
 };
 
 const READ_BYTES = 64 * 1024;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 400);
+const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
+const ROUND_MS = Number(process.env["BENCH_ROUND_MS"] ?? 400);
 
 function maskedFrames(size: number, count: number): Buffer[] {
   const header = size < 126 ? 2 : size < 65536 ? 4 : 10;
@@ -137,7 +137,7 @@ function label(size: number): string {
 }
 
 console.log(
-  `bench:core on Node ${process.version}; ws with bufferutil: ${process.env.WS_NO_BUFFER_UTIL ? "no" : "yes"}; ${ROUNDS} alternating rounds of ${ROUND_MS} ms, median ratio (min-max)`,
+  `bench:core on Node ${process.version}; ws with bufferutil: ${process.env["WS_NO_BUFFER_UTIL"] ? "no" : "yes"}; ${ROUNDS} alternating rounds of ${ROUND_MS} ms, median ratio (min-max)`,
 );
 for (const size of [64, 1024, 64 * 1024, 1024 * 1024]) receiving(size);
 for (const size of [64, 1024, 64 * 1024]) producing(size, false);

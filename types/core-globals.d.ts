@@ -58,3 +58,4 @@ declare var URL: {
   prototype: URL;
   new (url: string | URL, base?: string | URL): URL;
 };
+

@@ -20,7 +20,7 @@ import {
   Opcode,
   writeHeader,
 } from "./frame.js";
-import { applyMask } from "./mask.js";
+import { applyMask, copyMasked } from "./mask.js";
 import { OutputQueue, SLAB_MAX_FRAME } from "./output.js";
 import { defaultRandom, MaskPool, type RandomSource } from "./random.js";
 import {
@@ -652,7 +652,9 @@ export class Protocol {
       if (end - pos >= length) {
         // The whole payload is here: unmask in place and use it without a copy.
         if (masked && key !== 0) applyMask(data, pos, pos + length, key, 0);
-        const payload = data.subarray(pos, pos + length);
+        // A plain Uint8Array view: Buffer's own subarray (Node hands us
+        // Buffers) costs about twice as much per frame.
+        const payload = new Uint8Array(data.buffer, data.byteOffset + pos, length);
         pos += length;
         this.#receiveFrame(b0, payload, false);
       } else {
@@ -681,8 +683,8 @@ export class Protocol {
     const take = Math.min(this.#frameRemaining, data.length - pos);
     const payload = this.#framePayload;
     const at = this.#frameLength - this.#frameRemaining;
-    payload.set(data.subarray(pos, pos + take), at);
-    if (this.#frameMasked) applyMask(payload, at, at + take, this.#frameMask, at);
+    if (this.#frameMasked) copyMasked(data, pos, pos + take, payload, at, this.#frameMask, at);
+    else payload.set(data.subarray(pos, pos + take), at);
     this.#frameRemaining -= take;
     // Fail fast (RFC 6455 8.1; Autobahn 6.4.3, 6.4.4): invalid UTF-8 fails
     // the connection as soon as it arrives, before the frame is complete.
