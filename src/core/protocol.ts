@@ -118,8 +118,9 @@ const NO_OUTPUT: Output = Object.freeze({ chunks: Object.freeze([]), closeTransp
 const sharedMasks = new MaskPool(defaultRandom);
 // Unmasked frames this large are queued as a header plus the caller's payload
 // (no copy); smaller ones are copied next to their header so that many small
-// frames leave in one write.
-const COPY_LIMIT = 16 * 1024;
+// frames leave in one write. Copying costs more than an extra chunk from about
+// 1 KiB on (measured framing 1 KiB payloads: 1.6 M/s copied, 5-10 M/s not).
+const COPY_LIMIT = 1024;
 // Longest header: 10 bytes of length plus a 4-byte masking key.
 const MAX_HEADER = 14;
 
