@@ -15,7 +15,9 @@ import { Protocol } from "../src/core/protocol.js";
 
 const require = createRequire(import.meta.url);
 const { Receiver, Sender } = require("ws") as {
-  Receiver: new (options: object) => {
+  Receiver: new (
+    options: object,
+  ) => {
     on(event: "message", listener: (data: unknown) => void): void;
     write(chunk: Uint8Array): boolean;
   };
@@ -124,7 +126,13 @@ function producing(size: number, masked: boolean): void {
   const theirs = () =>
     measure(() => {
       for (let i = 0; i < batch; i++) {
-        const list = Sender.frame(payload, { fin: true, opcode: 2, mask: masked, readOnly: true, rsv1: false });
+        const list = Sender.frame(payload, {
+          fin: true,
+          opcode: 2,
+          mask: masked,
+          readOnly: true,
+          rsv1: false,
+        });
         for (const chunk of list) bytes += chunk.length;
       }
     }, batch);
@@ -133,7 +141,11 @@ function producing(size: number, masked: boolean): void {
 }
 
 function label(size: number): string {
-  return size >= 1024 * 1024 ? `${size / 1024 / 1024} MiB` : size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
+  return size >= 1024 * 1024
+    ? `${size / 1024 / 1024} MiB`
+    : size >= 1024
+      ? `${size / 1024} KiB`
+      : `${size} B`;
 }
 
 console.log(

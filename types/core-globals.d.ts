@@ -58,4 +58,3 @@ declare var URL: {
   prototype: URL;
   new (url: string | URL, base?: string | URL): URL;
 };
-
