@@ -106,9 +106,9 @@ export class ClientProtocol extends Protocol {
         new HandshakeError("Cannot read the response: the connection closed first"),
       );
     } else {
+      // Only a response whose body runs to the end of the stream completes
+      // here, and it is not a 101: the handshake fails.
       this.#handleResponse(parsed.response, parsed.rest);
-      // A 101 response cut short by the end of the stream: the connection is over.
-      if (this.state !== "closed") this.receiveEof();
     }
   }
 

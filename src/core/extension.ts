@@ -43,6 +43,14 @@ export interface Extension {
     fin: boolean,
     maxBytes: number,
   ): Uint8Array;
+  /**
+   * Set when encoding a whole message sent as one frame depends only on the
+   * payload and on this key (no state carried between messages, e.g.
+   * permessage-deflate without context takeover on the sending side): a
+   * broadcast then encodes the message once for every connection with the same
+   * key. `null` or absent when each connection must encode for itself.
+   */
+  readonly sharedKey?: string | null;
   /** Releases what the extension holds (codec state). Called once, when the connection closes. */
   dispose?(): void;
 }

@@ -81,6 +81,8 @@ export class PreparedMessage {
   /** The payload bytes. */
   readonly payload: Uint8Array;
   #frame: Uint8Array | undefined;
+  // Payloads already encoded by shareable extensions, by their keys.
+  #encoded: Map<string, { readonly payload: Uint8Array; readonly rsv: number }> | undefined;
 
   constructor(opcode: number, payload: Uint8Array) {
     this.opcode = opcode;
@@ -96,6 +98,31 @@ export class PreparedMessage {
       this.#frame = frame;
     }
     return this.#frame;
+  }
+
+  /**
+   * The payload encoded by `extensions` (as one frame), computed once per
+   * `key`: connections whose extensions have the same shared key get the
+   * same bytes, so a broadcast compresses once.
+   */
+  encodedFor(
+    key: string,
+    extensions: readonly Extension[],
+  ): { readonly payload: Uint8Array; readonly rsv: number } {
+    this.#encoded ??= new Map();
+    let encoded = this.#encoded.get(key);
+    if (encoded === undefined) {
+      let payload = this.payload;
+      let rsv = 0;
+      for (const extension of extensions) {
+        const out = extension.encode(payload, true, true);
+        payload = out.payload;
+        rsv |= out.rsv;
+      }
+      encoded = { payload, rsv };
+      this.#encoded.set(key, encoded);
+    }
+    return encoded;
   }
 }
 
@@ -343,7 +370,26 @@ export class Protocol {
         const { buffer, offset } = this.#out.reserve(frame.length);
         buffer.set(frame, offset);
       }
-    } else this.#sendData(message.opcode, message.payload, true);
+    } else {
+      const key = this.#sharedKey();
+      if (key === null) this.#sendData(message.opcode, message.payload, true);
+      else {
+        const encoded = message.encodedFor(key, this.#extensions);
+        this.#frame(FIN | encoded.rsv | message.opcode, encoded.payload);
+      }
+    }
+  }
+
+  /** The extensions' shared keys joined, or `null` when one of them cannot share. */
+  #sharedKey(): string | null {
+    if (this.#extensions.length === 0) return "";
+    let key = "";
+    for (const extension of this.#extensions) {
+      const part = extension.sharedKey;
+      if (part === undefined || part === null) return null;
+      key += `${extension.name}=${part};`;
+    }
+    return key;
   }
 
   /** Sends a ping (at most 125 bytes of data). */
@@ -460,7 +506,7 @@ export class Protocol {
     this.#error = new ProtocolError(code, message);
     // The reason travels in the close frame; a short one is enough for the
     // peer, and a close frame holds at most 123 bytes of reason (5.5.1).
-    this.fail(code, message.length <= 123 ? message : "");
+    this.fail(code, encodeUtf8(message).length <= MAX_CONTROL_PAYLOAD - 2 ? message : "");
   }
 
   #sendClose(code: number | undefined, reason: string): void {

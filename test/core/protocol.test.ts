@@ -835,6 +835,18 @@ describe("Protocol: extensions (RFC 6455 9)", () => {
     });
   }
 
+  it("a failure message too long for a close frame is left out of it", () => {
+    const long: Extension = {
+      ...xorExtension(),
+      decode() {
+        throw new ProtocolError(1007, "é".repeat(62));
+      },
+    };
+    const p = new Protocol("client", { extensions: [long] });
+    const r = feed(p, frame({ opcode: Opcode.BINARY, rsv: 4, payload: "x" }));
+    assert.equal(r.frames[0]!.payload.length, 2);
+  });
+
   it("invalid UTF-8 after decoding fails with 1007; RSV2 is still reserved", () => {
     const p = new Protocol("client", { extensions: [xorExtension()] });
     failedWith(
@@ -848,6 +860,53 @@ describe("Protocol: extensions (RFC 6455 9)", () => {
     const q = new Protocol("client", { extensions: [xorExtension()] });
     const r = feed(q, frame({ opcode: Opcode.TEXT, rsv: 2, payload: "a" }));
     failedWith(q, r.events, r.output, 1002);
+  });
+});
+
+describe("Protocol: prepared messages with extensions (broadcast, RFC 7692 without context takeover)", () => {
+  function counting(sharedKey: string | null | undefined, counter: { n: number }): Extension {
+    const base = xorExtension();
+    const extension: Extension = {
+      name: base.name,
+      rsvBits: base.rsvBits,
+      decode: base.decode,
+      encode(payload, first, fin) {
+        counter.n++;
+        return base.encode(payload, first, fin);
+      },
+    };
+    return sharedKey === undefined ? extension : { ...extension, sharedKey };
+  }
+
+  it("encodes once for every connection whose extensions share a key", () => {
+    const counter = { n: 0 };
+    const message = prepareMessage("broadcast");
+    const outputs = [1, 2, 3].map(() => {
+      const p = new Protocol("server", { extensions: [counting("k", counter)] });
+      p.sendPrepared(message);
+      return drain(p).frames[0]!;
+    });
+    assert.equal(counter.n, 1);
+    for (const f of outputs) {
+      assert.equal(f.rsv, 4);
+      assert.equal(text(f.payload.map((b) => b ^ 0x55)), "broadcast");
+    }
+    const c = new Protocol("client", { extensions: [counting("k", counter)] });
+    c.sendPrepared(message);
+    const f = drain(c).frames[0]!;
+    assert.equal(f.masked, true);
+    assert.equal(counter.n, 1);
+  });
+
+  it("encodes per connection when an extension keeps state between messages", () => {
+    const counter = { n: 0 };
+    const message = prepareMessage(bytes("x"));
+    for (const key of [null, undefined, null]) {
+      const p = new Protocol("server", { extensions: [counting(key, counter)] });
+      p.sendPrepared(message);
+      assert.equal(drain(p).frames[0]!.rsv, 4);
+    }
+    assert.equal(counter.n, 3);
   });
 });
 

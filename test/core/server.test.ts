@@ -120,6 +120,25 @@ describe("ServerProtocol: opening handshake (RFC 6455 4.2)", () => {
     assert.match(text(r2.output), /^HTTP\/1\.1 431 /);
   });
 
+  it("takes the protocol options: limits and random source", () => {
+    let calls = 0;
+    const s = new ServerProtocol({
+      maxMessageBytes: 50,
+      maxFrameBytes: 10,
+      random: () => {
+        calls++;
+      },
+    });
+    assert.equal(s.maxMessageBytes, 50);
+    assert.equal(s.maxFrameBytes, 10);
+    feed(s, REQUEST);
+    s.sendResponse(s.accept(s.request!));
+    s.takeOutput();
+    const r = feed(s, clientFrame({ opcode: Opcode.BINARY, payload: new Uint8Array(11) }));
+    assert.equal(r.frames.at(-1)!.opcode, Opcode.CLOSE);
+    assert.equal(calls, 0);
+  });
+
   it("misuse: responding with no request, or with a 101 not built by accept", () => {
     const s = new ServerProtocol();
     assert.throws(() => s.sendResponse(s.reject(400)), InvalidStateError);
