@@ -25,6 +25,21 @@ export type {
   ExtensionParam,
   ServerExtensionFactory,
 } from "./extension.js";
+export type {
+  DeflateCodec,
+  Deflater,
+  DeflaterOptions,
+  Inflater,
+} from "./extensions/deflate-codec.js";
+export {
+  ClientPerMessageDeflateFactory,
+  PERMESSAGE_DEFLATE,
+  PERMESSAGE_DEFLATE_DEFAULTS,
+  PerMessageDeflate,
+  type PerMessageDeflateOptions,
+  type PerMessageDeflateParams,
+  ServerPerMessageDeflateFactory,
+} from "./extensions/permessage-deflate.js";
 export { Opcode } from "./frame.js";
 export type {
   ClientHandshakeOptions,

@@ -20,6 +20,8 @@ describe("the core's public entry point", () => {
       "Opcode",
       "acceptKey",
       "parseWebSocketUrl",
+      "ServerPerMessageDeflateFactory",
+      "ClientPerMessageDeflateFactory",
     ]) {
       assert.equal(typeof (core as Record<string, unknown>)[name] !== "undefined", true, name);
     }
