@@ -8,7 +8,7 @@
  *
  * Profiles: `full` is Autobahn exactly (1000 messages per 12.x and 13.x case; about 15 minutes
  * per peer against ws); `fast` (the default, and CI's) runs every case but sends 20 messages
- * per compression case instead of 1000 (about 2 minutes per peer against ws).
+ * per compression case instead of 1000 (about 40 s per peer against ws).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
