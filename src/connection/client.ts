@@ -1,0 +1,291 @@
+/**
+ * The client side, written once for every runtime: the opening handshake over
+ * a transport that the runtime dials, redirects, the open timeout, and
+ * reconnection with exponential backoff.
+ *
+ * @module
+ */
+
+import { HandshakeError, WebSocketError } from "../core/errors.js";
+import type { RequestEvent, ResponseEvent } from "../core/events.js";
+import type { ClientExtensionFactory } from "../core/extension.js";
+import { parseWebSocketUrl } from "../core/handshake.js";
+import { Headers } from "../core/headers.js";
+import { ClientProtocol } from "../core/index.js";
+import { Connection, type ConnectionOptions } from "./connection.js";
+import { TimeoutError, TransportError } from "./errors.js";
+import type { Transport } from "./transport.js";
+
+/** Opens a transport to the host and port of `url` (TLS for `wss:`). Provided by the runtime. */
+export type Dial = (url: URL) => Promise<Transport>;
+
+/** Options of `connect()`, on every runtime. */
+export interface ClientOptions extends ConnectionOptions {
+  /** Subprotocols to offer, in order of preference. */
+  subprotocols?: readonly string[];
+  /** Extensions to offer, e.g. permessage-deflate. Default: none. */
+  compression?: readonly ClientExtensionFactory[] | null;
+  /** Value of the `Origin` header. */
+  origin?: string;
+  /** Extra request headers (e.g. `Authorization`, `Cookie`). */
+  headers?: Headers | Record<string, string> | Iterable<readonly [string, string]>;
+  /** Value of the `User-Agent` header; `null` leaves it out. */
+  userAgent?: string | null;
+  /** Largest message accepted, after decompression (1009 beyond). Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** Largest frame accepted. Default: `maxMessageBytes`. */
+  maxFrameBytes?: number;
+  /** Redirects followed before giving up. Default 10, as browsers' fetch does 20 and curl 50; 0 disables. */
+  maxRedirects?: number;
+}
+
+/** Options of the runtime-neutral `connect()`: the client options and the runtime's dialer. */
+export interface DialOptions extends ClientOptions {
+  /** Opens the transport. */
+  dial: Dial;
+}
+
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+// Headers that carry credentials: never forwarded to another host on a redirect.
+const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
+
+/** A connection opened by {@link connect}. */
+export class ClientConnection extends Connection {
+  declare protected readonly protocol: ClientProtocol;
+  #resolveOpen!: () => void;
+  #rejectOpen!: (error: Error) => void;
+  /** @internal Resolves when the handshake succeeds; rejects with why it failed. */
+  readonly opened: Promise<void>;
+
+  /** @internal use {@link connect} */
+  constructor(protocol: ClientProtocol, transport: Transport, options: ConnectionOptions) {
+    super(protocol, transport, options);
+    this.opened = new Promise((resolve, reject) => {
+      this.#resolveOpen = resolve;
+      this.#rejectOpen = reject;
+    });
+    // A handled rejection: connect() awaits `opened`, and closing first is reported there.
+    this.opened.catch(() => {});
+    void this.closed.then((info) => {
+      this.#rejectOpen(
+        info.error ?? new TransportError("Cannot open connection: closed during the handshake"),
+      );
+    });
+    const request = protocol.connect();
+    this.handshakeRequest = request;
+    protocol.sendRequest(request);
+    this.afterProtocol();
+  }
+
+  protected override onHandshake(event: RequestEvent | ResponseEvent): void {
+    if (event.type !== "response") return;
+    this.handshakeResponse = event.response;
+    if (event.error === undefined) this.#resolveOpen();
+    else this.#rejectOpen(event.error);
+  }
+}
+
+function remaining(deadline: number): number {
+  return Math.max(0, deadline - performance.now());
+}
+
+/** Races `promise` against a timer; on timeout, destroys the transport it may still yield. */
+function dialWithin(dial: Dial, url: URL, ms: number | null): Promise<Transport> {
+  const dialing = dial(url).catch((error: unknown) => {
+    // Argument errors and the library's own errors pass; the runtime's
+    // network errors (refused, unreachable, TLS) become TransportError.
+    if (
+      error instanceof WebSocketError ||
+      error instanceof TypeError ||
+      error instanceof RangeError
+    ) {
+      throw error;
+    }
+    throw new TransportError(
+      `Cannot connect to ${url.hostname}${url.port === "" ? "" : `:${url.port}`}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  });
+  if (ms === null) return dialing;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new TimeoutError(`Cannot open connection: no connection within ${ms} ms`));
+      dialing.then(
+        (transport) => transport.destroy(),
+        () => {},
+      );
+    }, ms);
+    dialing.then(
+      (transport) => {
+        clearTimeout(timer);
+        resolve(transport);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function parseUrl(url: string | URL): URL {
+  // Checks the URL (scheme, no fragment, no credentials) the core's way.
+  parseWebSocketUrl(url);
+  return new URL(url);
+}
+
+/**
+ * Opens a WebSocket connection with the runtime's `dial`. Rejects with a
+ * `HandshakeError` (carrying the status, headers and body of the response)
+ * when the server refuses, a `TimeoutError` when the open timeout expires, and
+ * a `TransportError` when the transport cannot be opened.
+ *
+ * Redirects (301, 302, 303, 307, 308) are followed up to `maxRedirects`
+ * times; credentials (`Authorization`, `Cookie`, `Proxy-Authorization`) are
+ * dropped when the redirect leads to another host, and a redirect from `wss:`
+ * to `ws:` is refused.
+ */
+export async function connect(url: string | URL, options: DialOptions): Promise<ClientConnection> {
+  let target = parseUrl(url);
+  const openTimeoutMs =
+    options.openTimeoutMs === undefined ? 10_000 : (options.openTimeoutMs ?? null);
+  const deadline = openTimeoutMs === null ? Infinity : performance.now() + openTimeoutMs;
+  const maxRedirects = options.maxRedirects ?? 10;
+  let headers = options.headers === undefined ? undefined : new Headers(options.headers);
+  for (let redirects = 0; ; redirects++) {
+    try {
+      return await connectOnce(target, options, headers, deadline);
+    } catch (error) {
+      const location = error instanceof HandshakeError ? error.headers?.get("location") : undefined;
+      if (
+        !(error instanceof HandshakeError) ||
+        !REDIRECT_STATUSES.has(error.status) ||
+        location === undefined
+      ) {
+        throw error;
+      }
+      if (redirects >= maxRedirects) {
+        throw new HandshakeError(
+          `Cannot open connection: more than ${maxRedirects} redirects`,
+          { status: error.status, ...(error.headers ? { headers: error.headers } : {}) },
+          { cause: error },
+        );
+      }
+      let next = new URL(location, target);
+      // Redirects to http(s) URLs name the same endpoint (RFC 6455 4.1 step 5 allows them).
+      if (next.protocol === "http:" || next.protocol === "https:") {
+        next = new URL(`ws${next.href.slice(4)}`);
+      }
+      if (next.protocol !== "ws:" && next.protocol !== "wss:") throw error;
+      if (target.protocol === "wss:" && next.protocol === "ws:") {
+        throw new HandshakeError(
+          `Cannot follow redirect to insecure URL: "${next.href}"`,
+          { status: error.status, ...(error.headers ? { headers: error.headers } : {}) },
+          { cause: error },
+        );
+      }
+      if (next.hostname !== target.hostname || next.port !== target.port) {
+        if (headers !== undefined) {
+          headers = new Headers(headers);
+          for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+        }
+      }
+      target = next;
+    }
+  }
+}
+
+async function connectOnce(
+  url: URL,
+  options: DialOptions,
+  headers: Headers | undefined,
+  deadline: number,
+): Promise<ClientConnection> {
+  const transport = await dialWithin(
+    options.dial,
+    url,
+    deadline === Infinity ? null : remaining(deadline),
+  );
+  const protocol = new ClientProtocol(url, {
+    ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+    ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+    ...(options.subprotocols === undefined ? {} : { subprotocols: options.subprotocols }),
+    ...(options.compression == null ? {} : { extensions: options.compression }),
+    ...(options.origin === undefined ? {} : { origin: options.origin }),
+    ...(headers === undefined ? {} : { headers }),
+    ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }),
+  });
+  const connection = new ClientConnection(protocol, transport, {
+    ...options,
+    openTimeoutMs: deadline === Infinity ? null : remaining(deadline),
+  });
+  await connection.opened;
+  return connection;
+}
+
+/** Options of {@link reconnect}: those of `connect()` plus the backoff. */
+export interface ReconnectOptions extends DialOptions {
+  /** First delay before reconnecting. Default 1 s. */
+  initialDelayMs?: number;
+  /** Longest delay. Default 60 s. */
+  maxDelayMs?: number;
+  /** Growth of the delay after each failed attempt. Default 2. */
+  backoffFactor?: number;
+  /** Random number in [0, 1) for the jitter. Default `Math.random`. */
+  random?: () => number;
+  /**
+   * Whether an error from `connect()` is worth retrying. Default: transport
+   * errors, timeouts, and handshake refusals with status 5xx or 429;
+   * anything else (a 4xx, a bad URL) stops the iteration.
+   */
+  isRetryable?: (error: unknown) => boolean;
+}
+
+function defaultIsRetryable(error: unknown): boolean {
+  if (error instanceof TransportError || error instanceof TimeoutError) return true;
+  if (error instanceof HandshakeError) return error.status >= 500 || error.status === 429;
+  return false;
+}
+
+/**
+ * Yields a fresh connection each time the previous one is closed, forever:
+ * the Python websockets idiom `async for websocket in connect(...)`.
+ * Failed attempts wait with exponential backoff and full jitter (each delay is
+ * random between half and all of the current backoff), which spreads a crowd
+ * of clients after a server restart. A fatal error (see `isRetryable`) ends
+ * the iteration by throwing it. When the loop body ends with the connection
+ * still open, the connection is closed before reconnecting.
+ *
+ * @example
+ * ```ts
+ * for await (const connection of reconnect(url, { dial })) {
+ *   try { for await (const message of connection) handle(message); } catch {}
+ * }
+ * ```
+ */
+export async function* reconnect(
+  url: string | URL,
+  options: ReconnectOptions,
+): AsyncGenerator<ClientConnection, never, undefined> {
+  const initial = options.initialDelayMs ?? 1000;
+  const max = options.maxDelayMs ?? 60_000;
+  const factor = options.backoffFactor ?? 2;
+  const random = options.random ?? Math.random;
+  const isRetryable = options.isRetryable ?? defaultIsRetryable;
+  let delay = initial;
+  for (;;) {
+    let connection: ClientConnection;
+    try {
+      connection = await connect(url, options);
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      const wait = delay * (0.5 + random() / 2);
+      delay = Math.min(max, delay * factor);
+      await new Promise<void>((resolve) => setTimeout(resolve, wait));
+      continue;
+    }
+    delay = initial;
+    yield connection;
+    await connection.close();
+  }
+}

@@ -1,0 +1,789 @@
+/**
+ * `Connection`: the async API over one {@link Protocol} and one
+ * {@link Transport}, the same on every runtime. It owns the incoming message
+ * queue (bounded: reads pause when it is full), write coalescing (all output
+ * of one event-loop turn leaves in one transport write), backpressure on
+ * sends, pings and keepalive, and the open and close timeouts.
+ *
+ * @module
+ */
+
+import { InvalidStateError, WebSocketError } from "../core/errors.js";
+import type { ProtocolEvent, RequestEvent, ResponseEvent } from "../core/events.js";
+import type { Extension } from "../core/extension.js";
+import type { Request, Response } from "../core/http1.js";
+import type { PreparedMessage, Protocol, State } from "../core/protocol.js";
+import { type CloseInfo, ConnectionClosed, isNormalClosure, TimeoutError } from "./errors.js";
+import { type Logger, type LogLevel, logs } from "./log.js";
+import { defaultDefer, type FlushQueue, flushQueue } from "./schedule.js";
+import type { Defer, Transport, TransportHandler } from "./transport.js";
+
+/** A received message: text as a string, binary as bytes. */
+export type Message = string | Uint8Array;
+
+/** Bytes of a binary message or fragment: any typed array, DataView or ArrayBuffer. */
+export type BinaryData = ArrayBufferView | ArrayBuffer;
+
+/** A fragment of a message sent with `send(iterable)`. */
+export type Fragment = string | BinaryData;
+
+/** What `send()` takes: a whole message, or an (async) iterable of fragments sent as one message. */
+export type SendData = string | BinaryData | Iterable<Fragment> | AsyncIterable<Fragment>;
+
+/** Options of a {@link Connection}: timeouts, queue size, logging. */
+export interface ConnectionOptions {
+  /**
+   * Deadline of the opening handshake. Default 10 s: generous for a slow
+   * network, short enough that silent peers do not pile up. `null` disables.
+   */
+  openTimeoutMs?: number | null;
+  /**
+   * How long to wait for the closing handshake (and the transport's close)
+   * before destroying the transport. Default 10 s. `null` disables.
+   */
+  closeTimeoutMs?: number | null;
+  /**
+   * Interval of keepalive pings. Default 20 s, under the idle timeout of most
+   * proxies and load balancers (often 30 to 60 s). `null` disables keepalive.
+   */
+  pingIntervalMs?: number | null;
+  /**
+   * How long to wait for the pong of a keepalive ping before failing the
+   * connection with 1011. Default 20 s. `null` waits forever.
+   */
+  pingTimeoutMs?: number | null;
+  /**
+   * Received messages queued before reads pause (backpressure to the peer).
+   * Reads resume when the queue is down to a quarter. Default 16.
+   */
+  maxQueuedMessages?: number;
+  /** Logging and diagnostics hook. Costs nothing when unset. */
+  logger?: Logger;
+  /** The least severe level passed to `logger`. Default `"info"`; `"debug"` adds one record per message. */
+  logLevel?: LogLevel;
+  /** The runtime's after-this-turn primitive for write coalescing (see {@link Defer}). */
+  defer?: Defer;
+}
+
+const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
+const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+const DEFAULT_PING_INTERVAL_MS = 20_000;
+const DEFAULT_PING_TIMEOUT_MS = 20_000;
+const DEFAULT_MAX_QUEUED_MESSAGES = 16;
+// Output that sends may pile up in the protocol before it is handed to the
+// transport without waiting for the end of the turn. A loop awaiting each
+// send never leaves the turn (its promises are already resolved), so without
+// this it would never see the transport's backpressure. 16 KiB still batches
+// hundreds of small messages per write.
+const FLUSH_THRESHOLD_BYTES = 16 * 1024;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+interface Waiter {
+  readonly iterating: boolean;
+  resolve(value: Message | IteratorResult<Message>): void;
+  reject(error: Error): void;
+}
+
+interface PendingPing {
+  readonly key: string;
+  readonly sentAt: number;
+  resolve(latencyMs: number): void;
+  reject(error: Error): void;
+}
+
+function option(value: number | null | undefined, fallback: number): number | null {
+  if (value === undefined) return fallback;
+  if (value === null || value === Number.POSITIVE_INFINITY) return null;
+  if (!(value >= 0)) throw new RangeError(`Invalid timeout: ${value}`);
+  return value;
+}
+
+function toBytes(data: BinaryData): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data))
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw new TypeError(`Invalid message data: ${Object.prototype.toString.call(data)}`);
+}
+
+function pingKey(data: Uint8Array): string {
+  let key = "";
+  for (const byte of data) key += String.fromCharCode(byte);
+  return key;
+}
+
+function noop(): void {}
+
+/**
+ * One WebSocket connection, either side, on any transport.
+ *
+ * Normally created by `serve()` (handed to the handler) or `connect()`. It can
+ * also be built directly on a {@link Protocol} that starts open, when another
+ * layer did the handshake (a framework, HTTP/2).
+ *
+ * @example
+ * ```ts
+ * for await (const message of connection) {
+ *   await connection.send(message); // echo
+ * }
+ * console.log(await connection.closed); // { code: 1000, reason: "", wasClean: true }
+ * ```
+ */
+export class Connection implements AsyncIterable<Message> {
+  /** The sans-I/O protocol this connection drives. */
+  protected readonly protocol: Protocol;
+  /** The handshake request (sent by a client, received by a server), once known. */
+  protected handshakeRequest: Request | undefined;
+  /** The handshake response (received by a client, sent by a server), once known. */
+  protected handshakeResponse: Response | undefined;
+
+  readonly #transport: Transport;
+  readonly #flushQueue: FlushQueue;
+  readonly #flush: () => void;
+  readonly #logger: Logger | undefined;
+  readonly #logDebug: boolean;
+  readonly #logInfo: boolean;
+  readonly #closeTimeoutMs: number | null;
+  readonly #pingIntervalMs: number | null;
+  readonly #pingTimeoutMs: number | null;
+  readonly #highQueue: number;
+  readonly #lowQueue: number;
+
+  // Incoming.
+  readonly #queue: Message[] = [];
+  readonly #waiters: Waiter[] = [];
+  #paused = false;
+
+  // Outgoing.
+  #flushScheduled = false;
+  #writable = true;
+  #drain: Promise<void> | undefined;
+  #resolveDrain: (() => void) | undefined;
+  #sendChain: Promise<void> | undefined;
+  #ended = false;
+
+  // Pings.
+  readonly #pings: PendingPing[] = [];
+  #latency = 0;
+
+  // Timers.
+  #openTimer: ReturnType<typeof setTimeout> | undefined;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingTimer: ReturnType<typeof setTimeout> | undefined;
+  #pongTimer: ReturnType<typeof setTimeout> | undefined;
+
+  // Lifecycle.
+  #opened = false;
+  #transportClosed = false;
+  #closeReceived: { code: number; reason: string } | undefined;
+  #closeSent: { code: number; reason: string } | undefined;
+  #localError: Error | undefined;
+  #info: CloseInfo | undefined;
+  #resolveClosed!: (info: CloseInfo) => void;
+
+  /**
+   * Resolves when the connection is closed (protocol and transport), with the
+   * close code and reason and whether the close was clean. Never rejects.
+   */
+  readonly closed: Promise<CloseInfo>;
+
+  /**
+   * @param protocol the protocol to drive; in the `connecting` state for a
+   *   handshake run by a subclass (`serve`, `connect`), or `open`
+   * @param transport the transport to drive it over; started here
+   */
+  constructor(protocol: Protocol, transport: Transport, options: ConnectionOptions = {}) {
+    this.protocol = protocol;
+    this.#transport = transport;
+    this.#flushQueue = flushQueue(options.defer ?? defaultDefer);
+    this.#flush = () => this.#flushNow();
+    this.#logger = options.logger;
+    const level = options.logLevel ?? "info";
+    this.#logDebug = this.#logger !== undefined && logs("debug", level);
+    this.#logInfo = this.#logger !== undefined && logs("info", level);
+    this.#closeTimeoutMs = option(options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS);
+    this.#pingIntervalMs = option(options.pingIntervalMs, DEFAULT_PING_INTERVAL_MS);
+    this.#pingTimeoutMs = option(options.pingTimeoutMs, DEFAULT_PING_TIMEOUT_MS);
+    const maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
+    if (!(maxQueued >= 1)) throw new RangeError(`Invalid maxQueuedMessages: ${maxQueued}`);
+    this.#highQueue = maxQueued;
+    this.#lowQueue = Math.floor(maxQueued / 4);
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+
+    if (protocol.state === "connecting") {
+      const openTimeoutMs = option(options.openTimeoutMs, DEFAULT_OPEN_TIMEOUT_MS);
+      if (openTimeoutMs !== null) {
+        this.#openTimer = setTimeout(() => {
+          this.#openTimer = undefined;
+          this.#abort(
+            new TimeoutError(`Cannot open connection: no handshake within ${openTimeoutMs} ms`),
+          );
+        }, openTimeoutMs);
+      }
+    }
+    transport.start(this.#handler());
+    this.afterProtocol();
+  }
+
+  // ---------------------------------------------------------------- properties
+
+  /** The connection state: `connecting`, `open`, `closing` or `closed`. */
+  get state(): State {
+    return this.protocol.state;
+  }
+
+  /** The negotiated subprotocol, or `null`. */
+  get subprotocol(): string | null {
+    return this.protocol.subprotocol;
+  }
+
+  /** The negotiated extensions. */
+  get extensions(): readonly Extension[] {
+    return this.protocol.extensions;
+  }
+
+  /** The opening handshake request (sent by a client, received by a server). */
+  get request(): Request | undefined {
+    return this.handshakeRequest;
+  }
+
+  /** The opening handshake response (received by a client, sent by a server). */
+  get response(): Response | undefined {
+    return this.handshakeResponse;
+  }
+
+  /** The peer's IP address, when the transport has one. */
+  get remoteAddress(): string | undefined {
+    return this.#transport.remoteAddress;
+  }
+
+  /** The peer's port, when the transport has one. */
+  get remotePort(): number | undefined {
+    return this.#transport.remotePort;
+  }
+
+  /** Round-trip time of the last ping answered, in milliseconds; 0 before the first. */
+  get latency(): number {
+    return this.#latency;
+  }
+
+  /** Bytes sent but not yet handed to the network (queued in the protocol or the transport). */
+  get bufferedAmount(): number {
+    return this.protocol.bufferedBytes + this.#transport.bufferedAmount;
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  /**
+   * The next message. Rejects with {@link ConnectionClosed} once the
+   * connection is closed and every message received before has been read:
+   * `ConnectionClosedOK` after a normal closure, `ConnectionClosedError`
+   * otherwise.
+   */
+  recv(): Promise<Message> {
+    if (this.#queue.length > 0) return Promise.resolve(this.#take());
+    if (this.#info !== undefined) {
+      return Promise.reject(ConnectionClosed.from("Cannot receive message", this.#info));
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ iterating: false, resolve: resolve as Waiter["resolve"], reject });
+    });
+  }
+
+  /**
+   * Iterates over received messages until the connection closes. The loop
+   * ends after a normal closure, and throws `ConnectionClosedError` after an
+   * abnormal one. Breaking out of the loop leaves the connection open.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return {
+      next: (): Promise<IteratorResult<Message>> => {
+        if (this.#queue.length > 0) return Promise.resolve({ value: this.#take(), done: false });
+        const info = this.#info;
+        if (info !== undefined) {
+          return isNormalClosure(info)
+            ? Promise.resolve({ value: undefined, done: true })
+            : Promise.reject(ConnectionClosed.from("Cannot receive message", info));
+        }
+        return new Promise((resolve, reject) => {
+          this.#waiters.push({ iterating: true, resolve: resolve as Waiter["resolve"], reject });
+        });
+      },
+      return: (): Promise<IteratorResult<Message>> =>
+        Promise.resolve({ value: undefined, done: true }),
+    };
+  }
+
+  #take(): Message {
+    const message = this.#queue.shift()!;
+    if (this.#paused && this.#queue.length <= this.#lowQueue) {
+      this.#paused = false;
+      if (!this.#transportClosed) this.#transport.resume();
+    }
+    return message;
+  }
+
+  #deliver(message: Message): void {
+    const waiter = this.#waiters.shift();
+    if (waiter === undefined) this.#queue.push(message);
+    else if (waiter.iterating) waiter.resolve({ value: message, done: false });
+    else waiter.resolve(message);
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /**
+   * Sends a message: a string as text, bytes (any typed array, `DataView` or
+   * `ArrayBuffer`) as binary, or an iterable or async iterable of fragments
+   * (all strings or all bytes) as one fragmented message. Messages never
+   * interleave: a send waits for a fragmented message in progress.
+   *
+   * Resolves at once while the write buffer is under the transport's
+   * high-water mark, else when it drains; rejects with
+   * {@link ConnectionClosed} if the connection is not open. Bytes of 16 KiB
+   * or more may be written without a copy: do not modify them until the
+   * returned promise resolves.
+   */
+  send(data: SendData): Promise<void> {
+    if (this.#sendChain !== undefined) {
+      const run = (): Promise<void> => this.#sendNow(data);
+      const next = this.#sendChain.then(run, run);
+      this.#chain(next);
+      return next;
+    }
+    return this.#sendNow(data);
+  }
+
+  /**
+   * Sends a message framed once for many connections (see `broadcast`).
+   * Returns `false`, sending nothing, when the connection is not open or is
+   * in the middle of a fragmented message.
+   */
+  sendPrepared(message: PreparedMessage): boolean {
+    if (this.protocol.state !== "open" || this.#sendChain !== undefined) return false;
+    this.protocol.sendPrepared(message);
+    this.#afterSend();
+    return true;
+  }
+
+  #chain(promise: Promise<void>): void {
+    this.#sendChain = promise;
+    const clear = (): void => {
+      if (this.#sendChain === promise) this.#sendChain = undefined;
+    };
+    promise.then(clear, clear);
+  }
+
+  #sendNow(data: SendData): Promise<void> {
+    if (this.protocol.state !== "open") return Promise.reject(this.#closedError("send message"));
+    if (typeof data === "string") {
+      this.protocol.sendText(data);
+      if (this.#logDebug) this.#log("debug", "send", "Sent text message", { length: data.length });
+    } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+      const bytes = toBytes(data);
+      this.protocol.sendBinary(bytes);
+      if (this.#logDebug)
+        this.#log("debug", "send", "Sent binary message", { length: bytes.length });
+    } else if (
+      data !== null &&
+      typeof data === "object" &&
+      (Symbol.asyncIterator in data || Symbol.iterator in data)
+    ) {
+      const sending = this.#sendFragments(data);
+      this.#chain(sending);
+      return sending;
+    } else {
+      return Promise.reject(
+        new TypeError(`Invalid message data: ${Object.prototype.toString.call(data)}`),
+      );
+    }
+    return this.#afterSend();
+  }
+
+  async #sendFragments(source: Iterable<Fragment> | AsyncIterable<Fragment>): Promise<void> {
+    let text: boolean | undefined;
+    try {
+      for await (const fragment of source) {
+        if (this.protocol.state !== "open") throw this.#closedError("send message fragment");
+        const isText = typeof fragment === "string";
+        const data = isText ? fragment : toBytes(fragment);
+        if (text === undefined) {
+          text = isText;
+          if (typeof data === "string") this.protocol.sendText(data, false);
+          else this.protocol.sendBinary(data, false);
+        } else if (text !== isText) {
+          throw new TypeError("Invalid message fragments: strings and bytes mixed in one message");
+        } else {
+          this.protocol.sendContinuation(data, false);
+        }
+        await this.#afterSend();
+      }
+    } catch (error) {
+      // A message cut in the middle cannot be finished or followed by another:
+      // fail the connection, as Python websockets does (1011).
+      if (text !== undefined && this.protocol.state === "open") {
+        this.#localError ??= error as Error;
+        this.protocol.fail(1011, "Error in fragmented message");
+        this.afterProtocol();
+      }
+      throw error;
+    }
+    if (text === undefined) return;
+    if (this.protocol.state !== "open") throw this.#closedError("send message fragment");
+    this.protocol.sendContinuation(new Uint8Array(0), true);
+    await this.#afterSend();
+  }
+
+  /** After queuing output: flush now when a lot is pending, else at the end of the turn. */
+  #afterSend(): Promise<void> {
+    if (this.protocol.bufferedBytes >= FLUSH_THRESHOLD_BYTES) this.#flushNow();
+    else this.#scheduleFlush();
+    return this.#writable ? RESOLVED : this.#drainPromise();
+  }
+
+  #drainPromise(): Promise<void> {
+    if (this.#drain === undefined) {
+      this.#drain = new Promise((resolve) => {
+        this.#resolveDrain = resolve;
+      });
+    }
+    return this.#drain;
+  }
+
+  #releaseDrain(): void {
+    this.#writable = true;
+    const resolve = this.#resolveDrain;
+    this.#drain = this.#resolveDrain = undefined;
+    resolve?.();
+  }
+
+  /**
+   * Sends a ping and resolves with the round-trip time in milliseconds when
+   * its pong arrives (a pong also answers every earlier ping, RFC 6455 5.5.3).
+   * Without `data`, 4 random bytes are sent. Rejects with
+   * {@link ConnectionClosed} if the connection closes first.
+   */
+  ping(data?: string | BinaryData): Promise<number> {
+    if (this.protocol.state !== "open") return Promise.reject(this.#closedError("send ping"));
+    let bytes: Uint8Array;
+    if (data === undefined) {
+      bytes = new Uint8Array(4);
+      crypto.getRandomValues(bytes);
+    } else {
+      bytes = typeof data === "string" ? new TextEncoder().encode(data) : toBytes(data);
+    }
+    const key = pingKey(bytes);
+    if (this.#pings.some((ping) => ping.key === key)) {
+      return Promise.reject(
+        new InvalidStateError("Cannot send ping: a ping with the same data awaits its pong"),
+      );
+    }
+    try {
+      this.protocol.sendPing(bytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#scheduleFlush();
+    return new Promise((resolve, reject) => {
+      this.#pings.push({ key, sentAt: performance.now(), resolve, reject });
+    });
+  }
+
+  #pong(data: Uint8Array): void {
+    const key = pingKey(data);
+    const index = this.#pings.findIndex((ping) => ping.key === key);
+    if (index < 0) return;
+    const now = performance.now();
+    const answered = this.#pings.splice(0, index + 1);
+    this.#latency = now - answered[index]!.sentAt;
+    for (const ping of answered) ping.resolve(now - ping.sentAt);
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  /**
+   * Starts the closing handshake (default code 1000) and resolves when the
+   * connection is closed. If the peer does not answer within the close
+   * timeout, the transport is destroyed. During the opening handshake, the
+   * transport is closed at once.
+   */
+  close(code = 1000, reason = ""): Promise<CloseInfo> {
+    const state = this.protocol.state;
+    if (state === "open") {
+      try {
+        this.protocol.sendClose(code, reason);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      this.#closeSent = { code, reason };
+      if (this.#logInfo) this.#log("info", "close", "Closing connection", { code, reason });
+      this.afterProtocol();
+    } else if (state === "connecting") {
+      this.#abort(new WebSocketError("Cannot open connection: closed during the handshake"));
+    }
+    return this.closed;
+  }
+
+  /** Destroys the transport now, recording `error` as the reason. */
+  #abort(error: Error): void {
+    this.#localError ??= error;
+    if (this.#logInfo) this.#log("warn", "error", error.message, { error });
+    if (!this.#transportClosed) this.#transport.destroy();
+    // The transport reports its close asynchronously; the protocol learns now.
+    this.protocol.receiveEof();
+    this.afterProtocol();
+  }
+
+  #closedError(action: string): ConnectionClosed {
+    const info: CloseInfo = this.#info ?? {
+      code: this.#closeReceived?.code ?? this.#closeSent?.code ?? 1006,
+      reason: this.#closeReceived?.reason ?? this.#closeSent?.reason ?? "",
+      wasClean: this.#localError === undefined,
+      ...(this.#localError === undefined ? {} : { error: this.#localError }),
+    };
+    return ConnectionClosed.from(`Cannot ${action}`, info);
+  }
+
+  // ---------------------------------------------------------------- driving the protocol
+
+  /**
+   * Handles the protocol's events and arms timers after any input or command.
+   * Subclasses call it after driving the handshake.
+   */
+  protected afterProtocol(): void {
+    const protocol = this.protocol;
+    const events = protocol.takeEvents();
+    for (let i = 0; i < events.length; i++) this.#handle(events[i]!);
+    if (!this.#opened && protocol.state === "open") this.#open();
+    if (this.#closeTimer === undefined && protocol.closeExpected) this.#armCloseTimer();
+    if (protocol.hasOutput) this.#scheduleFlush();
+    if (!this.#paused && this.#queue.length > this.#highQueue && !this.#transportClosed) {
+      this.#paused = true;
+      this.#transport.pause();
+    }
+  }
+
+  /** Called with the handshake events; `serve()` and `connect()` override it. */
+  protected onHandshake(_event: RequestEvent | ResponseEvent): void {}
+
+  #handle(event: ProtocolEvent): void {
+    switch (event.type) {
+      case "text":
+      case "binary":
+        if (this.#logDebug) {
+          this.#log("debug", "recv", `Received ${event.type} message`, {
+            length: event.data.length,
+          });
+        }
+        this.#deliver(event.data);
+        break;
+      case "ping":
+        if (this.#logDebug) this.#log("debug", "ping", "Received ping");
+        break;
+      case "pong":
+        if (this.#logDebug) this.#log("debug", "pong", "Received pong");
+        this.#pong(event.data);
+        break;
+      case "close":
+        this.#closeReceived = { code: event.code, reason: event.reason };
+        if (this.#logInfo) {
+          this.#log("info", "close", "Received close frame", {
+            code: event.code,
+            reason: event.reason,
+          });
+        }
+        break;
+      case "closed":
+        this.#protocolClosed(event);
+        break;
+      case "request":
+      case "response":
+        this.onHandshake(event);
+        break;
+    }
+  }
+
+  #open(): void {
+    this.#opened = true;
+    clearTimeout(this.#openTimer);
+    this.#openTimer = undefined;
+    if (this.#logInfo) {
+      this.#log("info", "open", "Connection open", { subprotocol: this.protocol.subprotocol });
+    }
+    this.#armPing();
+  }
+
+  #protocolClosed(event: Extract<ProtocolEvent, { type: "closed" }>): void {
+    // A local cause (timeout, transport error) explains more than the
+    // protocol's view of it (a handshake cut short).
+    const error = this.#localError ?? event.error;
+    const info: CloseInfo = {
+      code: event.code,
+      reason: event.reason,
+      wasClean: event.wasClean && this.#localError === undefined,
+      ...(error === undefined ? {} : { error }),
+    };
+    this.#info = info;
+    this.#clearTimers();
+    if (this.#logInfo) {
+      this.#log(error === undefined ? "info" : "warn", "closed", "Connection closed", {
+        code: info.code,
+        reason: info.reason,
+        wasClean: info.wasClean,
+        error,
+      });
+    }
+    if (this.#waiters.length > 0) {
+      const waiters = this.#waiters.splice(0);
+      const normal = isNormalClosure(info);
+      for (const waiter of waiters) {
+        if (waiter.iterating && normal) waiter.resolve({ value: undefined, done: true });
+        else waiter.reject(ConnectionClosed.from("Cannot receive message", info));
+      }
+    }
+    if (this.#pings.length > 0) {
+      const pings = this.#pings.splice(0);
+      for (const ping of pings) ping.reject(ConnectionClosed.from("Cannot receive pong", info));
+    }
+    // Senders waiting for a drain are let go; their next send rejects.
+    this.#releaseDrain();
+    if (this.#transportClosed) this.#resolveClosed(info);
+    else if (this.#closeTimeoutMs !== null) {
+      // The protocol is done; give the transport the close timeout to finish.
+      this.#closeTimer = setTimeout(() => this.#transport.destroy(), this.#closeTimeoutMs);
+    }
+  }
+
+  #armCloseTimer(): void {
+    if (this.#closeTimeoutMs === null) return;
+    const ms = this.#closeTimeoutMs;
+    this.#closeTimer = setTimeout(() => {
+      this.#closeTimer = undefined;
+      this.#abort(new TimeoutError(`Cannot close connection: no close handshake within ${ms} ms`));
+    }, ms);
+  }
+
+  #armPing(): void {
+    if (this.#pingIntervalMs === null || this.protocol.state !== "open") return;
+    this.#pingTimer = setTimeout(() => this.#keepalive(), this.#pingIntervalMs);
+  }
+
+  #keepalive(): void {
+    this.#pingTimer = undefined;
+    if (this.protocol.state !== "open") return;
+    const bytes = new Uint8Array(4);
+    crypto.getRandomValues(bytes);
+    const key = pingKey(bytes);
+    this.protocol.sendPing(bytes);
+    this.#scheduleFlush();
+    const timeoutMs = this.#pingTimeoutMs;
+    this.#pings.push({
+      key,
+      sentAt: performance.now(),
+      resolve: () => {
+        clearTimeout(this.#pongTimer);
+        this.#pongTimer = undefined;
+        this.#armPing();
+      },
+      reject: noop,
+    });
+    if (timeoutMs === null) return;
+    this.#pongTimer = setTimeout(() => {
+      this.#pongTimer = undefined;
+      if (this.protocol.state !== "open") return;
+      this.#localError ??= new TimeoutError(
+        `Cannot keep connection alive: no pong within ${timeoutMs} ms`,
+      );
+      if (this.#logInfo) this.#log("warn", "error", "Keepalive ping timed out");
+      // RFC 6455 7.4.1: 1011, the server (or client) met a condition that
+      // prevented it from going on; the reason tells the peer which.
+      this.protocol.fail(1011, "keepalive ping timeout");
+      this.afterProtocol();
+    }, timeoutMs);
+  }
+
+  #clearTimers(): void {
+    clearTimeout(this.#openTimer);
+    clearTimeout(this.#closeTimer);
+    clearTimeout(this.#pingTimer);
+    clearTimeout(this.#pongTimer);
+    this.#openTimer = this.#closeTimer = this.#pingTimer = this.#pongTimer = undefined;
+  }
+
+  // ---------------------------------------------------------------- transport
+
+  #scheduleFlush(): void {
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      this.#flushQueue.add(this.#flush);
+    }
+  }
+
+  /** Writes all pending output in one transport write; half-closes if the protocol says so. */
+  #flushNow(): void {
+    this.#flushScheduled = false;
+    const protocol = this.protocol;
+    if (!protocol.hasOutput) return;
+    const output = protocol.takeOutput();
+    if (this.#transportClosed || this.#ended) return;
+    if (output.chunks.length > 0 && !this.#transport.write(output.chunks)) this.#writable = false;
+    if (output.closeTransport) {
+      this.#ended = true;
+      this.#transport.end();
+    }
+  }
+
+  /** Feeds bytes to the protocol as if the transport had read them (bytes read before the handover). */
+  protected receiveBytes(bytes: Uint8Array): void {
+    this.protocol.receiveData(bytes);
+    this.afterProtocol();
+  }
+
+  #handler(): TransportHandler {
+    return {
+      onData: (chunk) => {
+        this.protocol.receiveData(chunk);
+        this.afterProtocol();
+      },
+      onEnd: () => {
+        this.protocol.receiveEof();
+        this.afterProtocol();
+      },
+      onDrain: () => this.#releaseDrain(),
+      onError: (error) => {
+        this.#localError ??= error;
+        if (this.#logInfo) {
+          this.#log("warn", "error", `Transport error: ${error.message}`, { error });
+        }
+      },
+      onClose: () => {
+        this.#transportClosed = true;
+        this.protocol.receiveEof();
+        this.afterProtocol();
+        // Normally the protocol closed first; the transport's close completes it.
+        this.#flushScheduled = false;
+        clearTimeout(this.#closeTimer);
+        this.#closeTimer = undefined;
+        if (this.#info !== undefined) this.#resolveClosed(this.#info);
+      },
+    };
+  }
+
+  #log(
+    level: LogLevel,
+    event: string,
+    message: string,
+    details?: Readonly<Record<string, unknown>>,
+  ): void {
+    this.#logger!({
+      level,
+      event,
+      message,
+      remoteAddress: this.#transport.remoteAddress,
+      ...(details === undefined ? {} : { details }),
+    });
+  }
+}

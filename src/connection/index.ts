@@ -1,0 +1,46 @@
+/**
+ * The async connection layer, the same on every JavaScript runtime: a
+ * `Connection` over a `Transport`, and `Server`/`connect()` written once over
+ * a runtime's listener and dialer. Runtime entry points
+ * (`websocket-sansio/node`, ...) re-export it with their transports filled in.
+ *
+ * @module
+ */
+
+export { type BroadcastOptions, broadcast } from "./broadcast.js";
+export {
+  ClientConnection,
+  type ClientOptions,
+  connect,
+  type Dial,
+  type DialOptions,
+  type ReconnectOptions,
+  reconnect,
+} from "./client.js";
+export {
+  type BinaryData,
+  Connection,
+  type ConnectionOptions,
+  type Fragment,
+  type Message,
+  type SendData,
+} from "./connection.js";
+export {
+  type CloseInfo,
+  ConnectionClosed,
+  ConnectionClosedError,
+  ConnectionClosedOK,
+  isNormalClosure,
+  TimeoutError,
+  TransportError,
+} from "./errors.js";
+export type { Logger, LogLevel, LogRecord } from "./log.js";
+export { defaultDefer } from "./schedule.js";
+export {
+  type Handler,
+  type HookResult,
+  Server,
+  ServerConnection,
+  type ServerOptions,
+} from "./server.js";
+export type { Defer, Transport, TransportHandler } from "./transport.js";

@@ -1,0 +1,60 @@
+/**
+ * Once-per-turn scheduling for write coalescing: every connection that produced
+ * output in this turn of the event loop is flushed by one deferred callback,
+ * so all of a connection's output leaves in one transport write.
+ *
+ * @module
+ */
+
+import type { Defer } from "./transport.js";
+
+/**
+ * The runtime's "after this turn" primitive: `setImmediate` where it exists
+ * (Node, Bun), else `setTimeout(callback, 0)`. Runtimes pass a better one
+ * through `ConnectionOptions.defer` when they have it.
+ */
+export const defaultDefer: Defer = (() => {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown })
+    .setImmediate;
+  if (typeof immediate === "function") return (callback) => void immediate(callback);
+  return (callback) => void setTimeout(callback, 0);
+})();
+
+/** A list of flush callbacks run together once per turn. One per `Defer` function. */
+class FlushQueue {
+  #pending: (() => void)[] = [];
+  #scheduled = false;
+  readonly #defer: Defer;
+  readonly #run = (): void => {
+    const pending = this.#pending;
+    this.#pending = [];
+    this.#scheduled = false;
+    for (const flush of pending) flush();
+  };
+
+  constructor(defer: Defer) {
+    this.#defer = defer;
+  }
+
+  add(flush: () => void): void {
+    this.#pending.push(flush);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      this.#defer(this.#run);
+    }
+  }
+}
+
+const queues = new WeakMap<Defer, FlushQueue>();
+
+/** The shared flush queue for `defer` (one deferred callback per turn, for every connection). */
+export function flushQueue(defer: Defer): FlushQueue {
+  let queue = queues.get(defer);
+  if (queue === undefined) {
+    queue = new FlushQueue(defer);
+    queues.set(defer, queue);
+  }
+  return queue;
+}
+
+export type { FlushQueue };

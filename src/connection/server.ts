@@ -1,0 +1,237 @@
+/**
+ * The server side, written once for every runtime: the opening handshake with
+ * its hooks, the handler's lifetime, the set of live connections and a
+ * graceful shutdown. A runtime adapter accepts transports (a listening socket,
+ * an HTTP upgrade) and hands each one to {@link Server.handleTransport}.
+ *
+ * @module
+ */
+
+import type { RequestEvent, ResponseEvent } from "../core/events.js";
+import type { ServerExtensionFactory } from "../core/extension.js";
+import type { Request, Response } from "../core/http1.js";
+import { ServerProtocol } from "../core/index.js";
+import { Connection, type ConnectionOptions } from "./connection.js";
+import type { CloseInfo } from "./errors.js";
+import type { Transport } from "./transport.js";
+
+/** What a request hook may return: a response to send instead of accepting, or nothing to go on. */
+// biome-ignore lint/suspicious/noConfusingVoidType: hooks that only edit headers return nothing.
+export type HookResult = Response | undefined | void;
+
+/** Options of {@link Server} (and of every runtime's `serve()`). */
+export interface ServerOptions extends ConnectionOptions {
+  /** Subprotocols this server speaks, in order of preference. */
+  subprotocols?: readonly string[];
+  /** Picks the subprotocol from the client's offer; overrides `subprotocols`' default choice. */
+  selectSubprotocol?: (offered: readonly string[], request: Request) => string | null;
+  /**
+   * Allowed `Origin` header values (`null` in the list allows requests without
+   * one). Other origins are answered 403. Default: any origin.
+   */
+  origins?: readonly (string | null)[];
+  /** Extensions offered to negotiate, e.g. permessage-deflate. Default: none. */
+  compression?: readonly ServerExtensionFactory[] | null;
+  /** Value of the `Server` header; `null` leaves it out. */
+  serverHeader?: string | null;
+  /** Largest message accepted, after decompression (1009 beyond). Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** Largest frame accepted. Default: `maxMessageBytes`. */
+  maxFrameBytes?: number;
+  /**
+   * Called with each handshake request before it is accepted. Return a
+   * response to send it instead (reject with 401, 403, a redirect, or answer a
+   * health check with 200: build it with `connection.reject(status, body)` and
+   * edit its headers); return nothing to go on with the handshake.
+   *
+   * @example
+   * ```ts
+   * processRequest: (request, connection) =>
+   *   request.target === "/healthz" ? connection.reject(200, "OK\n") : undefined
+   * ```
+   */
+  processRequest?: (
+    request: Request,
+    connection: ServerConnection,
+  ) => HookResult | Promise<HookResult>;
+  /** Called with the response before it is sent: edit it (add headers) or return another one. */
+  processResponse?: (
+    request: Request,
+    response: Response,
+    connection: ServerConnection,
+  ) => HookResult | Promise<HookResult>;
+}
+
+/** Handles one open connection; when it returns, the connection is closed (1000, or 1011 if it throws). */
+export type Handler = (connection: ServerConnection) => void | Promise<void>;
+
+/** A connection accepted by a {@link Server}: a {@link Connection} that can also answer its handshake. */
+export class ServerConnection extends Connection {
+  readonly #server: Server;
+  declare protected readonly protocol: ServerProtocol;
+
+  /** @internal use {@link Server.handleTransport} */
+  constructor(
+    protocol: ServerProtocol,
+    transport: Transport,
+    options: ConnectionOptions,
+    server: Server,
+    head?: Uint8Array,
+  ) {
+    super(protocol, transport, options);
+    this.#server = server;
+    if (head !== undefined && head.length > 0) this.receiveBytes(head);
+  }
+
+  /**
+   * Builds a response that rejects the handshake (or answers a plain HTTP
+   * request, such as a health check), for `processRequest` to return.
+   */
+  reject(status: number, body?: string | Uint8Array): Response {
+    return this.protocol.reject(status, body);
+  }
+
+  protected override onHandshake(event: RequestEvent | ResponseEvent): void {
+    if (event.type === "request") void this.#handshake(event.request);
+  }
+
+  async #handshake(request: Request): Promise<void> {
+    this.handshakeRequest = request;
+    const options = this.#server.options;
+    let response: Response | undefined;
+    try {
+      if (options.processRequest !== undefined) {
+        response = (await options.processRequest(request, this)) ?? undefined;
+      }
+      response ??= this.protocol.accept(request);
+      if (options.processResponse !== undefined) {
+        const accepted: Response = response;
+        response = (await options.processResponse(request, accepted, this)) ?? accepted;
+      }
+    } catch (error) {
+      this.#server.logError("Handshake hook failed", error);
+      response = this.protocol.reject(500, "Failed to open a WebSocket connection.\n");
+    }
+    // The open timeout or a shutdown may have ended the handshake meanwhile.
+    if (this.protocol.state !== "connecting") return;
+    this.handshakeResponse = response;
+    this.protocol.sendResponse(response);
+    this.afterProtocol();
+    if ((this.protocol.state as string) === "open") this.#server.run(this);
+  }
+}
+
+/**
+ * A WebSocket server independent of any runtime: it runs the handshake and the
+ * handler of each transport it is given. Runtimes wrap it (`serve()` in
+ * `websocket-sansio/node`) and add listening.
+ */
+export class Server {
+  /** The options given to the constructor. */
+  readonly options: ServerOptions;
+  readonly #handler: Handler;
+  readonly #all = new Set<ServerConnection>();
+  readonly #open = new Set<ServerConnection>();
+  #closing: Promise<void> | undefined;
+  #stopListening: (() => void | Promise<void>) | undefined;
+
+  constructor(handler: Handler, options: ServerOptions = {}) {
+    this.#handler = handler;
+    this.options = options;
+  }
+
+  /** Connections whose handshake succeeded and that are not closed yet. */
+  get connections(): ReadonlySet<ServerConnection> {
+    return this.#open;
+  }
+
+  /** Whether `close()` was called. */
+  get isClosing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Takes a transport just accepted and runs the opening handshake on it.
+   * `head` holds bytes already read from it (e.g. a request head that an HTTP
+   * server parsed, re-serialised, and the bytes after it).
+   */
+  handleTransport(transport: Transport, head?: Uint8Array): ServerConnection {
+    const o = this.options;
+    const protocol = new ServerProtocol({
+      ...(o.maxMessageBytes === undefined ? {} : { maxMessageBytes: o.maxMessageBytes }),
+      ...(o.maxFrameBytes === undefined ? {} : { maxFrameBytes: o.maxFrameBytes }),
+      ...(o.subprotocols === undefined ? {} : { subprotocols: o.subprotocols }),
+      ...(o.selectSubprotocol === undefined ? {} : { selectSubprotocol: o.selectSubprotocol }),
+      ...(o.origins === undefined ? {} : { origins: o.origins }),
+      ...(o.compression == null ? {} : { extensions: o.compression }),
+      ...(o.serverHeader === undefined ? {} : { serverHeader: o.serverHeader }),
+    });
+    const connection = new ServerConnection(protocol, transport, o, this, head);
+    if (this.#closing !== undefined) {
+      void connection.close();
+      return connection;
+    }
+    this.#all.add(connection);
+    void connection.closed.then(() => {
+      this.#all.delete(connection);
+      this.#open.delete(connection);
+    });
+    return connection;
+  }
+
+  /** @internal Runs the handler on a connection whose handshake succeeded. */
+  run(connection: ServerConnection): void {
+    if (connection.state !== "open") return;
+    this.#open.add(connection);
+    let result: void | Promise<void>;
+    try {
+      result = this.#handler(connection);
+    } catch (error) {
+      this.#handlerFailed(connection, error);
+      return;
+    }
+    Promise.resolve(result).then(
+      () => void connection.close(),
+      (error: unknown) => this.#handlerFailed(connection, error),
+    );
+  }
+
+  #handlerFailed(connection: Connection, error: unknown): void {
+    this.logError("Connection handler failed", error);
+    if (connection.state === "open") void connection.close(1011, "Internal error").catch(() => {});
+  }
+
+  /** @internal Reports an error thrown by user code (hooks, handler). */
+  logError(message: string, error: unknown): void {
+    this.options.logger?.({ level: "error", event: "error", message, details: { error } });
+  }
+
+  /** @internal Set by the runtime: how to stop accepting new transports. */
+  setListener(stop: () => void | Promise<void>): void {
+    this.#stopListening = stop;
+  }
+
+  /**
+   * Shuts down: stops listening, sends a close frame (default 1001, going away)
+   * to every open connection after what was already sent to it, aborts
+   * handshakes in progress, and resolves when every connection is closed.
+   * Connections that do not finish the closing handshake within their close
+   * timeout are destroyed.
+   */
+  close(code = 1001, reason = "Server shutting down"): Promise<void> {
+    this.#closing ??= this.#shutDown(code, reason);
+    return this.#closing;
+  }
+
+  async #shutDown(code: number, reason: string): Promise<void> {
+    const stopped = this.#stopListening?.();
+    const closing: Promise<CloseInfo>[] = [];
+    for (const connection of this.#all) {
+      closing.push(
+        connection.state === "open" ? connection.close(code, reason) : connection.close(),
+      );
+    }
+    await Promise.all(closing);
+    await stopped;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Connecting on Node: `ws:` over `node:net`, `wss:` over `node:tls` (with SNI),
+ * or a Unix socket.
+ *
+ * @module
+ */
+
+import { connect as netConnect, type Socket } from "node:net";
+import { type ConnectionOptions as TlsConnectOptions, connect as tlsConnect } from "node:tls";
+import {
+  type ClientConnection,
+  type ClientOptions,
+  connect as connectWith,
+  type Dial,
+  type ReconnectOptions,
+  reconnect as reconnectWith,
+} from "../connection/client.js";
+import { nodeDefer } from "./server.js";
+import { SocketTransport } from "./transport.js";
+
+/** Options of {@link connect} on Node. */
+export interface NodeClientOptions extends ClientOptions {
+  /** TLS options for `wss:` (`ca`, `cert`, `rejectUnauthorized`, `servername`...). */
+  tls?: TlsConnectOptions;
+  /** Connects to this Unix socket instead of the URL's host and port (the URL still names the resource). */
+  socketPath?: string;
+}
+
+function dialer(options: NodeClientOptions): Dial {
+  return (url) =>
+    new Promise((resolve, reject) => {
+      const secure = url.protocol === "wss:";
+      const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+      const port = url.port === "" ? (secure ? 443 : 80) : Number(url.port);
+      let socket: Socket;
+      if (secure) {
+        socket = tlsConnect({
+          ...(options.socketPath === undefined ? { host, port } : { path: options.socketPath }),
+          // SNI names the host, unless it is an IP address (RFC 6066 3).
+          ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }),
+          ALPNProtocols: ["http/1.1"],
+          ...options.tls,
+        });
+      } else {
+        socket =
+          options.socketPath === undefined
+            ? netConnect({ host, port })
+            : netConnect({ path: options.socketPath });
+      }
+      const event = secure ? "secureConnect" : "connect";
+      const onError = (error: Error): void => {
+        socket.off(event, onConnect);
+        reject(error);
+      };
+      const onConnect = (): void => {
+        socket.off("error", onError);
+        resolve(new SocketTransport(socket));
+      };
+      socket.once("error", onError);
+      socket.once(event, onConnect);
+    });
+}
+
+/**
+ * Opens a WebSocket connection to `url` (`ws:` or `wss:`). Rejects with a
+ * `HandshakeError` (status, headers, body) when the server refuses, a
+ * `TimeoutError` after the open timeout, a `TransportError` when the socket
+ * cannot connect.
+ *
+ * @example
+ * ```ts
+ * const connection = await connect("ws://127.0.0.1:8765/");
+ * await connection.send("hello");
+ * console.log(await connection.recv());
+ * await connection.close();
+ * ```
+ */
+export function connect(
+  url: string | URL,
+  options: NodeClientOptions = {},
+): Promise<ClientConnection> {
+  return connectWith(url, { defer: nodeDefer, ...options, dial: dialer(options) });
+}
+
+/**
+ * Reconnects forever with exponential backoff: yields a new connection after
+ * each disconnect (see the connection layer's `reconnect`).
+ */
+export function reconnect(
+  url: string | URL,
+  options: NodeClientOptions & Omit<ReconnectOptions, "dial"> = {},
+): AsyncGenerator<ClientConnection, never, undefined> {
+  return reconnectWith(url, { defer: nodeDefer, ...options, dial: dialer(options) });
+}

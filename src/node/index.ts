@@ -1,0 +1,31 @@
+/**
+ * `websocket-sansio/node`: WebSocket servers and clients on Node.js, the
+ * connection layer with Node's sockets filled in.
+ *
+ * @example
+ * ```ts
+ * import { connect, serve } from "websocket-sansio/node";
+ * const server = await serve(async (connection) => {
+ *   for await (const message of connection) await connection.send(message);
+ * }, { host: "127.0.0.1", port: 8765 });
+ * const client = await connect("ws://127.0.0.1:8765/");
+ * await client.send("hi");
+ * console.log(await client.recv()); // "hi"
+ * await client.close();
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+
+export * from "../connection/index.js";
+export { connect, type NodeClientOptions, reconnect } from "./client.js";
+export {
+  createServer,
+  handleUpgrade,
+  type NodeServerOptions,
+  nodeDefer,
+  serve,
+  WebSocketServer,
+} from "./server.js";
+export { SocketTransport } from "./transport.js";

@@ -1,0 +1,169 @@
+/**
+ * Serving on Node: listening on a host and port or a Unix socket (plain TCP
+ * or TLS), attaching to an existing `node:http`/`node:https` server, or taking
+ * over sockets that an application's HTTP server upgraded.
+ *
+ * @module
+ */
+
+import type { Server as HttpServer, IncomingMessage } from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
+import type { Duplex } from "node:stream";
+import { createServer as createTlsServer, type TlsOptions } from "node:tls";
+import { type Handler, Server, type ServerOptions } from "../connection/server.js";
+import type { Defer } from "../connection/transport.js";
+import { SocketTransport } from "./transport.js";
+
+/** Node's after-this-turn primitive, for write coalescing. */
+export const nodeDefer: Defer = (callback) => void setImmediate(callback);
+
+/** Options of {@link serve}. */
+export interface NodeServerOptions extends ServerOptions {
+  /** Interface to listen on. Default: Node's (all interfaces). Use `127.0.0.1` for local only. */
+  host?: string;
+  /** TCP port; 0 picks a free one (read it from `server.address`). */
+  port?: number;
+  /** Unix socket path to listen on, instead of `host`/`port`. */
+  path?: string;
+  /** TLS options (`key`, `cert`, `ca`, ...): serve `wss:`. */
+  tls?: TlsOptions;
+  /** An existing HTTP(S) server to attach to: its `upgrade` requests become WebSocket connections. */
+  server?: HttpServer | HttpsServer;
+  /** Listen backlog. Default: Node's (511). */
+  backlog?: number;
+}
+
+function requestHead(request: IncomingMessage): Buffer {
+  // The core parses the handshake from bytes: re-serialise the head that
+  // node:http already parsed (raw header names and order kept).
+  let head = `${request.method} ${request.url} HTTP/${request.httpVersion}\r\n`;
+  const raw = request.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
+  return Buffer.from(`${head}\r\n`, "latin1");
+}
+
+/** A WebSocket server on Node. Build it with {@link serve} or {@link createServer}. */
+export class WebSocketServer extends Server {
+  #listener: NetServer | HttpServer | HttpsServer | undefined;
+
+  constructor(handler: Handler, options: ServerOptions = {}) {
+    super(handler, { defer: nodeDefer, ...options });
+  }
+
+  /** The listening address (host and port, or the Unix socket path), or `null` when not listening. */
+  get address(): AddressInfo | string | null {
+    return this.#listener?.address() ?? null;
+  }
+
+  /** The Node server accepting connections, when there is one. */
+  get listener(): NetServer | HttpServer | HttpsServer | undefined {
+    return this.#listener;
+  }
+
+  /**
+   * Takes over a socket that a `node:http` server upgraded (its `upgrade`
+   * event): for applications that own their HTTP server.
+   *
+   * @example
+   * ```ts
+   * const wss = createServer(handler);
+   * httpServer.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head));
+   * ```
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const tcp = socket as Socket;
+    // node:http may have armed its request timeouts on the socket.
+    tcp.setTimeout(0);
+    const bytes = requestHead(request);
+    this.handleTransport(
+      new SocketTransport(tcp),
+      head.length === 0 ? bytes : Buffer.concat([bytes, head]),
+    );
+  }
+
+  /** @internal Starts accepting connections as `options` says. */
+  async listen(options: NodeServerOptions): Promise<void> {
+    if (options.server !== undefined) {
+      const server = options.server;
+      const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void =>
+        this.handleUpgrade(request, socket, head);
+      server.on("upgrade", onUpgrade);
+      this.#listener = server;
+      this.setListener(() => void server.off("upgrade", onUpgrade));
+      return;
+    }
+    const accept = (socket: Socket): void => void this.handleTransport(new SocketTransport(socket));
+    const listener =
+      options.tls === undefined
+        ? createNetServer({ noDelay: true }, accept)
+        : createTlsServer(options.tls, accept);
+    // A client that fails the TLS handshake only concerns that client.
+    listener.on("tlsClientError", (error: Error, socket: Socket) => {
+      this.logError("TLS handshake failed", error);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve, reject) => {
+      listener.once("error", reject);
+      const done = (): void => {
+        listener.off("error", reject);
+        resolve();
+      };
+      if (options.path !== undefined)
+        listener.listen({ path: options.path, backlog: options.backlog }, done);
+      else
+        listener.listen(
+          { host: options.host, port: options.port ?? 0, backlog: options.backlog },
+          done,
+        );
+    });
+    listener.on("error", (error) => this.logError("Listener failed", error));
+    this.#listener = listener;
+    this.setListener(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+  }
+}
+
+/**
+ * Creates a server that is not listening: feed it upgraded sockets with
+ * {@link WebSocketServer.handleUpgrade}.
+ */
+export function createServer(handler: Handler, options: ServerOptions = {}): WebSocketServer {
+  return new WebSocketServer(handler, options);
+}
+
+/**
+ * Serves WebSocket connections: runs `handler` for each one, and closes the
+ * connection when it returns. Listens on `host`/`port` (or `path`, a Unix
+ * socket; with `tls`, over TLS), or attaches to `server`.
+ *
+ * @example
+ * ```ts
+ * const server = await serve(async (connection) => {
+ *   for await (const message of connection) await connection.send(message);
+ * }, { host: "127.0.0.1", port: 8765 });
+ * // later: await server.close(); // 1001 to every client
+ * ```
+ */
+export async function serve(
+  handler: Handler,
+  options: NodeServerOptions = {},
+): Promise<WebSocketServer> {
+  const server = new WebSocketServer(handler, options);
+  await server.listen(options);
+  return server;
+}
+
+/** Takes over a socket upgraded by a `node:http` server; see {@link WebSocketServer.handleUpgrade}. */
+export function handleUpgrade(
+  server: WebSocketServer,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  server.handleUpgrade(request, socket, head);
+}

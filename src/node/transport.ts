@@ -1,0 +1,78 @@
+/**
+ * A `node:net` (or `node:tls`) socket as a {@link Transport}.
+ *
+ * @module
+ */
+
+import type { Socket } from "node:net";
+import type { Transport, TransportHandler } from "../connection/transport.js";
+
+// Batches up to this size are copied into one buffer and written with one
+// `socket.write` (one syscall, no writev bookkeeping); larger ones are corked
+// so that Node issues a single writev without copying them.
+const CONCAT_LIMIT = 64 * 1024;
+
+/** Wraps a connected Node socket. */
+export class SocketTransport implements Transport {
+  readonly socket: Socket;
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+    // We coalesce writes ourselves; Nagle would only add latency.
+    socket.setNoDelay(true);
+  }
+
+  start(handler: TransportHandler): void {
+    const socket = this.socket;
+    socket.on("data", (chunk: Buffer) => handler.onData(chunk));
+    socket.on("end", () => handler.onEnd());
+    socket.on("drain", () => handler.onDrain());
+    socket.on("error", (error) => handler.onError(error));
+    socket.on("close", () => handler.onClose());
+    // A socket handed over already destroyed (the peer left during the upgrade).
+    if (socket.destroyed) queueMicrotask(() => handler.onClose());
+  }
+
+  write(chunks: readonly Uint8Array[]): boolean {
+    const socket = this.socket;
+    if (socket.destroyed) return false;
+    if (chunks.length === 1) return socket.write(chunks[0]!);
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
+    if (length <= CONCAT_LIMIT) {
+      return socket.write(Buffer.concat(chunks as Uint8Array[], length));
+    }
+    socket.cork();
+    for (const chunk of chunks) socket.write(chunk);
+    socket.uncork();
+    return !socket.writableNeedDrain;
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.socket.remotePort;
+  }
+}

@@ -1,0 +1,213 @@
+import assert from "node:assert/strict";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
+import { connect as netConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import WebSocket from "ws";
+import { connect, createServer, serve } from "../../src/node/index.js";
+import { echo, portOf, selfSigned, sleep } from "./helpers.js";
+
+const T = { timeout: 10_000 };
+
+function wsOpen(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options);
+    ws.once("open", () => resolve(ws));
+    ws.once("error", reject);
+  });
+}
+
+function wsNext(ws: WebSocket): Promise<{ data: WebSocket.RawData; isBinary: boolean }> {
+  return new Promise((resolve) =>
+    ws.once("message", (data, isBinary) => resolve({ data, isBinary })),
+  );
+}
+
+function wsClosed(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) =>
+    ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+}
+
+describe("serve (node)", () => {
+  test("echoes to a ws client, text and binary, large and small", T, async () => {
+    const server = await serve(echo, { host: "127.0.0.1", port: 0 });
+    const ws = await wsOpen(`ws://127.0.0.1:${portOf(server.address)}/`);
+    ws.send("hello");
+    let reply = await wsNext(ws);
+    assert.equal(reply.data.toString(), "hello");
+    assert.equal(reply.isBinary, false);
+    const big = Buffer.alloc(300_000, 7);
+    ws.send(big);
+    reply = await wsNext(ws);
+    assert.equal(reply.isBinary, true);
+    assert.ok(big.equals(reply.data as Buffer));
+    const closed = wsClosed(ws);
+    ws.close(1000, "done");
+    assert.equal((await closed).code, 1000);
+    await server.close();
+  });
+
+  test("answers many pipelined messages in few writes", T, async () => {
+    const server = await serve(echo, { host: "127.0.0.1", port: 0 });
+    const ws = await wsOpen(`ws://127.0.0.1:${portOf(server.address)}/`);
+    const count = 2000;
+    const received: string[] = [];
+    const done = new Promise<void>((resolve) =>
+      ws.on("message", (data) => {
+        received.push(data.toString());
+        if (received.length === count) resolve();
+      }),
+    );
+    for (let i = 0; i < count; i++) ws.send(`m${i}`);
+    await done;
+    assert.deepEqual(
+      received,
+      Array.from({ length: count }, (_, i) => `m${i}`),
+    );
+    ws.close();
+    await server.close();
+  });
+
+  test("listens on a Unix socket", T, async () => {
+    const path = join(tmpdir(), `ws-sansio-${process.pid}-${Date.now()}.sock`);
+    const server = await serve(echo, { path });
+    assert.equal(server.address, path);
+    const client = await connect("ws://localhost/", { socketPath: path });
+    await client.send("over unix");
+    assert.equal(await client.recv(), "over unix");
+    await client.close();
+    await server.close();
+  });
+
+  test("serves wss: with TLS to ws and to our client", T, async () => {
+    const { key, cert } = selfSigned();
+    const server = await serve(echo, { host: "127.0.0.1", port: 0, tls: { key, cert } });
+    const port = portOf(server.address);
+    const ws = await wsOpen(`wss://localhost:${port}/`, { ca: cert });
+    ws.send("secure");
+    assert.equal((await wsNext(ws)).data.toString(), "secure");
+    ws.close();
+    const client = await connect(`wss://localhost:${port}/`, { tls: { ca: cert } });
+    await client.send("ours");
+    assert.equal(await client.recv(), "ours");
+    await client.close();
+    // An untrusted certificate fails the connection, not the server.
+    await assert.rejects(connect(`wss://localhost:${port}/`, { openTimeoutMs: 2000 }));
+    await server.close();
+  });
+
+  test("attaches to an http server, which keeps answering plain requests", T, async () => {
+    const http = createHttpServer((_request, response) => response.end("plain http\n"));
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const port = portOf(http.address());
+    const server = await serve(echo, { server: http });
+    const body = await new Promise<string>((resolve, reject) => {
+      httpRequest(`http://127.0.0.1:${port}/`, (response) => {
+        let text = "";
+        response.on("data", (chunk: Buffer) => void (text += chunk.toString()));
+        response.on("end", () => resolve(text));
+      })
+        .on("error", reject)
+        .end();
+    });
+    assert.equal(body, "plain http\n");
+    const client = await connect(`ws://127.0.0.1:${port}/chat`);
+    assert.equal(client.request?.target, "/chat");
+    await client.send("via http");
+    assert.equal(await client.recv(), "via http");
+    await client.close();
+    await server.close();
+    await new Promise((resolve) => http.close(resolve));
+  });
+
+  test("handleUpgrade takes over sockets from the app's http server", T, async () => {
+    const wss = createServer(echo, {
+      processRequest: (request, connection) =>
+        request.headers.get("x-token") === "ok" ? undefined : connection.reject(403, "no\n"),
+    });
+    const http = createHttpServer();
+    http.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head));
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const port = portOf(http.address());
+    const ws = await wsOpen(`ws://127.0.0.1:${port}/`, { headers: { "X-Token": "ok" } });
+    ws.send("taken over");
+    assert.equal((await wsNext(ws)).data.toString(), "taken over");
+    ws.close();
+    await assert.rejects(connect(`ws://127.0.0.1:${port}/`), /403/);
+    await wss.close();
+    await new Promise((resolve) => http.close(resolve));
+  });
+
+  test("answers a health check without upgrading", T, async () => {
+    const server = await serve(echo, {
+      host: "127.0.0.1",
+      port: 0,
+      processRequest: (request, connection) =>
+        request.target === "/healthz" ? connection.reject(200, "OK\n") : undefined,
+    });
+    const response = await fetch(`http://127.0.0.1:${portOf(server.address)}/healthz`);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), "OK\n");
+    await server.close();
+  });
+
+  test("shutdown sends 1001 to every live client after every message sent before", T, async () => {
+    const server = await serve(
+      async (connection) => {
+        for (let i = 0; i < 100; i++) void connection.send(`message ${i}`);
+        await connection.closed;
+      },
+      { host: "127.0.0.1", port: 0 },
+    );
+    const url = `ws://127.0.0.1:${portOf(server.address)}/`;
+    const clients = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const ws = new WebSocket(url);
+        const messages: string[] = [];
+        ws.on("message", (data) => messages.push(data.toString()));
+        await new Promise((resolve) => ws.once("open", resolve));
+        return { ws, messages, closed: wsClosed(ws) };
+      }),
+    );
+    while (server.connections.size < 20) await sleep(5);
+    await server.close();
+    for (const { messages, closed } of clients) {
+      assert.equal((await closed).code, 1001);
+      assert.equal(messages.length, 100);
+      assert.equal(messages[99], "message 99");
+    }
+    assert.equal(server.connections.size, 0);
+  });
+
+  test("a slow handshake is cut off at the open timeout", T, async () => {
+    const server = await serve(echo, { host: "127.0.0.1", port: 0, openTimeoutMs: 100 });
+    const socket = netConnect(portOf(server.address), "127.0.0.1");
+    socket.write("GET / HTTP/1.1\r\nHost: x\r\n"); // never finishes the head
+    const started = Date.now();
+    await new Promise((resolve) => socket.once("close", resolve));
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 80 && elapsed < 2000, `closed after ${elapsed} ms`);
+    await server.close();
+  });
+
+  test("holds 1000 connections at once and closes them all", { timeout: 30_000 }, async () => {
+    const server = await serve(echo, { host: "127.0.0.1", port: 0, backlog: 2048 });
+    const url = `ws://127.0.0.1:${portOf(server.address)}/`;
+    const clients = [];
+    for (let batch = 0; batch < 10; batch++) {
+      clients.push(...(await Promise.all(Array.from({ length: 100 }, () => connect(url)))));
+    }
+    assert.equal(server.connections.size, 1000);
+    await Promise.all(
+      clients.map(async (client, i) => {
+        await client.send(`n${i}`);
+        assert.equal(await client.recv(), `n${i}`);
+      }),
+    );
+    await server.close();
+    const infos = await Promise.all(clients.map((client) => client.closed));
+    assert.ok(infos.every((info) => info.code === 1001 && info.wasClean));
+  });
+});
