@@ -1,0 +1,115 @@
+// WHATWG WebSocket clients against our server: headless Chromium (Debian's,
+// driven by playwright-core) and Node 22+'s built-in (undici) WebSocket.
+// Both install in CI: chromium from .ci/run's apt list, Node 22 from
+// scripts/install-runtimes.sh (into .runtimes/).
+
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { chromium } from "playwright-core";
+import { serve } from "../../src/node/index.js";
+import { echo, portOf, run } from "./helpers.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const NODE22 =
+  process.env["NODE22"] ?? join(process.cwd(), ".runtimes/node_modules/node22/bin/node");
+
+// The scenario both clients run, as page/module source: subprotocol, text,
+// binary, 200 pipelined messages, then a clean close. Prints a JSON summary.
+const SCENARIO = `
+async function scenario(url) {
+  const ws = new WebSocket(url, ["chat", "other"]);
+  ws.binaryType = "arraybuffer";
+  const queue = [];
+  let wake;
+  ws.onmessage = (event) => { queue.push(event.data); wake?.(); };
+  const next = async () => {
+    while (queue.length === 0) await new Promise((resolve) => (wake = resolve));
+    return queue.shift();
+  };
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  const result = { protocol: ws.protocol };
+  ws.send("héllo");
+  result.text = await next();
+  ws.send(new Uint8Array([1, 2, 3, 250]));
+  result.binary = Array.from(new Uint8Array(await next()));
+  const big = "x".repeat(100000);
+  ws.send(big);
+  result.big = (await next()) === big;
+  for (let i = 0; i < 200; i++) ws.send("m" + i);
+  let ordered = true;
+  for (let i = 0; i < 200; i++) if ((await next()) !== "m" + i) ordered = false;
+  result.ordered = ordered;
+  const closed = new Promise((resolve) => (ws.onclose = (e) => resolve({ code: e.code, wasClean: e.wasClean })));
+  ws.close(1000, "done");
+  result.close = await closed;
+  return result;
+}
+`;
+
+const EXPECTED = {
+  protocol: "chat",
+  text: "héllo",
+  binary: [1, 2, 3, 250],
+  big: true,
+  ordered: true,
+  close: { code: 1000, wasClean: true },
+};
+
+describe("interop with WHATWG WebSocket clients", () => {
+  test("headless Chromium talks to our server", {
+    timeout: 60_000,
+    skip: existsSync(CHROMIUM) ? false : "chromium is not installed",
+  }, async () => {
+    const server = await serve(echo, { host: "127.0.0.1", port: 0, subprotocols: ["chat"] });
+    // playwright gives the browser a fresh profile directory of its own.
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+      timeout: 30_000,
+    });
+    try {
+      const page = await browser.newPage();
+      const frames: string[] = [];
+      page.on("websocket", (ws) => {
+        ws.on("framereceived", (frame) => {
+          if (typeof frame.payload === "string" && frame.payload === "héllo") frames.push("text");
+        });
+      });
+      const url = `ws://127.0.0.1:${portOf(server.address)}/`;
+      const result = await page.evaluate(
+        `(async () => { ${SCENARIO} return scenario(${JSON.stringify(url)}); })()`,
+      );
+      assert.deepEqual(result, EXPECTED);
+      assert.deepEqual(frames, ["text"]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+
+  test("Node 22's global WebSocket talks to our server", {
+    timeout: 30_000,
+    skip: existsSync(NODE22) ? false : `${NODE22} is missing (run scripts/install-runtimes.sh)`,
+  }, async () => {
+    const server = await serve(echo, { host: "127.0.0.1", port: 0, subprotocols: ["chat"] });
+    try {
+      const url = `ws://127.0.0.1:${portOf(server.address)}/`;
+      const source = `${SCENARIO}\nconsole.log(JSON.stringify(await scenario(${JSON.stringify(url)})));`;
+      const { stdout } = await run(NODE22, ["--input-type=module", "-e", source], 20_000);
+      assert.deepEqual(JSON.parse(stdout), EXPECTED);
+    } finally {
+      await server.close();
+    }
+  });
+});
