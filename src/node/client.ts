@@ -15,7 +15,7 @@ import {
   type ReconnectOptions,
   reconnect as reconnectWith,
 } from "../connection/client.js";
-import { nodeDefer } from "./server.js";
+import { defaultCompression, nodeDefer } from "./server.js";
 import { SocketTransport } from "./transport.js";
 
 /** Options of {@link connect} on Node. */
@@ -79,7 +79,12 @@ export function connect(
   url: string | URL,
   options: NodeClientOptions = {},
 ): Promise<ClientConnection> {
-  return connectWith(url, { defer: nodeDefer, ...options, dial: dialer(options) });
+  return connectWith(url, {
+    defer: nodeDefer,
+    compression: [defaultCompression.client],
+    ...options,
+    dial: dialer(options),
+  });
 }
 
 /**
@@ -90,5 +95,10 @@ export function reconnect(
   url: string | URL,
   options: NodeClientOptions & Omit<ReconnectOptions, "dial"> = {},
 ): AsyncGenerator<ClientConnection, never, undefined> {
-  return reconnectWith(url, { defer: nodeDefer, ...options, dial: dialer(options) });
+  return reconnectWith(url, {
+    defer: nodeDefer,
+    compression: [defaultCompression.client],
+    ...options,
+    dial: dialer(options),
+  });
 }

@@ -21,7 +21,12 @@
 export * from "../connection/index.js";
 export { connect, type NodeClientOptions, reconnect } from "./client.js";
 export {
+  type NodePerMessageDeflateOptions,
+  permessageDeflate,
+} from "./permessage-deflate.js";
+export {
   createServer,
+  defaultCompression,
   handleUpgrade,
   type NodeServerOptions,
   nodeDefer,

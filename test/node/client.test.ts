@@ -58,6 +58,23 @@ describe("connect (node)", () => {
     await closeWs(wss);
   });
 
+  test("compresses with a ws server that supports permessage-deflate", T, async () => {
+    const wss = await wsEchoServer({ perMessageDeflate: true });
+    const client = await connect(`ws://127.0.0.1:${portOf(wss.address())}/`);
+    assert.deepEqual(
+      client.extensions.map((extension) => extension.name),
+      ["permessage-deflate"],
+    );
+    const text = "compressible ".repeat(10_000);
+    await client.send(text);
+    assert.equal(await client.recv(), text);
+    await client.close();
+    const plain = await connect(`ws://127.0.0.1:${portOf(wss.address())}/`, { compression: null });
+    assert.deepEqual(plain.extensions, []);
+    await plain.close();
+    await closeWs(wss);
+  });
+
   test("sends subprotocols, origin, user agent and headers", T, async () => {
     let seen: IncomingHttpHeaders = {};
     const wss = await wsEchoServer({

@@ -49,6 +49,26 @@ describe("serve (node)", () => {
     await server.close();
   });
 
+  test("negotiates permessage-deflate by default, unless turned off", T, async () => {
+    const server = await serve(echo, { host: "127.0.0.1", port: 0 });
+    const ws = await wsOpen(`ws://127.0.0.1:${portOf(server.address)}/`, {
+      perMessageDeflate: true,
+    });
+    assert.match(ws.extensions, /^permessage-deflate/);
+    const text = JSON.stringify(Array.from({ length: 2000 }, (_, i) => ({ i, name: "item" })));
+    ws.send(text);
+    assert.equal((await wsNext(ws)).data.toString(), text);
+    ws.close();
+    await server.close();
+    const plain = await serve(echo, { host: "127.0.0.1", port: 0, compression: null });
+    const ws2 = await wsOpen(`ws://127.0.0.1:${portOf(plain.address)}/`, {
+      perMessageDeflate: true,
+    });
+    assert.equal(ws2.extensions, "");
+    ws2.close();
+    await plain.close();
+  });
+
   test("answers many pipelined messages in few writes", T, async () => {
     const server = await serve(echo, { host: "127.0.0.1", port: 0 });
     const ws = await wsOpen(`ws://127.0.0.1:${portOf(server.address)}/`);
