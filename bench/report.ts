@@ -1,0 +1,460 @@
+/**
+ * Writes docs/benchmarks.md and its charts (docs/bench-*.svg, hand-written
+ * SVG) from the results of bench/run.ts. Also runs on its own, to regenerate
+ * the report from saved results without measuring again:
+ * `node .build/bench/report.js docs/bench-results.json`.
+ *
+ * @module
+ */
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** One measurement of one implementation. */
+export interface Run {
+  /** msg/s, conn/s, deliveries/s; µs (latency p50); KiB per connection (memory). */
+  readonly value: number;
+  /** Server CPU time over the measuring window, as a fraction of one core. */
+  readonly serverCpu?: number;
+  /** Load generator CPU time over the same window, as a fraction of one core. */
+  readonly loadCpu?: number;
+  readonly extra?: Readonly<Record<string, number>>;
+}
+
+/** Every run of one benchmark. */
+export interface BenchResult {
+  readonly id: string;
+  readonly group: string;
+  readonly title: string;
+  readonly unit: string;
+  readonly better: "higher" | "lower";
+  readonly kind: "rate" | "latency" | "memory";
+  readonly description: string;
+  /** Runs per implementation id, in round order (round i of each ran in the same round). */
+  readonly runs: Readonly<Record<string, readonly Run[]>>;
+  readonly errors: Readonly<Record<string, string>>;
+}
+
+/** Everything bench/run.ts saves. */
+export interface Results {
+  meta: {
+    date: string;
+    command: string;
+    quick: boolean;
+    rounds: number;
+    seconds: number;
+    warmup: number;
+    minutes?: number;
+    machine: {
+      cpu: string;
+      cores: number;
+      memoryGiB: number;
+      kernel: string;
+      loadBefore: number[];
+      loadAfter: number[];
+    };
+    versions: Record<string, string>;
+    labels: Record<string, string>;
+  };
+  benches: BenchResult[];
+}
+
+// --- statistics --------------------------------------------------------------
+
+function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+const min = (values: readonly number[]): number => Math.min(...values);
+const max = (values: readonly number[]): number => Math.max(...values);
+
+interface Summary {
+  readonly id: string;
+  readonly runs: number;
+  readonly value: number;
+  readonly low: number;
+  readonly high: number;
+  /** value / ws's value in the same round: median, lowest, highest. */
+  readonly ratio: number;
+  readonly ratioLow: number;
+  readonly ratioHigh: number;
+  readonly serverCpu: number;
+  readonly loadCpu: number;
+  readonly p99: number;
+  readonly p99Ratio: number;
+}
+
+function summarise(bench: BenchResult, id: string): Summary | undefined {
+  const runs = bench.runs[id] ?? [];
+  const base = bench.runs["ws"] ?? [];
+  if (runs.length === 0) return undefined;
+  const values = runs.map((r) => r.value);
+  const pairs = Math.min(runs.length, base.length);
+  const ratios: number[] = [];
+  const p99Ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    ratios.push(runs[i]!.value / base[i]!.value);
+    p99Ratios.push(Number(runs[i]!.extra?.["p99Us"]) / Number(base[i]!.extra?.["p99Us"]));
+  }
+  return {
+    id,
+    runs: runs.length,
+    value: median(values),
+    low: min(values),
+    high: max(values),
+    ratio: median(ratios),
+    ratioLow: ratios.length > 0 ? min(ratios) : Number.NaN,
+    ratioHigh: ratios.length > 0 ? max(ratios) : Number.NaN,
+    serverCpu: median(runs.map((r) => r.serverCpu ?? Number.NaN)),
+    loadCpu: median(runs.map((r) => r.loadCpu ?? Number.NaN)),
+    p99: median(runs.map((r) => Number(r.extra?.["p99Us"]))),
+    p99Ratio: median(p99Ratios),
+  };
+}
+
+// --- formatting --------------------------------------------------------------
+
+function si(value: number): string {
+  if (!Number.isFinite(value)) return "–";
+  if (value >= 1e6) return `${(value / 1e6).toFixed(value >= 1e7 ? 1 : 2)} M`;
+  if (value >= 1e4) return `${(value / 1e3).toFixed(0)} k`;
+  if (value >= 1e3) return `${(value / 1e3).toFixed(1)} k`;
+  return value.toFixed(value >= 100 ? 0 : 1);
+}
+function ratio(value: number): string {
+  if (!Number.isFinite(value)) return "–";
+  return `${value >= 10 ? value.toFixed(1) : value.toFixed(2)}×`;
+}
+function percent(value: number): string {
+  return Number.isFinite(value) ? `${(value * 100).toFixed(0)} %` : "–";
+}
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+// --- charts ------------------------------------------------------------------
+
+/** Names short enough for chart rows and table columns. */
+const SHORT: Record<string, string> = {
+  ours: "ours",
+  "ours-small": "ours, 12-bit",
+  ws: "ws",
+  "ws-js": "ws, no bufferutil",
+  bun: "Bun",
+  deno: "Deno",
+};
+
+const COLORS: Record<string, string> = {
+  ours: "#2b6cb0",
+  "ours-small": "#63b3ed",
+  ws: "#718096",
+  "ws-js": "#a0aec0",
+  bun: "#d69e2e",
+  deno: "#38a169",
+};
+
+interface ChartRow {
+  readonly category: string;
+  readonly bars: readonly { readonly id: string; readonly ratio: number }[];
+}
+
+/**
+ * Horizontal bars of ratios to ws on a log2 scale (so 2× and 0.5× are the same
+ * length either side of ws's line), one block of bars per category.
+ */
+function chart(
+  title: string,
+  note: string,
+  rows: readonly ChartRow[],
+  labels: Record<string, string>,
+): string {
+  const bar = 16;
+  const gap = 4;
+  const blockGap = 14;
+  const left = 130;
+  const plot = 460;
+  const right = 70;
+  const top = 54;
+  const width = left + plot + right;
+  const ratios = rows
+    .flatMap((r) => r.bars.map((b) => b.ratio))
+    .filter((r) => Number.isFinite(r) && r > 0);
+  const lo = Math.floor(Math.log2(Math.min(0.5, ...ratios)));
+  const hi = Math.ceil(Math.log2(Math.max(2, ...ratios)));
+  const x = (value: number): number => left + ((Math.log2(value) - lo) / (hi - lo)) * plot;
+  let y = top;
+  const parts: string[] = [];
+  for (const row of rows) {
+    parts.push(`<text x="10" y="${y + 12}" font-weight="bold">${escapeXml(row.category)}</text>`);
+    y += 18;
+    for (const { id, ratio: r } of row.bars) {
+      const color = COLORS[id] ?? "#999";
+      parts.push(
+        `<text x="${left - 8}" y="${y + bar - 4}" text-anchor="end">${escapeXml(SHORT[id] ?? id)}</text>`,
+      );
+      if (Number.isFinite(r) && r > 0) {
+        const x0 = Math.min(x(1), x(r));
+        const w = Math.max(2, Math.abs(x(r) - x(1)));
+        parts.push(
+          `<rect x="${x0.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${bar}" fill="${color}"><title>${escapeXml(labels[id] ?? id)}: ${ratio(r)} ws</title></rect>`,
+        );
+        // Left of a bar that points left, unless that runs into the names:
+        // then inside it, in white.
+        const inside = r < 1 && x(r) - 44 < left;
+        const tx = r >= 1 || inside ? x(r) + 4 : x(r) - 4;
+        parts.push(
+          `<text x="${tx.toFixed(1)}" y="${y + bar - 4}" text-anchor="${r >= 1 || inside ? "start" : "end"}"${inside ? ' fill="#fff"' : ""}>${ratio(r)}</text>`,
+        );
+      }
+      y += bar + gap;
+    }
+    y += blockGap - gap;
+  }
+  const height = y + 24;
+  const grid: string[] = [];
+  for (let e = lo; e <= hi; e++) {
+    const v = 2 ** e;
+    const gx = x(v).toFixed(1);
+    grid.push(
+      `<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${y}" stroke="${e === 0 ? "#333" : "#ddd"}" stroke-width="${e === 0 ? 1.5 : 1}"/>`,
+      `<text x="${gx}" y="${y + 16}" text-anchor="middle" fill="#555">${v >= 1 ? v : `1/${2 ** -e}`}×</text>`,
+    );
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 4}" viewBox="0 0 ${width} ${height + 4}" font-family="-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="${left}" y="20" font-size="14" font-weight="bold">${escapeXml(title)}</text>
+<text x="${left}" y="38" fill="#555">${escapeXml(note)}</text>
+${grid.join("\n")}
+${parts.join("\n")}
+</svg>
+`;
+}
+
+// --- the report --------------------------------------------------------------
+
+const GROUPS: readonly { id: string; title: string; note: string }[] = [
+  {
+    id: "throughput",
+    title: "Echo throughput",
+    note: "ratio to ws + bufferutil, higher is better (log scale)",
+  },
+  {
+    id: "latency",
+    title: "Round-trip latency, one message in flight",
+    note: "ratio to ws + bufferutil, lower is better (log scale)",
+  },
+  {
+    id: "handshake",
+    title: "Opening handshakes per second",
+    note: "ratio to ws + bufferutil, higher is better (log scale)",
+  },
+  {
+    id: "memory",
+    title: "Server memory per connection",
+    note: "ratio to ws + bufferutil, lower is better (log scale)",
+  },
+  {
+    id: "compression",
+    title: "Compressed echo (permessage-deflate)",
+    note: "ratio to ws + bufferutil, higher is better (log scale)",
+  },
+  {
+    id: "broadcast",
+    title: "Broadcast to 1,000 connections",
+    note: "ratio to ws + bufferutil, higher is better (log scale)",
+  },
+];
+
+const ORDER = ["ours", "ours-small", "ws", "ws-js", "bun", "deno"];
+
+function ids(bench: BenchResult): string[] {
+  return ORDER.filter((id) => (bench.runs[id]?.length ?? 0) > 0);
+}
+
+function shortCategory(bench: BenchResult): string {
+  const m = /, (\S+ \S+) messages$/.exec(bench.title);
+  if (bench.group === "throughput" && m) return m[1]!;
+  if (bench.id === "memory-idle") return "idle";
+  if (bench.id === "memory-deflate") return "with deflate";
+  return bench.group === "latency" ? "p50" : bench.id;
+}
+
+function valueText(bench: BenchResult, value: number): string {
+  if (bench.kind === "memory") return `${value.toFixed(1)} KiB`;
+  if (bench.kind === "latency") return `${value.toFixed(0)} µs`;
+  return `${si(value)} ${bench.unit}`;
+}
+
+function table(bench: BenchResult, labels: Record<string, string>): string {
+  const rows: string[] = [];
+  if (bench.kind === "latency") {
+    rows.push(
+      "| Server | p50 | p99 | p50 × ws | p99 × ws | server CPU | load CPU |",
+      "|---|--:|--:|--:|--:|--:|--:|",
+    );
+  } else if (bench.kind === "memory") {
+    rows.push(
+      "| Server | per connection (median) | spread | × ws (median, range) | RSS before → after |",
+      "|---|--:|--:|--:|--:|",
+    );
+  } else {
+    rows.push(
+      `| Server | ${bench.unit} (median) | spread | × ws (median, range) | server CPU | load CPU |`,
+      "|---|--:|--:|--:|--:|--:|",
+    );
+  }
+  for (const id of ids(bench)) {
+    const s = summarise(bench, id)!;
+    const name = labels[id] ?? id;
+    const range = `${ratio(s.ratio)} (${ratio(s.ratioLow)}–${ratio(s.ratioHigh)})`;
+    if (bench.kind === "latency") {
+      rows.push(
+        `| ${name} | ${s.value.toFixed(0)} µs | ${s.p99.toFixed(0)} µs | ${range} | ${ratio(s.p99Ratio)} | ${percent(s.serverCpu)} | ${percent(s.loadCpu)} |`,
+      );
+    } else if (bench.kind === "memory") {
+      const runs = bench.runs[id]!;
+      const before = median(runs.map((r) => Number(r.extra?.["rssBeforeMiB"])));
+      const after = median(runs.map((r) => Number(r.extra?.["rssAfterMiB"])));
+      rows.push(
+        `| ${name} | ${s.value.toFixed(1)} KiB | ${s.low.toFixed(1)}–${s.high.toFixed(1)} | ${range} | ${before.toFixed(0)} → ${after.toFixed(0)} MiB |`,
+      );
+    } else {
+      rows.push(
+        `| ${name} | ${si(s.value)} | ${si(s.low)}–${si(s.high)} | ${range} | ${percent(s.serverCpu)} | ${percent(s.loadCpu)} |`,
+      );
+    }
+  }
+  for (const [id, error] of Object.entries(bench.errors)) {
+    rows.push(`| ${labels[id] ?? id} | failed: ${error.replace(/\|/g, "\\|")} | | | | |`);
+  }
+  return rows.join("\n");
+}
+
+/** Writes benchmarks.md and the charts into `dir`; returns the files written. */
+export function writeReport(results: Results, dir: string): string[] {
+  const { meta, benches } = results;
+  const labels = meta.labels;
+  const written: string[] = [];
+  const md: string[] = [];
+  md.push(
+    "# Benchmarks",
+    "",
+    `<!-- Generated by \`${meta.command}\` (bench/run.ts, bench/report.ts). Do not edit by hand: run it again. -->`,
+    "",
+    `websocket-sansio against [ws](https://github.com/websockets/ws) (with and without bufferutil), Bun's native server and Deno's, measured in one run on ${meta.date.slice(0, 10)} with \`${meta.command}\` (${meta.rounds} alternating rounds of ${meta.seconds} s per benchmark${meta.minutes === undefined ? "" : `, ${meta.minutes.toFixed(1)} minutes in all`}). Each figure is the median over the rounds; each ratio is the median of the per-round ratios to ws + bufferutil measured in the same round.`,
+    "",
+  );
+  if (meta.quick) {
+    md.push(
+      "> **Smoke run (`--quick`)**: few and short rounds, fewer connections. These figures check that the harness works; do not quote them.",
+      "",
+    );
+  }
+  const busy = Math.max(
+    ...meta.machine.loadBefore.slice(0, 1),
+    ...meta.machine.loadAfter.slice(0, 1),
+  );
+  if (busy > 0.5) {
+    md.push(
+      `> **The machine was not quiet**: load average ${meta.machine.loadBefore[0]} before and ${meta.machine.loadAfter[0]} after the run (other work shared the two cores). Absolute figures are low and noisy; ratios measured in the same round hold up better, but the server CPU column shows which runs were starved.`,
+      "",
+    );
+  }
+
+  // Summary table and charts.
+  md.push(
+    "## Summary",
+    "",
+    "Median ratio to ws + bufferutil (↑ higher is better, ↓ lower is better). *ours* is websocket-sansio on Node; *ours, 12-bit* is the same with its default permessage-deflate settings (12-bit windows, memLevel 5) instead of ws's.",
+    "",
+  );
+  const columns = ORDER.filter(
+    (id) => id !== "ws" && benches.some((b) => (b.runs[id]?.length ?? 0) > 0),
+  );
+  md.push(
+    `| Benchmark | | ws + bufferutil | ${columns.map((id) => SHORT[id] ?? id).join(" | ")} |`,
+    `|---|---|--:|${columns.map(() => "--:|").join("")}`,
+  );
+  for (const bench of benches) {
+    const ws = summarise(bench, "ws");
+    const cells = columns.map((id) => {
+      const s = summarise(bench, id);
+      return s === undefined ? "" : id === "ours" ? `**${ratio(s.ratio)}**` : ratio(s.ratio);
+    });
+    md.push(
+      `| [${bench.title}](#${bench.id}) | ${bench.better === "higher" ? "↑" : "↓"} | ${ws === undefined ? "–" : valueText(bench, ws.value)} | ${cells.join(" | ")} |`,
+    );
+  }
+  md.push("");
+  for (const group of GROUPS) {
+    const inGroup = benches.filter((b) => b.group === group.id);
+    if (inGroup.length === 0) continue;
+    const rows: ChartRow[] = [];
+    for (const bench of inGroup) {
+      const bars = ids(bench).map((id) => ({ id, ratio: summarise(bench, id)!.ratio }));
+      rows.push({ category: shortCategory(bench), bars });
+      if (bench.kind === "latency") {
+        rows.push({
+          category: "p99",
+          bars: ids(bench).map((id) => ({ id, ratio: summarise(bench, id)!.p99Ratio })),
+        });
+      }
+    }
+    const file = `bench-${group.id}.svg`;
+    writeFileSync(join(dir, file), chart(group.title, group.note, rows, labels));
+    written.push(join(dir, file));
+    md.push(`![${group.title}: ${group.note}](${file})`, "");
+  }
+
+  // One section per benchmark.
+  md.push("## Results", "");
+  for (const bench of benches) {
+    md.push(
+      `### ${bench.title}`,
+      "",
+      `<a id="${bench.id}"></a>${bench.description}`,
+      "",
+      table(bench, labels),
+      "",
+    );
+  }
+
+  md.push(
+    "## Method",
+    "",
+    `- **Machine**: ${meta.machine.cpu}, ${meta.machine.cores} cores, ${meta.machine.memoryGiB} GiB, Linux ${meta.machine.kernel}. Load average ${meta.machine.loadBefore.join(" / ")} before the run, ${meta.machine.loadAfter.join(" / ")} after.`,
+    `- **Versions**: ${Object.entries(meta.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join("; ")}.`,
+    "- **Pinning**: each server runs alone on core 0 (`taskset -c 0`), the load generator on core 1 (`taskset -c 1`). Every server is a fresh process per run; the order of the implementations rotates from round to round (A B C, B C A, ...) so that drift of the machine spreads over all of them.",
+    "- **CPU shares**: the load generator reads the server's utime + stime from `/proc/<pid>/stat` and its own CPU time at the start and end of the measuring window; both are given as a share of one core. A throughput figure means the server was the bottleneck only when its share is near 100 % and the load generator's is clearly below; where the server is well below 100 %, other work on the machine or the load generator limited the run.",
+    "- **Load generator** (bench/load.ts, Node, no WebSocket library): frames are encoded and masked once, up front; sending k messages is one write of a slice of a ring of frames; replies are counted by reading frame headers only (payloads are skipped, never unmasked, decoded or inflated); reads land in one reused buffer (`onread`). Each echo received is replaced by a new message, so the number of messages in flight stays fixed.",
+    '- **Servers** (bench/servers/): each written the way its documentation shows. Ours: `serve()` with `for await (const message of connection) await connection.send(message)`. ws: `socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }))`. Bun: `Bun.serve` with `websocket.message` calling `ws.send`. Deno: `Deno.serve` + `Deno.upgradeWebSocket` with `onmessage` calling `send`. Keepalive pings and idle timeouts are off, message limits raised to 64 MiB (1 MiB messages).',
+    "- **Memory**: the server's RSS from `/proc/<pid>/status` after a forced garbage collection, once after a warm-up (200 connections opened and closed) and once with all connections open; the difference divided by the number of connections. RSS counts what the process holds, including allocator slack, which is what a machine running the server pays.",
+    "- **Handshakes**: the client resets each connection after the `101` response (no closing handshake, no TIME_WAIT), so the figure is the cost of accepting, upgrading and tearing down a connection.",
+    "- **Broadcast**: one of the 1,000 connections publishes; a broadcast counts as done when 1,000 messages have arrived over all connections, and 16 broadcasts are kept in flight.",
+    "",
+    "## What the numbers do not say",
+    "",
+    "- They are loopback figures on one small VM: no network latency, no packet loss, no TLS. Over a real network the kernel and the wire take a larger share and the differences between libraries shrink.",
+    "- The servers echo; a real application does work per message that dwarfs the library's share on anything but the smallest messages. Batching many messages per write (which is most of the difference at 64 B) pays off only when many messages are in flight per connection.",
+    "- The load generator is as cheap as we could make it in Node, but it is not free: for the fastest servers it takes a share of a core comparable to the server's, and the server CPU column is the check. A server under 100 % was not the bottleneck of that run.",
+    "- Bun's and Deno's servers are native code (C++, Rust) with their own defaults (Bun's permessage-deflate settings are its own); their figures show where the runtime's limit is, not a like-for-like library comparison.",
+    "- Memory per connection includes the runtime's socket objects and buffers, not only the library's; RSS after garbage collection still depends on the allocator's retention.",
+    "- Medians of a few rounds of seconds each: differences within the range column are noise. The lead runs the full benchmark on a quiet machine for the figures the README quotes.",
+    "",
+  );
+  writeFileSync(join(dir, "benchmarks.md"), md.join("\n"));
+  written.unshift(join(dir, "benchmarks.md"));
+  return written;
+}
+
+// Standalone: regenerate the report from saved results.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const file = resolve(process.argv[2] ?? "docs/bench-results.json");
+  const results = JSON.parse(readFileSync(file, "utf8")) as Results;
+  console.log(`Wrote ${writeReport(results, dirname(file)).join(", ")}`);
+}

@@ -1,0 +1,583 @@
+/**
+ * `npm run bench`: the whole comparison in one command. Runs every benchmark
+ * against this library, `ws` (with and without bufferutil), Bun's native
+ * server and Deno's, each as a separate server process pinned to core 0 with
+ * the load generator (bench/load.ts) pinned to core 1, alternating the
+ * implementations round after round; then writes docs/bench-results.json,
+ * docs/benchmarks.md and the docs/bench-*.svg charts (bench/report.ts).
+ *
+ * Options (after `npm run bench --`):
+ * - `--quick`: a smoke run of about two minutes (fewer, shorter rounds,
+ *   fewer connections); the figures are for checking the harness, not for
+ *   quoting.
+ * - `--rounds N`, `--seconds S`, `--warmup S`: rounds per benchmark (default
+ *   5), measuring window and warm-up of each run (default 2 and 0.5).
+ * - `--only a,b`: benchmark ids or groups (`throughput`, `latency`,
+ *   `handshake`, `memory`, `compression`, `broadcast`).
+ * - `--impls a,b`: implementations (`ours`, `ws`, `ws-js`, `bun`, `deno`).
+ * - `--node PATH`: the Node that runs the Node servers (default: Node 24 from
+ *   .runtimes/, else the system's); `--load-node PATH`: the Node that runs the
+ *   load generator (default: the newest Node in .runtimes/).
+ * - `--out DIR`: where the report goes (default docs/).
+ *
+ * Bun, Deno and newer Nodes come from scripts/install-runtimes.sh (.runtimes/);
+ * the run installs them when they are missing and skips what it cannot get.
+ *
+ * @module
+ */
+
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, release, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { type BenchResult, type Results, type Run, writeReport } from "./report.js";
+
+// --- options -----------------------------------------------------------------
+
+const argv = process.argv.slice(2);
+function option(name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  if (i >= 0) return argv[i + 1];
+  const prefixed = argv.find((a) => a.startsWith(`--${name}=`));
+  return prefixed?.slice(name.length + 3);
+}
+const QUICK = argv.includes("--quick");
+const ROUNDS = Number(option("rounds") ?? (QUICK ? 2 : 5));
+const SECONDS = Number(option("seconds") ?? (QUICK ? 0.5 : 2));
+const WARMUP = Number(option("warmup") ?? (QUICK ? 0.25 : 0.5));
+const IDLE_CONNECTIONS = Number(option("idle-connections") ?? (QUICK ? 1000 : 5000));
+const DEFLATE_CONNECTIONS = Number(option("deflate-connections") ?? (QUICK ? 500 : 2000));
+const MEMORY_ROUNDS = Math.min(ROUNDS, QUICK ? 1 : 3);
+const ONLY = option("only")?.split(",");
+const IMPLS = option("impls")?.split(",");
+
+const here = dirname(fileURLToPath(import.meta.url)); // .build/bench
+const root = resolve(here, "../..");
+const OUT = resolve(root, option("out") ?? "docs");
+const RUNTIMES = join(root, ".runtimes/node_modules");
+
+// --- runtimes ----------------------------------------------------------------
+
+const paths = {
+  node22: join(RUNTIMES, "node22/bin/node"),
+  node24: join(RUNTIMES, "node24/bin/node"),
+  node26: join(RUNTIMES, "node26/bin/node"),
+  bun: join(RUNTIMES, "@oven/bun-linux-x64/bin/bun"),
+  deno: join(RUNTIMES, "@deno/linux-x64-glibc/deno"),
+};
+if (!existsSync(paths.bun) || !existsSync(paths.deno) || !existsSync(paths.node24)) {
+  const script = join(root, "scripts/install-runtimes.sh");
+  if (existsSync(script)) {
+    console.log("Installing runtimes into .runtimes/ (scripts/install-runtimes.sh)...");
+    try {
+      execFileSync(script, { stdio: "inherit" });
+    } catch {
+      console.log("  could not install them; the runs that need them are skipped");
+    }
+  }
+}
+const SERVER_NODE = option("node") ?? (existsSync(paths.node24) ? paths.node24 : process.execPath);
+const LOAD_NODE =
+  option("load-node") ??
+  [paths.node26, paths.node24, paths.node22].find((p) => existsSync(p)) ??
+  process.execPath;
+
+function version(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: "utf8" }).split("\n")[0]!.trim();
+  } catch {
+    return "unavailable";
+  }
+}
+function packageVersion(name: string): string {
+  try {
+    return JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8"))
+      .version as string;
+  } catch {
+    return "unavailable";
+  }
+}
+
+// --- implementations ---------------------------------------------------------
+
+interface Impl {
+  readonly id: string;
+  readonly label: string;
+  readonly available: boolean;
+  /** Command, arguments and extra environment of its server. */
+  server(mode: string, deflate: string | undefined): [string, string[], Record<string, string>];
+}
+
+const nodeServer = join(here, "servers/node.js");
+const IMPL_LIST: Impl[] = [
+  {
+    id: "ws",
+    label: "ws + bufferutil",
+    available: true,
+    server: (mode, deflate) => [
+      SERVER_NODE,
+      ["--expose-gc", nodeServer, "--impl", "ws", "--mode", mode, ...flag("--deflate", deflate)],
+      {},
+    ],
+  },
+  {
+    id: "ours",
+    label: "websocket-sansio",
+    available: true,
+    server: (mode, deflate) => [
+      SERVER_NODE,
+      ["--expose-gc", nodeServer, "--impl", "ours", "--mode", mode, ...flag("--deflate", deflate)],
+      {},
+    ],
+  },
+  {
+    id: "ours-small",
+    label: "websocket-sansio, default deflate settings",
+    available: true,
+    server: (mode) => [
+      SERVER_NODE,
+      ["--expose-gc", nodeServer, "--impl", "ours", "--mode", mode, "--deflate", "defaults"],
+      {},
+    ],
+  },
+  {
+    id: "ws-js",
+    label: "ws without bufferutil",
+    available: true,
+    server: (mode, deflate) => [
+      SERVER_NODE,
+      ["--expose-gc", nodeServer, "--impl", "ws", "--mode", mode, ...flag("--deflate", deflate)],
+      { WS_NO_BUFFER_UTIL: "1" },
+    ],
+  },
+  {
+    id: "bun",
+    label: "Bun.serve",
+    available: existsSync(paths.bun),
+    server: (mode, deflate) => [
+      paths.bun,
+      [join(root, "bench/servers/bun.js"), "--mode", mode, ...(deflate ? ["--deflate"] : [])],
+      {},
+    ],
+  },
+  {
+    id: "deno",
+    label: "Deno.serve",
+    available: existsSync(paths.deno),
+    server: (mode) => [
+      paths.deno,
+      ["run", "-A", "--v8-flags=--expose-gc", join(root, "bench/servers/deno.js"), "--mode", mode],
+      { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    ],
+  },
+];
+function flag(name: string, value: string | undefined): string[] {
+  return value === undefined ? [] : [name, value];
+}
+const impls = new Map(IMPL_LIST.map((impl) => [impl.id, impl]));
+
+// --- benchmarks --------------------------------------------------------------
+
+interface Bench {
+  readonly id: string;
+  readonly group: string;
+  readonly title: string;
+  readonly unit: string;
+  readonly better: "higher" | "lower";
+  readonly impls: readonly string[];
+  readonly serverMode: "echo" | "broadcast";
+  /** Compression setting passed to the servers: `matched` offers permessage-deflate. */
+  readonly deflate?: string;
+  readonly load: Record<string, string | number | boolean>;
+  readonly kind: "rate" | "latency" | "memory";
+  readonly rounds?: number;
+  readonly description: string;
+}
+
+const ALL = ["ws", "ours", "ws-js", "bun", "deno"];
+const echo = (
+  size: number,
+  label: string,
+  slug: string,
+  connections: number,
+  inflight: number,
+  batch: number,
+): Bench => ({
+  id: `echo-${slug}`,
+  group: "throughput",
+  title: `Echo throughput, ${label} messages`,
+  unit: "msg/s",
+  better: "higher",
+  impls: ALL,
+  serverMode: "echo",
+  load: { mode: "echo", size, connections, inflight, batch },
+  kind: "rate",
+  description: `${connections} connections × ${inflight} binary messages of ${label} in flight${batch > 1 ? `, written back in batches of at least ${batch}` : ""}; echoes per second.`,
+});
+
+const BENCHES: Bench[] = [
+  echo(64, "64 B", "64b", 50, 32, 16),
+  echo(1024, "1 KiB", "1k", 50, 32, 16),
+  echo(16 * 1024, "16 KiB", "16k", 50, 8, 1),
+  echo(1024 * 1024, "1 MiB", "1m", 4, 2, 1),
+  {
+    id: "latency",
+    group: "latency",
+    title: "Round-trip latency, one 64 B message in flight",
+    unit: "µs",
+    better: "lower",
+    impls: ALL,
+    serverMode: "echo",
+    load: { mode: "latency", size: 64 },
+    kind: "latency",
+    description:
+      "One connection, one 64 B message in flight: the time from writing a message to reading its echo (median and 99th percentile of each run).",
+  },
+  {
+    id: "handshake",
+    group: "handshake",
+    title: "Opening handshakes per second",
+    unit: "conn/s",
+    better: "higher",
+    impls: ALL,
+    serverMode: "echo",
+    load: { mode: "handshake", connections: 16 },
+    kind: "rate",
+    description:
+      "16 loops that each open a TCP connection, send an upgrade request, wait for 101 and reset the connection.",
+  },
+  {
+    id: "memory-idle",
+    group: "memory",
+    title: `Memory per idle connection (${IDLE_CONNECTIONS} connections)`,
+    unit: "KiB/conn",
+    better: "lower",
+    impls: ALL,
+    serverMode: "echo",
+    load: { mode: "idle", connections: IDLE_CONNECTIONS },
+    kind: "memory",
+    rounds: MEMORY_ROUNDS,
+    description: `Growth of the server's resident memory (RSS, after garbage collection) from a warmed-up baseline to ${IDLE_CONNECTIONS} open, idle connections, divided by their number.`,
+  },
+  {
+    id: "memory-deflate",
+    group: "memory",
+    title: `Memory per connection with permessage-deflate (${DEFLATE_CONNECTIONS} connections)`,
+    unit: "KiB/conn",
+    better: "lower",
+    impls: ["ws", "ours", "ours-small", "bun"],
+    serverMode: "echo",
+    deflate: "matched",
+    load: { mode: "idle", connections: DEFLATE_CONNECTIONS, deflate: true, size: 1024 },
+    kind: "memory",
+    rounds: MEMORY_ROUNDS,
+    description: `As above, with permessage-deflate negotiated and one 1 KiB compressed message echoed on each connection (so that both of the server's codecs exist). ws's defaults (15-bit windows, memLevel 8) on ws and ours; "default deflate settings" is ours out of the box (12-bit windows, memLevel 5). Bun negotiates no context takeover in both directions and shares its compressor between connections, so it holds almost nothing per connection.`,
+  },
+  {
+    id: "deflate-echo",
+    group: "compression",
+    title: "Compressed echo throughput, 1 KiB JSON messages",
+    unit: "msg/s",
+    better: "higher",
+    impls: ["ws", "ours", "bun"],
+    serverMode: "echo",
+    deflate: "matched",
+    load: { mode: "echo", size: 1024, connections: 16, inflight: 8, deflate: true },
+    kind: "rate",
+    description:
+      "permessage-deflate with context takeover and the same settings on both libraries (ws's defaults: 15-bit windows, memLevel 8, level 6, 1 KiB threshold); 16 connections × 8 messages in flight, drawn from 256 different 1 KiB JSON texts. The server inflates each message and deflates its echo. Bun is not like for like: it answers with no context takeover in both directions (its shared compressor), so it keeps no compression state per connection and compresses each message on its own.",
+  },
+  {
+    id: "broadcast",
+    group: "broadcast",
+    title: "Broadcast to 1,000 connections, 64 B messages",
+    unit: "deliveries/s",
+    better: "higher",
+    impls: ALL,
+    serverMode: "broadcast",
+    load: { mode: "broadcast", size: 64, connections: 1000, inflight: 16 },
+    kind: "rate",
+    description:
+      "1,000 connections; one of them publishes, and the server relays each message to all 1,000 (ours: `broadcast()`, framing once; ws: a loop over `wss.clients`; Bun: `server.publish`; Deno: a loop over its sockets). 16 broadcasts in flight; messages received per second over all connections.",
+  },
+];
+
+// --- processes ---------------------------------------------------------------
+
+/** Starts `command` pinned to `core`, with the open-files limit raised for thousands of sockets. */
+function pinned(
+  core: number,
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): ChildProcess {
+  return spawn(
+    "sh",
+    [
+      "-c",
+      'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec taskset -c "$0" "$@"',
+      String(core),
+      command,
+      ...args,
+    ],
+    { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...env } },
+  );
+}
+
+/** Lines of a child's stdout, awaited one at a time. */
+class Lines {
+  readonly #queue: string[] = [];
+  readonly #waiting: ((line: string | undefined) => void)[] = [];
+  #ended = false;
+
+  constructor(child: ChildProcess) {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      const waiter = this.#waiting.shift();
+      if (waiter !== undefined) waiter(line);
+      else this.#queue.push(line);
+    });
+    lines.on("close", () => {
+      this.#ended = true;
+      for (const waiter of this.#waiting.splice(0)) waiter(undefined);
+    });
+  }
+
+  /** The next line starting with `prefix` (others are skipped), or a rejection after `timeoutMs`. */
+  async next(prefix: string, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line =
+        this.#queue.shift() ??
+        (this.#ended
+          ? undefined
+          : await new Promise<string | undefined>((resolve) => {
+              const timer = setTimeout(() => {
+                const i = this.#waiting.indexOf(resolve);
+                if (i >= 0) this.#waiting.splice(i, 1);
+                resolve(undefined);
+              }, deadline - Date.now());
+              this.#waiting.push((line) => {
+                clearTimeout(timer);
+                resolve(line);
+              });
+            }));
+      if (line === undefined) throw new Error(`Cannot read ${JSON.stringify(prefix)} from a child`);
+      if (line.startsWith(prefix)) return line.slice(prefix.length).trim();
+    }
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  child.stdin?.end();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+  await exited(child);
+  clearTimeout(timer);
+}
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly port: number;
+  readonly lines: Lines;
+}
+
+async function startServer(impl: Impl, bench: Bench): Promise<Server> {
+  const [command, args, env] = impl.server(bench.serverMode, bench.deflate);
+  const child = pinned(0, command, args, env);
+  const lines = new Lines(child);
+  try {
+    const port = Number(await lines.next("PORT", 20_000));
+    return { child, pid: child.pid!, port, lines };
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+}
+
+function loadArgs(bench: Bench, server: Server): string[] {
+  const args = [
+    join(here, "load.js"),
+    `--port=${server.port}`,
+    `--pid=${server.pid}`,
+    `--seconds=${SECONDS}`,
+    `--warmup=${WARMUP}`,
+  ];
+  for (const [key, value] of Object.entries(bench.load)) args.push(`--${key}=${value}`);
+  return args;
+}
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "latin1");
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  return match === null ? Number.NaN : Number(match[1]) * 1024;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function collectGarbage(server: Server): Promise<void> {
+  server.child.stdin!.write("gc\n");
+  await server.lines.next("GC", 10_000);
+  await sleep(300);
+}
+
+async function measure(impl: Impl, bench: Bench): Promise<Run> {
+  const server = await startServer(impl, bench);
+  try {
+    const load = pinned(1, LOAD_NODE, loadArgs(bench, server));
+    const lines = new Lines(load);
+    if (bench.kind === "memory") {
+      try {
+        await lines.next("WARM", 120_000);
+        await collectGarbage(server);
+        const before = rssBytes(server.pid);
+        load.stdin!.write("go\n");
+        const ready = JSON.parse(await lines.next("READY", 300_000)) as {
+          connections: number;
+          openSeconds: number;
+        };
+        await sleep(500);
+        await collectGarbage(server);
+        const after = rssBytes(server.pid);
+        return {
+          value: (after - before) / 1024 / ready.connections,
+          extra: { rssBeforeMiB: before / 2 ** 20, rssAfterMiB: after / 2 ** 20, ...ready },
+        };
+      } finally {
+        await stopChild(load);
+      }
+    }
+    const timeout = (SECONDS + WARMUP) * 1000 + 60_000;
+    const result = JSON.parse(await lines.next("RESULT", timeout)) as {
+      rate: number;
+      serverCpu: number;
+      loadCpu: number;
+      p50Us?: number;
+      p99Us?: number;
+      count: number;
+    };
+    await exited(load);
+    if (bench.kind === "latency") {
+      return {
+        value: result.p50Us!,
+        serverCpu: result.serverCpu,
+        loadCpu: result.loadCpu,
+        extra: { p99Us: result.p99Us!, samples: result.count },
+      };
+    }
+    return {
+      value: result.rate,
+      serverCpu: result.serverCpu,
+      loadCpu: result.loadCpu,
+      extra: { count: result.count },
+    };
+  } finally {
+    await stopChild(server.child);
+  }
+}
+
+// --- the run -----------------------------------------------------------------
+
+function formatRun(bench: Bench, run: Run): string {
+  const value =
+    bench.kind === "memory"
+      ? `${run.value.toFixed(1)} KiB/conn`
+      : bench.kind === "latency"
+        ? `p50 ${run.value.toFixed(0)} µs, p99 ${Number(run.extra?.["p99Us"]).toFixed(0)} µs`
+        : `${Math.round(run.value).toLocaleString("en-US")} ${bench.unit}`;
+  const cpu =
+    run.serverCpu === undefined
+      ? ""
+      : `  (server CPU ${(run.serverCpu * 100).toFixed(0)} %, load CPU ${((run.loadCpu ?? 0) * 100).toFixed(0)} %)`;
+  return `${value}${cpu}`;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const selected = BENCHES.filter(
+    (b) => ONLY === undefined || ONLY.includes(b.id) || ONLY.includes(b.group),
+  );
+  const meta: Results["meta"] = {
+    date: new Date().toISOString(),
+    command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`,
+    quick: QUICK,
+    rounds: ROUNDS,
+    seconds: SECONDS,
+    warmup: WARMUP,
+    machine: {
+      cpu: cpus()[0]?.model ?? "unknown",
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      kernel: release(),
+      loadBefore: loadavg().map((l) => Number(l.toFixed(2))),
+      loadAfter: [],
+    },
+    versions: {
+      "Node (servers)": version(SERVER_NODE, ["--version"]),
+      "Node (load generator)": version(LOAD_NODE, ["--version"]),
+      Bun: version(paths.bun, ["--version"]),
+      Deno: version(paths.deno, ["--version"]),
+      ws: packageVersion("ws"),
+      bufferutil: packageVersion("bufferutil"),
+      "websocket-sansio": `${packageVersion("../")} (${version("git", ["-C", root, "describe", "--always", "--dirty"])})`,
+    },
+    labels: Object.fromEntries(IMPL_LIST.map((impl) => [impl.id, impl.label])),
+  };
+  console.log(`Benchmark: ${meta.command}`);
+  console.log(
+    `  servers on core 0 (${meta.versions["Node (servers)"]}), load on core 1 (${meta.versions["Node (load generator)"]})`,
+  );
+  const results: BenchResult[] = [];
+  for (const bench of selected) {
+    const ids = bench.impls.filter(
+      (id) =>
+        impls.get(id)!.available && (IMPLS === undefined || IMPLS.includes(id) || id === "ws"),
+    );
+    const rounds = bench.rounds ?? ROUNDS;
+    console.log(`\n${bench.title} (${rounds} rounds)`);
+    const runs: Record<string, Run[]> = Object.fromEntries(ids.map((id) => [id, []]));
+    const errors: Record<string, string> = {};
+    for (let round = 0; round < rounds; round++) {
+      // Alternate, and rotate the order so that no implementation always runs first.
+      const order = ids.map((_, i) => ids[(i + round) % ids.length]!);
+      for (const id of order) {
+        if (errors[id] !== undefined) continue;
+        try {
+          const run = await measure(impls.get(id)!, bench);
+          runs[id]!.push(run);
+          console.log(`  ${round + 1}/${rounds} ${id.padEnd(10)} ${formatRun(bench, run)}`);
+        } catch (error) {
+          errors[id] = (error as Error).message;
+          console.log(`  ${round + 1}/${rounds} ${id.padEnd(10)} failed: ${errors[id]}`);
+        }
+      }
+    }
+    results.push({
+      id: bench.id,
+      group: bench.group,
+      title: bench.title,
+      unit: bench.unit,
+      better: bench.better,
+      kind: bench.kind,
+      description: bench.description,
+      runs,
+      errors,
+    });
+  }
+  meta.machine.loadAfter = loadavg().map((l) => Number(l.toFixed(2)));
+  meta.minutes = (Date.now() - started) / 60_000;
+  const data: Results = { meta, benches: results };
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, "bench-results.json"), `${JSON.stringify(data, null, 2)}\n`);
+  const written = writeReport(data, OUT);
+  console.log(`\nDone in ${meta.minutes.toFixed(1)} min. Wrote ${written.join(", ")}`);
+}
+
+await main();

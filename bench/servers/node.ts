@@ -1,0 +1,112 @@
+/**
+ * Echo and broadcast servers on Node for the benchmark: this library (`ours`)
+ * and `ws` (with bufferutil when it loads; the orchestrator sets
+ * `WS_NO_BUFFER_UTIL=1` for the run without it). Each is written the way the
+ * library's documentation shows, with no tuning beyond the limits and
+ * timeouts that would otherwise end a benchmark early.
+ *
+ * Usage: `node node.js --impl ours|ws [--mode echo|broadcast] [--deflate matched|defaults]`
+ * Prints `PORT <n>`; then reads commands on stdin: `gc` (collect garbage,
+ * answers `GC`); the end of stdin stops the server.
+ *
+ * @module
+ */
+
+import { createInterface } from "node:readline";
+import { WebSocketServer as WsServer } from "ws";
+import { broadcast, serve, type WebSocketServer } from "../../src/node/index.js";
+import { permessageDeflate } from "../../src/node/permessage-deflate.js";
+
+const argv = process.argv.slice(2);
+const arg = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : argv[i + 1];
+};
+const impl = arg("impl") ?? "ours";
+const mode = arg("mode") ?? "echo";
+const deflate = arg("deflate"); // undefined: no compression offered
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+let port: number;
+let stop: () => Promise<void>;
+
+if (impl === "ours") {
+  // "matched": ws's defaults (15-bit windows, memLevel 8, level 6, 1 KiB
+  // threshold), so that both libraries do the same compression work.
+  const compression =
+    deflate === "matched"
+      ? [
+          permessageDeflate({
+            serverMaxWindowBits: 15,
+            clientMaxWindowBits: 15,
+            memLevel: 8,
+            level: 6,
+            thresholdBytes: 1024,
+          }).server,
+        ]
+      : deflate === "defaults"
+        ? [permessageDeflate().server]
+        : null;
+  let server: WebSocketServer | undefined;
+  server = await serve(
+    mode === "broadcast"
+      ? async (connection) => {
+          for await (const message of connection) broadcast(server!.connections, message);
+        }
+      : async (connection) => {
+          for await (const message of connection) await connection.send(message);
+        },
+    {
+      host: "127.0.0.1",
+      port: 0,
+      compression,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      // ws sends no keepalive pings by default; neither do we here.
+      pingIntervalMs: null,
+      // Broadcast relays more than the default queue of 16 on the publisher.
+      maxQueuedMessages: 1024,
+    },
+  );
+  const address = server.address;
+  port = typeof address === "object" && address !== null ? address.port : 0;
+  stop = () => server!.close();
+} else if (impl === "ws") {
+  const wss = new WsServer({
+    host: "127.0.0.1",
+    port: 0,
+    perMessageDeflate: deflate !== undefined,
+    maxPayload: MAX_MESSAGE_BYTES,
+  });
+  await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
+  wss.on("connection", (socket) => {
+    socket.on("error", () => {});
+    if (mode === "broadcast") {
+      socket.on("message", (data, isBinary) => {
+        for (const client of wss.clients) {
+          if (client.readyState === 1) client.send(data, { binary: isBinary });
+        }
+      });
+    } else socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
+  });
+  const address = wss.address();
+  port = typeof address === "object" && address !== null ? address.port : 0;
+  stop = () =>
+    new Promise<void>((resolve) => {
+      for (const client of wss.clients) client.terminate();
+      wss.close(() => resolve());
+    });
+} else {
+  throw new TypeError(`Unknown implementation: ${JSON.stringify(impl)}`);
+}
+
+process.stdout.write(`PORT ${port}\n`);
+const gc = (globalThis as { gc?: () => void }).gc;
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line === "gc") {
+    gc?.();
+    gc?.();
+    process.stdout.write("GC\n");
+  }
+}
+await Promise.race([stop(), new Promise((resolve) => setTimeout(resolve, 1000))]);
+process.exit(0);
