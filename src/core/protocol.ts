@@ -226,6 +226,10 @@ export class Protocol {
   #messageParts: Uint8Array[] = [];
   #utf8State = UTF8_ACCEPT;
   #validateAsReceived = false;
+  // Messages delivered by the current receiveData call, and the input held
+  // back behind a faulty frame that follows them (see `hasDeferredInput`).
+  #deliveredThisCall = 0;
+  #deferred: Uint8Array | undefined;
 
   // Sending.
   #sendingFragments = false;
@@ -310,7 +314,33 @@ export class Protocol {
    */
   receiveData(bytes: Uint8Array): void {
     if (this.#handshake !== undefined) this.#handshake.receiveData(bytes);
-    else if (!this.#discarding) this.#parse(bytes);
+    else if (!this.#discarding && this.#deferred === undefined) {
+      // (Input after held-back input is dropped: the connection fails at the
+      // held frame, and nothing after a failure is processed.)
+      this.#deliveredThisCall = 0;
+      this.#parse(bytes);
+    }
+  }
+
+  /**
+   * Whether input is held back: a frame that breaks the protocol followed
+   * messages delivered by the same `receiveData` call, and failing at once
+   * would close the connection before the application could answer them (an
+   * echo, say: Autobahn calls that strict). Give the application its turn,
+   * write what it sent, then call {@link receiveDeferred}, which fails the
+   * connection. Data received meanwhile is dropped, as any input after a
+   * failure would be.
+   */
+  get hasDeferredInput(): boolean {
+    return this.#deferred !== undefined;
+  }
+
+  /** Processes the input held back (see {@link hasDeferredInput}). */
+  receiveDeferred(): void {
+    const deferred = this.#deferred;
+    if (deferred === undefined) return;
+    this.#deferred = undefined;
+    this.receiveData(deferred);
   }
 
   /** Reports that the transport ended (or was destroyed): the connection is closed. */
@@ -319,6 +349,7 @@ export class Protocol {
       this.#handshake.receiveEof();
       return;
     }
+    this.receiveDeferred();
     if (this.#state === "closed") return;
     this.#state = "closed";
     this.#discarding = true;
@@ -694,7 +725,16 @@ export class Protocol {
           0
         : 0;
 
-      if (!this.#acceptHeader(b0, masked, length)) return;
+      const error = this.#checkHeader(b0, masked, length);
+      if (error !== undefined) {
+        if (this.#deliveredThisCall > 0 && kept === 0) {
+          this.#deferred = data.subarray(pos - size);
+        } else {
+          this.#failPeer(error.code, `Cannot parse frame: ${error.message}`);
+        }
+        return;
+      }
+      this.#startFrame(b0);
 
       if (end - pos >= length) {
         // The whole payload is here: unmask in place and use it without a copy.
@@ -753,7 +793,11 @@ export class Protocol {
    * Checks a frame header before any of its payload is buffered (RFC 6455
    * 5.2, 5.4, 5.5, 10.4). Returns false after failing the connection.
    */
-  #acceptHeader(b0: number, masked: boolean, length: number): boolean {
+  #checkHeader(
+    b0: number,
+    masked: boolean,
+    length: number,
+  ): { readonly code: number; readonly message: string } | undefined {
     const opcode = b0 & 0x0f;
     const rsv = b0 & 0x70;
     const fin = (b0 & FIN) !== 0;
@@ -787,11 +831,14 @@ export class Protocol {
       code = CloseCode.MESSAGE_TOO_BIG;
       error = `message over ${this.maxMessageBytes} bytes`;
     }
-    if (error !== undefined) {
-      this.#failPeer(code, `Cannot parse frame: ${error}`);
-      return false;
-    }
+    return error === undefined ? undefined : { code, message: error };
+  }
+
+  /** A frame header was accepted: a text or binary frame starts a message. */
+  #startFrame(b0: number): void {
+    const opcode = b0 & 0x0f;
     if (opcode === Opcode.TEXT || opcode === Opcode.BINARY) {
+      const rsv = b0 & 0x70;
       this.#messageOpcode = opcode;
       this.#messageRsv = rsv;
       this.#messageFrames = 0;
@@ -800,7 +847,6 @@ export class Protocol {
       // Extensions transform whole frames; UTF-8 is then checked on their output.
       this.#validateAsReceived = opcode === Opcode.TEXT && this.#extensions.length === 0;
     }
-    return true;
   }
 
   #receiveFrame(b0: number, payload: Uint8Array, validated: boolean): void {
@@ -855,13 +901,13 @@ export class Protocol {
       // The common case, one unfragmented message in one read: decode at once.
       this.#messageOpcode = 0;
       if (!text) {
-        this.emit({ type: "binary", data });
+        this.#deliver({ type: "binary", data });
         return;
       }
       const decoded = decodeUtf8(data);
       if (decoded === undefined)
         this.#failPeer(CloseCode.INVALID_DATA, "Cannot decode text message: invalid UTF-8");
-      else this.emit({ type: "text", data: decoded });
+      else this.#deliver({ type: "text", data: decoded });
       return;
     }
     if (text && !validated) {
@@ -878,7 +924,7 @@ export class Protocol {
     this.#messageOpcode = 0;
     const whole = parts.length === 0 ? EMPTY : concatBytes(parts, this.#messageBytes);
     if (!text) {
-      this.emit({ type: "binary", data: whole });
+      this.#deliver({ type: "binary", data: whole });
     } else if (this.#utf8State !== UTF8_ACCEPT) {
       // 8.1: the message ended inside a code point.
       this.#failPeer(
@@ -886,8 +932,13 @@ export class Protocol {
         "Cannot decode text message: truncated UTF-8 sequence",
       );
     } else {
-      this.emit({ type: "text", data: decodeUtf8(whole)! });
+      this.#deliver({ type: "text", data: decodeUtf8(whole)! });
     }
+  }
+
+  #deliver(event: ProtocolEvent): void {
+    this.#deliveredThisCall++;
+    this.emit(event);
   }
 
   /** A close frame arrived (RFC 6455 5.5.1, 7.1.5, 7.4). */

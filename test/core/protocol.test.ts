@@ -303,6 +303,46 @@ describe("Protocol: framing errors fail the connection (RFC 6455 5.1-5.5, 7.1.7)
     });
   }
 
+  it("holds back a faulty frame behind messages from the same read, so they can be answered first", () => {
+    const p = server();
+    const input = concat([
+      clientFrame({ opcode: Opcode.TEXT, payload: "Hello, world!" }),
+      clientFrame({ opcode: Opcode.TEXT, payload: "x", rsv: 2 }),
+      clientFrame({ opcode: Opcode.PING }),
+    ]);
+    const r = feed(p, input);
+    assert.deepEqual(r.events, [{ type: "text", data: "Hello, world!" }]);
+    assert.equal(r.output.length, 0);
+    assert.equal(p.hasDeferredInput, true);
+    // The application answers, then lets the protocol go on (Autobahn 3.2 strict).
+    p.sendText("Hello, world!");
+    p.receiveData(clientFrame({ opcode: Opcode.TEXT, payload: "dropped" }));
+    p.receiveDeferred();
+    const d = drain(p);
+    assert.deepEqual(d.events, []);
+    assert.deepEqual(
+      d.frames.map((f) => f.opcode),
+      [Opcode.TEXT, Opcode.CLOSE],
+    );
+    assert.equal((d.frames[1]!.payload[0]! << 8) | d.frames[1]!.payload[1]!, 1002);
+    assert.equal(p.hasDeferredInput, false);
+    p.receiveDeferred();
+    assert.equal(p.hasOutput, false);
+  });
+
+  it("the end of the stream processes held-back input first", () => {
+    const p = server();
+    feed(
+      p,
+      concat([clientFrame({ opcode: Opcode.BINARY, payload: "a" }), clientFrame({ opcode: 5 })]),
+    );
+    p.receiveEof();
+    const d = drain(p);
+    assert.equal(d.frames[0]!.opcode, Opcode.CLOSE);
+    const closed = d.events.at(-1);
+    assert.ok(closed?.type === "closed" && closed.error?.message.includes("reserved opcode 0x5"));
+  });
+
   it("a server closes the transport at once when failing; a client waits for the server (7.1.7)", () => {
     const s = server();
     assert.equal(feed(s, frame({ opcode: Opcode.TEXT })).closeTransport, true);
