@@ -201,6 +201,35 @@ describe("serve (node)", () => {
     assert.equal(server.connections.size, 0);
   });
 
+  test("a client that never reads holds the sender back; memory stays bounded", T, async () => {
+    let sent = 0;
+    let senderBuffered = 0;
+    const server = await serve(
+      async (connection) => {
+        const chunk = new Uint8Array(64 * 1024);
+        for (; sent < 1000; sent++) {
+          await connection.send(chunk);
+          senderBuffered = Math.max(senderBuffered, connection.bufferedAmount);
+        }
+      },
+      { host: "127.0.0.1", port: 0, compression: null },
+    );
+    const socket = netConnect(portOf(server.address), "127.0.0.1");
+    socket.write(
+      "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+    await new Promise((resolve) => socket.once("data", resolve));
+    socket.pause(); // never reads again
+    await sleep(300);
+    // 1000 messages of 64 KiB = 64 MiB were asked for; the kernel buffers
+    // and one high-water mark hold a few MiB at most.
+    assert.ok(sent < 200, `${sent} sends went through`);
+    assert.ok(senderBuffered < 1024 * 1024, `${senderBuffered} bytes buffered`);
+    socket.destroy();
+    await server.close();
+  });
+
   test("a slow handshake is cut off at the open timeout", T, async () => {
     const server = await serve(echo, { host: "127.0.0.1", port: 0, openTimeoutMs: 100 });
     const socket = netConnect(portOf(server.address), "127.0.0.1");
