@@ -27,7 +27,8 @@
  *
  * CPU shares: with `--pid`, the server's utime+stime from /proc/<pid>/stat and
  * this process's own CPU time over the same measuring window, as fractions of
- * one core.
+ * one core; and how busy cores 0 and 1 were with anything else (/proc/stat),
+ * which shows when other work on the machine distorted a run.
  *
  * Prints one JSON line (`RESULT {...}`) on stdout.
  *
@@ -88,11 +89,28 @@ function serverCpuSeconds(): number {
   }
 }
 
+/** Busy seconds (everything but idle and iowait) of cores 0 and 1, from /proc/stat. */
+function coreBusySeconds(): [number, number] {
+  const busy: [number, number] = [Number.NaN, Number.NaN];
+  try {
+    for (const line of readFileSync("/proc/stat", "latin1").split("\n")) {
+      const match = /^cpu([01]) (.*)$/.exec(line);
+      if (match === null) continue;
+      const ticks = match[2]!.trim().split(/\s+/).map(Number);
+      // user nice system idle iowait irq softirq steal (guest time is already in user).
+      const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+      busy[Number(match[1]) as 0 | 1] = (total - ticks[3]! - ticks[4]!) / USER_HZ;
+    }
+  } catch {}
+  return busy;
+}
+
 interface Snapshot {
   readonly at: number;
   readonly count: number;
   readonly server: number;
   readonly own: number;
+  readonly cores: [number, number];
 }
 
 function snapshot(count: number): Snapshot {
@@ -102,6 +120,7 @@ function snapshot(count: number): Snapshot {
     count,
     server: serverCpuSeconds(),
     own: (usage.user + usage.system) / 1e6,
+    cores: coreBusySeconds(),
   };
 }
 
@@ -114,6 +133,10 @@ function report(start: Snapshot, end: Snapshot, extra: Record<string, unknown> =
     rate: (end.count - start.count) / seconds,
     serverCpu: (end.server - start.server) / seconds,
     loadCpu: (end.own - start.own) / seconds,
+    // What else kept the two cores busy: other processes, and interrupt work
+    // not charged to either process.
+    otherCpu0: (end.cores[0] - start.cores[0]) / seconds - (end.server - start.server) / seconds,
+    otherCpu1: (end.cores[1] - start.cores[1]) / seconds - (end.own - start.own) / seconds,
     ...extra,
   };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

@@ -83,6 +83,9 @@ interface Summary {
   readonly ratioHigh: number;
   readonly serverCpu: number;
   readonly loadCpu: number;
+  /** Median share of cores 0 and 1 busy with other work during the runs. */
+  readonly other0: number;
+  readonly other1: number;
   readonly p99: number;
   readonly p99Ratio: number;
 }
@@ -110,6 +113,8 @@ function summarise(bench: BenchResult, id: string): Summary | undefined {
     ratioHigh: ratios.length > 0 ? max(ratios) : Number.NaN,
     serverCpu: median(runs.map((r) => r.serverCpu ?? Number.NaN)),
     loadCpu: median(runs.map((r) => r.loadCpu ?? Number.NaN)),
+    other0: median(runs.map((r) => Math.max(0, r.extra?.["otherCpu0"] ?? Number.NaN))),
+    other1: median(runs.map((r) => Math.max(0, r.extra?.["otherCpu1"] ?? Number.NaN))),
     p99: median(runs.map((r) => Number(r.extra?.["p99Us"]))),
     p99Ratio: median(p99Ratios),
   };
@@ -292,8 +297,8 @@ function table(bench: BenchResult, labels: Record<string, string>): string {
   const rows: string[] = [];
   if (bench.kind === "latency") {
     rows.push(
-      "| Server | p50 | p99 | p50 × ws | p99 × ws | server CPU | load CPU |",
-      "|---|--:|--:|--:|--:|--:|--:|",
+      "| Server | p50 | p99 | p50 × ws | p99 × ws | server CPU | load CPU | other work, core 0 / 1 |",
+      "|---|--:|--:|--:|--:|--:|--:|--:|",
     );
   } else if (bench.kind === "memory") {
     rows.push(
@@ -302,8 +307,8 @@ function table(bench: BenchResult, labels: Record<string, string>): string {
     );
   } else {
     rows.push(
-      `| Server | ${bench.unit} (median) | spread | × ws (median, range) | server CPU | load CPU |`,
-      "|---|--:|--:|--:|--:|--:|",
+      `| Server | ${bench.unit} (median) | spread | × ws (median, range) | server CPU | load CPU | other work, core 0 / 1 |`,
+      "|---|--:|--:|--:|--:|--:|--:|",
     );
   }
   for (const id of ids(bench)) {
@@ -312,7 +317,7 @@ function table(bench: BenchResult, labels: Record<string, string>): string {
     const range = `${ratio(s.ratio)} (${ratio(s.ratioLow)}–${ratio(s.ratioHigh)})`;
     if (bench.kind === "latency") {
       rows.push(
-        `| ${name} | ${s.value.toFixed(0)} µs | ${s.p99.toFixed(0)} µs | ${range} | ${ratio(s.p99Ratio)} | ${percent(s.serverCpu)} | ${percent(s.loadCpu)} |`,
+        `| ${name} | ${s.value.toFixed(0)} µs | ${s.p99.toFixed(0)} µs | ${range} | ${ratio(s.p99Ratio)} | ${percent(s.serverCpu)} | ${percent(s.loadCpu)} | ${percent(s.other0)} / ${percent(s.other1)} |`,
       );
     } else if (bench.kind === "memory") {
       const runs = bench.runs[id]!;
@@ -323,7 +328,7 @@ function table(bench: BenchResult, labels: Record<string, string>): string {
       );
     } else {
       rows.push(
-        `| ${name} | ${si(s.value)} | ${si(s.low)}–${si(s.high)} | ${range} | ${percent(s.serverCpu)} | ${percent(s.loadCpu)} |`,
+        `| ${name} | ${si(s.value)} | ${si(s.low)}–${si(s.high)} | ${range} | ${percent(s.serverCpu)} | ${percent(s.loadCpu)} | ${percent(s.other0)} / ${percent(s.other1)} |`,
       );
     }
   }
@@ -353,13 +358,14 @@ export function writeReport(results: Results, dir: string): string[] {
       "",
     );
   }
-  const busy = Math.max(
-    ...meta.machine.loadBefore.slice(0, 1),
-    ...meta.machine.loadAfter.slice(0, 1),
+  const others = benches.flatMap((b) =>
+    Object.values(b.runs).flatMap((runs) => runs.map((r) => r.extra?.["otherCpu0"] ?? Number.NaN)),
   );
-  if (busy > 0.5) {
+  const otherShare = median(others);
+  const busy = Math.max(meta.machine.loadBefore[0] ?? 0, meta.machine.loadAfter[0] ?? 0);
+  if (busy > 0.5 || otherShare > 0.1) {
     md.push(
-      `> **The machine was not quiet**: load average ${meta.machine.loadBefore[0]} before and ${meta.machine.loadAfter[0]} after the run (other work shared the two cores). Absolute figures are low and noisy; ratios measured in the same round hold up better, but the server CPU column shows which runs were starved.`,
+      `> **The machine was not quiet**: load average ${meta.machine.loadBefore[0]} before and ${meta.machine.loadAfter[0]} after the run${Number.isFinite(otherShare) ? `, and other work took a median ${percent(otherShare)} of the server's core during the runs` : ""}. Absolute figures are low and noisy; ratios measured in the same round hold up better, and the CPU columns show which runs were starved.`,
       "",
     );
   }
@@ -431,6 +437,7 @@ export function writeReport(results: Results, dir: string): string[] {
       .join("; ")}.`,
     "- **Pinning**: each server runs alone on core 0 (`taskset -c 0`), the load generator on core 1 (`taskset -c 1`). Every server is a fresh process per run; the order of the implementations rotates from round to round (A B C, B C A, ...) so that drift of the machine spreads over all of them.",
     "- **CPU shares**: the load generator reads the server's utime + stime from `/proc/<pid>/stat` and its own CPU time at the start and end of the measuring window; both are given as a share of one core. A throughput figure means the server was the bottleneck only when its share is near 100 % and the load generator's is clearly below; where the server is well below 100 %, other work on the machine or the load generator limited the run.",
+    "- **Other work**: the load generator also reads how busy cores 0 and 1 were over the window (`/proc/stat`) and subtracts the two processes' own time; the rest (the *other work* column) is other processes, plus interrupt time not charged to either process. More than a few per cent there means the run shared its core and its figure is low.",
     "- **Load generator** (bench/load.ts, Node, no WebSocket library): frames are encoded and masked once, up front; sending k messages is one write of a slice of a ring of frames; replies are counted by reading frame headers only (payloads are skipped, never unmasked, decoded or inflated); reads land in one reused buffer (`onread`). Each echo received is replaced by a new message, so the number of messages in flight stays fixed.",
     '- **Servers** (bench/servers/): each written the way its documentation shows. Ours: `serve()` with `for await (const message of connection) await connection.send(message)`. ws: `socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }))`. Bun: `Bun.serve` with `websocket.message` calling `ws.send`. Deno: `Deno.serve` + `Deno.upgradeWebSocket` with `onmessage` calling `send`. Keepalive pings and idle timeouts are off, message limits raised to 64 MiB (1 MiB messages).',
     "- **Memory**: the server's RSS from `/proc/<pid>/status` after a forced garbage collection, once after a warm-up (200 connections opened and closed) and once with all connections open; the difference divided by the number of connections. RSS counts what the process holds, including allocator slack, which is what a machine running the server pays.",

@@ -462,21 +462,24 @@ async function measure(impl: Impl, bench: Bench): Promise<Run> {
       p50Us?: number;
       p99Us?: number;
       count: number;
+      otherCpu0: number;
+      otherCpu1: number;
     };
+    const other = { otherCpu0: result.otherCpu0, otherCpu1: result.otherCpu1 };
     await exited(load);
     if (bench.kind === "latency") {
       return {
         value: result.p50Us!,
         serverCpu: result.serverCpu,
         loadCpu: result.loadCpu,
-        extra: { p99Us: result.p99Us!, samples: result.count },
+        extra: { p99Us: result.p99Us!, samples: result.count, ...other },
       };
     }
     return {
       value: result.rate,
       serverCpu: result.serverCpu,
       loadCpu: result.loadCpu,
-      extra: { count: result.count },
+      extra: { count: result.count, ...other },
     };
   } finally {
     await stopChild(server.child);
@@ -484,6 +487,9 @@ async function measure(impl: Impl, bench: Bench): Promise<Run> {
 }
 
 // --- the run -----------------------------------------------------------------
+
+const pc = (share: number | undefined): string =>
+  share === undefined || !Number.isFinite(share) ? "–" : `${Math.max(0, share * 100).toFixed(0)} %`;
 
 function formatRun(bench: Bench, run: Run): string {
   const value =
@@ -495,7 +501,7 @@ function formatRun(bench: Bench, run: Run): string {
   const cpu =
     run.serverCpu === undefined
       ? ""
-      : `  (server CPU ${(run.serverCpu * 100).toFixed(0)} %, load CPU ${((run.loadCpu ?? 0) * 100).toFixed(0)} %)`;
+      : `  (server CPU ${pc(run.serverCpu)}, load CPU ${pc(run.loadCpu)}; other work on core 0 ${pc(run.extra?.["otherCpu0"])}, core 1 ${pc(run.extra?.["otherCpu1"])})`;
   return `${value}${cpu}`;
 }
 
@@ -541,7 +547,8 @@ async function main(): Promise<void> {
         impls.get(id)!.available && (IMPLS === undefined || IMPLS.includes(id) || id === "ws"),
     );
     const rounds = bench.rounds ?? ROUNDS;
-    console.log(`\n${bench.title} (${rounds} rounds)`);
+    const benchStarted = Date.now();
+    console.log(`\n${bench.title} (${rounds} ${rounds === 1 ? "round" : "rounds"})`);
     const runs: Record<string, Run[]> = Object.fromEntries(ids.map((id) => [id, []]));
     const errors: Record<string, string> = {};
     for (let round = 0; round < rounds; round++) {
@@ -559,6 +566,7 @@ async function main(): Promise<void> {
         }
       }
     }
+    console.log(`  (${((Date.now() - benchStarted) / 1000).toFixed(0)} s)`);
     results.push({
       id: bench.id,
       group: bench.group,

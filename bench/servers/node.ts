@@ -32,21 +32,25 @@ let stop: () => Promise<void>;
 
 if (impl === "ours") {
   // "matched": ws's defaults (15-bit windows, memLevel 8, level 6, 1 KiB
-  // threshold), so that both libraries do the same compression work.
+  // threshold), so that both libraries do the same compression work;
+  // "defaults": what serve() negotiates when not told (its default
+  // compression); otherwise compression is off, as ws's is by default.
   const compression =
     deflate === "matched"
-      ? [
-          permessageDeflate({
-            serverMaxWindowBits: 15,
-            clientMaxWindowBits: 15,
-            memLevel: 8,
-            level: 6,
-            thresholdBytes: 1024,
-          }).server,
-        ]
+      ? {
+          compression: [
+            permessageDeflate({
+              serverMaxWindowBits: 15,
+              clientMaxWindowBits: 15,
+              memLevel: 8,
+              level: 6,
+              thresholdBytes: 1024,
+            }).server,
+          ],
+        }
       : deflate === "defaults"
-        ? [permessageDeflate().server]
-        : null;
+        ? {}
+        : { compression: null };
   let server: WebSocketServer | undefined;
   server = await serve(
     mode === "broadcast"
@@ -59,7 +63,7 @@ if (impl === "ours") {
     {
       host: "127.0.0.1",
       port: 0,
-      compression,
+      ...compression,
       maxMessageBytes: MAX_MESSAGE_BYTES,
       // ws sends no keepalive pings by default; neither do we here.
       pingIntervalMs: null,
