@@ -1,0 +1,130 @@
+/**
+ * Serving on Deno: `Deno.listen` (TCP or a Unix socket) or `Deno.listenTls`,
+ * each accepted connection's streams handed to the connection layer's
+ * {@link Server}.
+ *
+ * @module
+ */
+
+import { type Handler, Server, type ServerOptions } from "../connection/server.js";
+import { type ByteStreams, StreamTransport, type StreamTransportOptions } from "./transport.js";
+
+/** Options of {@link serve} on Deno. */
+export interface DenoServerOptions extends ServerOptions {
+  /** Interface to listen on. Default `0.0.0.0` (Deno's); use `127.0.0.1` for local only. */
+  hostname?: string;
+  /** TCP port; 0 picks a free one (read it from `server.addr`). */
+  port?: number;
+  /** Unix socket path to listen on, instead of `hostname`/`port`. */
+  path?: string;
+  /** Certificate and key (PEM): serve `wss:` with `Deno.listenTls`. */
+  tls?: { readonly cert: string; readonly key: string };
+  /** Options of each connection's stream transport (write high-water mark). */
+  transport?: Omit<StreamTransportOptions, "remoteAddress" | "remotePort">;
+}
+
+/** The address a Deno listener is bound to. */
+export type ListenAddress =
+  | { readonly transport: "tcp"; readonly hostname: string; readonly port: number }
+  | { readonly transport: "unix"; readonly path: string };
+
+// The few members of Deno's API used here, declared locally so the module
+// type-checks under Node's types.
+interface DenoConn extends ByteStreams {
+  readonly remoteAddr: { readonly hostname?: string; readonly port?: number };
+  setNoDelay?(noDelay?: boolean): void;
+}
+interface DenoListener extends AsyncIterable<DenoConn> {
+  readonly addr: ListenAddress;
+  close(): void;
+}
+interface DenoListen {
+  listen(
+    options: { hostname?: string; port: number } | { transport: "unix"; path: string },
+  ): DenoListener;
+  listenTls(options: { hostname?: string; port: number; cert: string; key: string }): DenoListener;
+}
+
+function deno(): DenoListen {
+  const namespace = (globalThis as { Deno?: DenoListen }).Deno;
+  if (typeof namespace?.listen !== "function") {
+    throw new TypeError("Cannot listen: `Deno.listen` is missing (serve() here runs on Deno)");
+  }
+  return namespace;
+}
+
+/** A WebSocket server on Deno. Build it with {@link serve}. */
+export class WebSocketServer extends Server {
+  #listener: DenoListener | undefined;
+
+  /** The listening address, or `null` when not listening. */
+  get addr(): ListenAddress | null {
+    return this.#listener?.addr ?? null;
+  }
+
+  /**
+   * Takes a connection accepted elsewhere (any readable/writable pair) and
+   * runs the opening handshake on it.
+   */
+  handleStreams(streams: ByteStreams, options: StreamTransportOptions = {}): void {
+    this.handleTransport(new StreamTransport(streams, { ...this.#transportOptions, ...options }));
+  }
+
+  #transportOptions: StreamTransportOptions = {};
+
+  /** @internal Starts accepting connections as `options` says. */
+  listen(options: DenoServerOptions): void {
+    const api = deno();
+    this.#transportOptions = options.transport ?? {};
+    const port = options.port ?? 0;
+    const hostname = options.hostname === undefined ? {} : { hostname: options.hostname };
+    const listener =
+      options.path !== undefined
+        ? api.listen({ transport: "unix", path: options.path })
+        : options.tls !== undefined
+          ? api.listenTls({ ...hostname, port, cert: options.tls.cert, key: options.tls.key })
+          : api.listen({ ...hostname, port });
+    this.#listener = listener;
+    let stopped = false;
+    const accepting = (async () => {
+      try {
+        for await (const conn of listener) {
+          conn.setNoDelay?.(true);
+          const { hostname: remoteAddress, port: remotePort } = conn.remoteAddr;
+          this.handleStreams(conn, {
+            ...(remoteAddress === undefined ? {} : { remoteAddress }),
+            ...(remotePort === undefined ? {} : { remotePort }),
+          });
+        }
+      } catch (error) {
+        // Closing the listener ends the loop with an error on some versions.
+        if (!stopped) this.logError("Listener failed", error);
+      }
+    })();
+    this.setListener(async () => {
+      stopped = true;
+      try {
+        listener.close();
+      } catch {}
+      await accepting;
+    });
+  }
+}
+
+/**
+ * Serves WebSocket connections on Deno: runs `handler` for each one and closes
+ * the connection when it returns.
+ *
+ * @example
+ * ```ts
+ * const server = serve(async (connection) => {
+ *   for await (const message of connection) await connection.send(message);
+ * }, { hostname: "127.0.0.1", port: 8765 });
+ * // later: await server.close(); // 1001 to every client
+ * ```
+ */
+export function serve(handler: Handler, options: DenoServerOptions = {}): WebSocketServer {
+  const server = new WebSocketServer(handler, options);
+  server.listen(options);
+  return server;
+}
