@@ -1,0 +1,42 @@
+// Headless Chromium from Debian, driven by playwright-core (no browser
+// download), with the flags PEERS.md lists and a fresh profile each time.
+
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BrowserContext, chromium } from "playwright-core";
+
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** A skip reason when Chromium is missing (an error under REQUIRE_RUNTIMES=1). */
+export function chromiumSkip(): string | false {
+  if (existsSync(CHROMIUM)) return false;
+  if (process.env["REQUIRE_RUNTIMES"] === "1")
+    throw new Error(`Chromium is missing at ${CHROMIUM}`);
+  return "chromium not installed";
+}
+
+/** Runs `body` with a fresh headless Chromium context, always closed afterwards. */
+export async function withChromium<T>(body: (context: BrowserContext) => Promise<T>): Promise<T> {
+  const profile = mkdtempSync(join(tmpdir(), "ws-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    timeout: 30_000,
+  });
+  try {
+    return await body(context);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}

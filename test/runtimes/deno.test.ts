@@ -1,0 +1,141 @@
+// websocket-sansio/web on Deno, against real peers: our server (Deno.listen)
+// answers a `ws` client and Chromium; our client (Deno.connect) talks to a
+// `ws` server and to Deno's own Deno.serve WebSocket server.
+
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import { describe, it } from "node:test";
+import { WebSocket, WebSocketServer } from "ws";
+import { chromiumSkip, withChromium } from "./browser.js";
+import { denoArgs, runtime, startPeer } from "./runtimes.js";
+
+const deno = runtime("deno");
+const PEER = "deno-peer.js";
+
+function expectExchange(result: unknown): void {
+  assert.deepEqual(
+    {
+      ...(result as Record<string, unknown>),
+      latencyMs: typeof (result as { latencyMs: unknown }).latencyMs,
+    },
+    {
+      text: "hello from the client",
+      binaryIntact: true,
+      fragmented: "fragmented",
+      latencyMs: "number",
+      close: { code: 1000, reason: "bye", wasClean: true },
+    },
+  );
+}
+
+/** A `ws` client's conversation with an echo server. */
+function wsClientExchange(port: number): Promise<{ echoes: unknown[]; closeCode: number }> {
+  return new Promise((resolve, reject) => {
+    const client = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+    const echoes: unknown[] = [];
+    const big = Buffer.alloc(200_000, 0x5a);
+    const timer = setTimeout(() => reject(new Error("ws exchange timed out")), 10_000);
+    client.on("open", () => client.send("hello deno"));
+    client.on("message", (data, isBinary) => {
+      if (!isBinary) {
+        echoes.push(String(data));
+        client.send(big);
+      } else {
+        const bytes = data as Buffer;
+        echoes.push(bytes.length === big.length && bytes.equals(big));
+        client.close(1000, "done");
+      }
+    });
+    client.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ echoes, closeCode: code });
+    });
+    client.on("error", reject);
+  });
+}
+
+describe("websocket-sansio/web on Deno", { skip: deno.skip }, () => {
+  const command = deno.skip === false ? deno.path : "deno";
+
+  it("our Deno server answers a ws client, then shuts down gracefully", async () => {
+    const peer = startPeer(command, denoArgs(PEER, "serve"));
+    try {
+      const port = await peer.ready;
+      const first = await wsClientExchange(port);
+      assert.deepEqual(first, { echoes: ["hello deno", true], closeCode: 1000 });
+      // Many clients at once, each with several messages in flight.
+      const all = await Promise.all(Array.from({ length: 20 }, () => wsClientExchange(port)));
+      for (const result of all) assert.deepEqual(result, first);
+      assert.deepEqual(await peer.stop(), { stopped: true });
+    } finally {
+      peer.child.kill();
+    }
+  });
+
+  it("our Deno server answers Chromium's WebSocket", { skip: chromiumSkip() }, async () => {
+    const peer = startPeer(command, denoArgs(PEER, "serve"), 60_000);
+    try {
+      const port = await peer.ready;
+      const result = await withChromium(async (context) => {
+        const page = await context.newPage();
+        return page.evaluate(
+          (url) =>
+            new Promise<{ text: string; bytes: number; code: number; wasClean: boolean }>(
+              (resolve, reject) => {
+                const socket = new WebSocket(url);
+                socket.binaryType = "arraybuffer";
+                let text = "";
+                let bytes = -1;
+                socket.onopen = () => socket.send("hello from chromium");
+                socket.onmessage = (event) => {
+                  if (typeof event.data === "string") {
+                    text = event.data;
+                    socket.send(new Uint8Array(100_000).fill(1));
+                  } else {
+                    bytes = new Uint8Array(event.data as ArrayBuffer).reduce((n, b) => n + b, 0);
+                    socket.close(1000, "done");
+                  }
+                };
+                socket.onclose = (event) =>
+                  resolve({ text, bytes, code: event.code, wasClean: event.wasClean });
+                socket.onerror = () => reject(new Error("WebSocket error"));
+              },
+            ),
+          `ws://127.0.0.1:${port}/`,
+        );
+      });
+      assert.deepEqual(result, {
+        text: "hello from chromium",
+        bytes: 100_000,
+        code: 1000,
+        wasClean: true,
+      });
+      await peer.stop();
+    } finally {
+      peer.child.kill();
+    }
+  });
+
+  it("our Deno client talks to a ws server", async () => {
+    const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    const closes: number[] = [];
+    server.on("connection", (socket) => {
+      socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
+      socket.on("close", (code) => closes.push(code));
+    });
+    try {
+      await new Promise((resolve) => server.once("listening", resolve));
+      const { port } = server.address() as AddressInfo;
+      const result = await startPeer(command, denoArgs(PEER, "client", `ws://127.0.0.1:${port}/`))
+        .result;
+      expectExchange(result);
+      assert.deepEqual(closes, [1000], "ws saw a clean close");
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("our Deno client talks to Deno.serve's WebSocket server", async () => {
+    expectExchange(await startPeer(command, denoArgs(PEER, "native")).result);
+  });
+});

@@ -1,0 +1,109 @@
+// Where scripts/install-runtimes.sh puts the other runtimes, and how the tests
+// run a peer on one of them: a child process with a deadline, which prints
+// `READY <port>` when it serves and one JSON line when it is done.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root (this file is .build/test/runtimes/runtimes.js once built). */
+export const root = resolve(here, "../../..");
+const modules = join(root, ".runtimes/node_modules");
+
+/** Binaries of the runtimes installed by scripts/install-runtimes.sh. */
+export const runtimes = {
+  node22: join(modules, "node22/bin/node"),
+  node24: join(modules, "node24/bin/node"),
+  node26: join(modules, "node26/bin/node"),
+  bun: join(modules, "@oven/bun-linux-x64/bin/bun"),
+  deno: join(modules, "@deno/linux-x64-glibc/deno"),
+  workerd: join(modules, "@cloudflare/workerd-linux-64/bin/workerd"),
+} as const;
+
+export type Runtime = keyof typeof runtimes;
+
+/**
+ * The binary of `runtime`, or a skip reason when it is not installed. With
+ * REQUIRE_RUNTIMES=1 (CI) a missing runtime is an error, not a skip.
+ */
+export function runtime(name: Runtime): { path: string; skip: false } | { skip: string } {
+  const path = runtimes[name];
+  if (existsSync(path)) return { path, skip: false };
+  if (process.env["REQUIRE_RUNTIMES"] === "1") {
+    throw new Error(`Runtime ${name} is missing at ${path}: run scripts/install-runtimes.sh`);
+  }
+  return { skip: `${name} not installed (run scripts/install-runtimes.sh)` };
+}
+
+/** A fixture's path in the build output. */
+export function fixture(name: string): string {
+  return join(root, ".build/test/runtimes/fixtures", name);
+}
+
+/** A child process running a peer. */
+export interface Peer {
+  readonly child: ChildProcess;
+  /** The port printed by `READY <port>`. */
+  readonly ready: Promise<number>;
+  /** The last line of JSON printed, once the process has exited with status 0. */
+  readonly result: Promise<unknown>;
+  /** Closes stdin (the peer's signal to shut down gracefully) and waits for the exit. */
+  stop(): Promise<unknown>;
+}
+
+/** Runs `command args` in the repository root, killed after `timeoutMs`. */
+export function startPeer(command: string, args: readonly string[], timeoutMs = 20_000): Peer {
+  const child = spawn(command, args, { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  let onReady!: (port: number) => void;
+  let failReady!: (error: Error) => void;
+  const ready = new Promise<number>((resolve, reject) => {
+    onReady = resolve;
+    failReady = reject;
+  });
+  child.stdout.setEncoding("utf8").on("data", (text: string) => {
+    stdout += text;
+    const match = /^READY (\d+)$/m.exec(stdout);
+    if (match) onReady(Number(match[1]));
+  });
+  child.stderr.setEncoding("utf8").on("data", (text: string) => {
+    stderr += text;
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const result = new Promise<unknown>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const failure = new Error(
+        `${command} ${args.join(" ")} exited with ${code ?? signal}\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+      );
+      failReady(failure);
+      if (code !== 0) return reject(failure);
+      const lines = stdout.trim().split("\n");
+      try {
+        resolve(JSON.parse(lines.at(-1) ?? "null"));
+      } catch {
+        resolve(undefined);
+      }
+    });
+  });
+  result.catch(() => {});
+  ready.catch(() => {});
+  return {
+    child,
+    ready,
+    result,
+    stop() {
+      child.stdin.end();
+      return result;
+    },
+  };
+}
+
+/** Deno's command line for a fixture: every permission, the project's node_modules. */
+export function denoArgs(script: string, ...args: string[]): string[] {
+  return ["run", "-A", "--node-modules-dir=manual", fixture(script), ...args];
+}
