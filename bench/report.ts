@@ -2,7 +2,7 @@
  * Writes docs/benchmarks.md and its charts (docs/bench-*.svg, hand-written
  * SVG) from the results of bench/run.ts. Also runs on its own, to regenerate
  * the report from saved results without measuring again:
- * `node .build/bench/report.js docs/bench-results.json`.
+ * `node .build-bench/bench/report.js docs/bench-results.json` (after `npm run bench`).
  *
  * @module
  */

@@ -11,7 +11,7 @@
  *   fewer connections); the figures are for checking the harness, not for
  *   quoting.
  * - `--rounds N`, `--seconds S`, `--warmup S`: rounds per benchmark (default
- *   5), measuring window and warm-up of each run (default 2 and 0.5).
+ *   5), measuring window and warm-up of each run (default 1.5 and 0.5).
  * - `--only a,b`: benchmark ids or groups (`throughput`, `latency`,
  *   `handshake`, `memory`, `compression`, `broadcast`).
  * - `--impls a,b`: implementations (`ours`, `ws`, `ws-js`, `bun`, `deno`).
@@ -22,6 +22,9 @@
  *
  * Bun, Deno and newer Nodes come from scripts/install-runtimes.sh (.runtimes/);
  * the run installs them when they are missing and skips what it cannot get.
+ *
+ * It runs from its own build (.build-bench/, see the `bench` script), so that
+ * `npm test` rebuilding .build/ meanwhile cannot pull files from under it.
  *
  * @module
  */
@@ -45,15 +48,15 @@ function option(name: string): string | undefined {
 }
 const QUICK = argv.includes("--quick");
 const ROUNDS = Number(option("rounds") ?? (QUICK ? 2 : 5));
-const SECONDS = Number(option("seconds") ?? (QUICK ? 0.5 : 2));
-const WARMUP = Number(option("warmup") ?? (QUICK ? 0.25 : 0.5));
+const SECONDS = Number(option("seconds") ?? (QUICK ? 0.4 : 1.5));
+const WARMUP = Number(option("warmup") ?? (QUICK ? 0.2 : 0.5));
 const IDLE_CONNECTIONS = Number(option("idle-connections") ?? (QUICK ? 1000 : 5000));
 const DEFLATE_CONNECTIONS = Number(option("deflate-connections") ?? (QUICK ? 500 : 2000));
 const MEMORY_ROUNDS = Math.min(ROUNDS, QUICK ? 1 : 3);
 const ONLY = option("only")?.split(",");
 const IMPLS = option("impls")?.split(",");
 
-const here = dirname(fileURLToPath(import.meta.url)); // .build/bench
+const here = dirname(fileURLToPath(import.meta.url)); // .build-bench/bench
 const root = resolve(here, "../..");
 const OUT = resolve(root, option("out") ?? "docs");
 const RUNTIMES = join(root, ".runtimes/node_modules");
@@ -398,7 +401,9 @@ async function startServer(impl: Impl, bench: Bench): Promise<Server> {
     return { child, pid: child.pid!, port, lines };
   } catch (error) {
     child.kill("SIGKILL");
-    throw error;
+    throw new Error(`Cannot start the ${impl.id} server (its error output is above)`, {
+      cause: error,
+    });
   }
 }
 
