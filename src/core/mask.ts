@@ -185,6 +185,49 @@ function simdMask(
   }
 }
 
+/** A 32-bit view on the 4-aligned words of `data`, to pass to {@link applyMaskWords}. */
+export function wordsOf(data: Uint8Array): Uint32Array {
+  const head = (4 - (data.byteOffset & 3)) & 3;
+  return new Uint32Array(
+    data.buffer,
+    data.byteOffset + head,
+    Math.max(0, (data.length - head) >>> 2),
+  );
+}
+
+/**
+ * {@link applyMask} with a words view of `data` made once by {@link wordsOf}:
+ * the parser unmasks every frame of a read through one view, so a small
+ * payload costs no view of its own (about 40 ns each; unmasking 64-byte
+ * frames byte by byte took a third of the time to receive them).
+ */
+export function applyMaskWords(
+  data: Uint8Array,
+  words: Uint32Array,
+  start: number,
+  end: number,
+  key: number,
+  offset: number,
+): void {
+  const length = end - start;
+  if (length < 8 || (kernel !== undefined && length >= SIMD_THRESHOLD)) {
+    applyMask(data, start, end, key, offset);
+    return;
+  }
+  const rotated = rotate(key, offset);
+  // Index in `data` of words[0], then the bytes before the first aligned word.
+  const wordsStart = (4 - (data.byteOffset & 3)) & 3;
+  const head = (wordsStart - start) & 3;
+  let i = start;
+  for (; i < start + head; i++) data[i]! ^= (rotated >>> (24 - 8 * (i - start))) & 0xff;
+  const word = keyWord(rotate(rotated, head));
+  const first = (i - wordsStart) >>> 2;
+  const last = first + ((end - i) >>> 2);
+  for (let w = first; w < last; w++) words[w]! ^= word;
+  i += (last - first) << 2;
+  for (let j = head; i < end; i++, j++) data[i]! ^= (rotated >>> (24 - 8 * (j & 3))) & 0xff;
+}
+
 /** Bytes until the address is 4-aligned, then 32-bit words, then the tail. */
 function wordMask(data: Uint8Array, start: number, end: number, rotated: number): void {
   const k = [rotated >>> 24, (rotated >>> 16) & 0xff, (rotated >>> 8) & 0xff, rotated & 0xff];

@@ -20,7 +20,7 @@ import {
   Opcode,
   writeHeader,
 } from "./frame.js";
-import { applyMask, copyMasked } from "./mask.js";
+import { applyMask, applyMaskWords, copyMasked, wordsOf } from "./mask.js";
 import { OutputQueue, SLAB_MAX_FRAME } from "./output.js";
 import { defaultRandom, MaskPool, type RandomSource } from "./random.js";
 import {
@@ -650,9 +650,16 @@ export class Protocol {
   }
 
   /** Parses frames out of `data` (RFC 6455 5.2), resuming where the last call stopped. */
-  #parse(data: Uint8Array): void {
+  #parse(input: Uint8Array): void {
+    // A plain Uint8Array view of the input: subarray on it makes plain views
+    // (Node hands us Buffers, whose subarray costs half as much again).
+    const data =
+      input.constructor === Uint8Array
+        ? input
+        : new Uint8Array(input.buffer, input.byteOffset, input.length);
     const end = data.length;
     let pos = 0;
+    let words: Uint32Array | undefined;
     while (pos < end && !this.#discarding) {
       if (this.#frameRemaining > 0) {
         pos = this.#receivePayload(data, pos);
@@ -725,6 +732,28 @@ export class Protocol {
           0
         : 0;
 
+      // Fast path for the common frame: a whole unfragmented binary message,
+      // no message open, no extension, within the limits, payload all here.
+      // One comparison of the first byte checks FIN, RSV and the opcode.
+      // (Receiving 64-byte frames: about a quarter faster than the general path.)
+      if (
+        b0 === (FIN | Opcode.BINARY) &&
+        this.#messageOpcode === 0 &&
+        this.#rsvAllowed === 0 &&
+        masked === (this.role === "server") &&
+        length <= this.maxFrameBytes &&
+        length <= this.maxMessageBytes &&
+        end - pos >= length
+      ) {
+        if (key !== 0) {
+          words ??= wordsOf(data);
+          applyMaskWords(data, words, pos, pos + length, key, 0);
+        }
+        this.#deliver({ type: "binary", data: data.subarray(pos, pos + length) });
+        pos += length;
+        continue;
+      }
+
       const error = this.#checkHeader(b0, masked, length);
       if (error !== undefined) {
         if (this.#deliveredThisCall > 0 && kept === 0) {
@@ -738,10 +767,11 @@ export class Protocol {
 
       if (end - pos >= length) {
         // The whole payload is here: unmask in place and use it without a copy.
-        if (masked && key !== 0) applyMask(data, pos, pos + length, key, 0);
-        // A plain Uint8Array view: Buffer's own subarray (Node hands us
-        // Buffers) costs about twice as much per frame.
-        const payload = new Uint8Array(data.buffer, data.byteOffset + pos, length);
+        if (masked && key !== 0) {
+          words ??= wordsOf(data);
+          applyMaskWords(data, words, pos, pos + length, key, 0);
+        }
+        const payload = data.subarray(pos, pos + length);
         pos += length;
         this.#receiveFrame(b0, payload, false);
       } else {

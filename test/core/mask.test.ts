@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { applyMask, compileKernel, copyMasked, useSimd } from "../../src/core/mask.js";
+import {
+  applyMask,
+  applyMaskWords,
+  compileKernel,
+  copyMasked,
+  useSimd,
+  wordsOf,
+} from "../../src/core/mask.js";
 
 /** The RFC 6455 5.3 definition, byte by byte. */
 function reference(data: Uint8Array, key: readonly number[], offset: number): Uint8Array {
@@ -57,6 +64,34 @@ for (const simd of [true, false]) {
           assert.deepEqual(target.subarray(1, 1 + size), reference(sample(size), KEY, offset));
           assert.equal(target[0], 0);
           assert.equal(target[size + 1], 0);
+        }
+      }
+    });
+
+    it("applyMaskWords (one words view per read) matches the definition", () => {
+      useSimd(simd);
+      for (const byteOffset of [0, 1, 2, 3]) {
+        const backing = new Uint8Array(2100);
+        const data = backing.subarray(byteOffset, byteOffset + 2000);
+        const words = wordsOf(data);
+        for (const size of [0, 3, 7, 8, 9, 15, 64, 255, 256, 1000]) {
+          for (const start of [0, 1, 2, 3, 5, 990]) {
+            for (const offset of [0, 1, 3]) {
+              const plain = sample(size);
+              data.fill(0);
+              data.set(plain, start);
+              applyMaskWords(data, words, start, start + size, KEY_NUMBER, offset);
+              assert.deepEqual(data.subarray(start, start + size), reference(plain, KEY, offset));
+              assert.equal(
+                data.subarray(0, start).every((b) => b === 0),
+                true,
+              );
+              assert.equal(
+                data.subarray(start + size).every((b) => b === 0),
+                true,
+              );
+            }
+          }
         }
       }
     });

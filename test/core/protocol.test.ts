@@ -143,6 +143,17 @@ describe("Protocol: receiving data frames (RFC 6455 5.2, 5.6)", () => {
     }
   });
 
+  it("takes Node Buffers and gives plain Uint8Array views (no copy) of them", () => {
+    const input = Buffer.from(clientFrame({ opcode: Opcode.BINARY, payload: "abc" }));
+    const p = server();
+    p.receiveData(input);
+    const [event] = p.takeEvents();
+    assert.ok(event?.type === "binary");
+    assert.equal(event.data.constructor, Uint8Array);
+    assert.equal(event.data.buffer, input.buffer);
+    assert.equal(text(event.data), "abc");
+  });
+
   it("a masking key of zero leaves the payload as is", () => {
     const payload = new Uint8Array(100).fill(9);
     const r = feed(server(), frame({ opcode: Opcode.BINARY, payload, mask: [0, 0, 0, 0] }));
