@@ -443,6 +443,7 @@ async function echo(latency: boolean): Promise<void> {
   const frames = messageRing(inflight);
   const sockets = await openMany(connections);
   let total = 0;
+  let reads = 0;
   let measuring = false;
   const samples: number[] = [];
   let sentAt = 0;
@@ -453,6 +454,7 @@ async function echo(latency: boolean): Promise<void> {
     let owed = 0;
     const batch = latency ? 1 : BATCH;
     const onData = (chunk: Buffer): void => {
+      reads++;
       const done = counter.feed(chunk);
       if (counter.closed) fail("the server closed a connection");
       if (done === 0) return;
@@ -475,15 +477,18 @@ async function echo(latency: boolean): Promise<void> {
   await sleep(WARMUP * 1000);
   measuring = true;
   const start = snapshot(total);
+  const readsBefore = reads;
   await sleep(SECONDS * 1000);
   const end = snapshot(total);
+  // How many replies each read brought: how much the server batches its writes.
+  const perRead = (end.count - start.count) / (reads - readsBefore);
   measuring = false;
   if (latency) {
     samples.sort((a, b) => a - b);
     const at = (q: number): number =>
       samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
     report(start, end, { p50Us: at(0.5) * 1000, p99Us: at(0.99) * 1000, samples: samples.length });
-  } else report(start, end);
+  } else report(start, end, { perRead });
   for (const { socket } of sockets) socket.destroy();
   process.exit(0);
 }

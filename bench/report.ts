@@ -58,6 +58,17 @@ export interface Results {
     labels: Record<string, string>;
   };
   benches: BenchResult[];
+  /** With `--yardstick`: our load generator and another one on the same servers. */
+  yardstick?: YardstickRow[];
+}
+
+/** One server measured by bench/load.ts and by another load generator, one after the other. */
+export interface YardstickRow {
+  readonly impl: string;
+  readonly loadRate: number;
+  readonly loadCpu: number;
+  readonly otherRate: number;
+  readonly otherCpu: number;
 }
 
 // --- statistics --------------------------------------------------------------
@@ -426,6 +437,25 @@ export function writeReport(results: Results, dir: string): string[] {
       table(bench, labels),
       "",
     );
+  }
+
+  if (results.yardstick !== undefined && results.yardstick.length > 0) {
+    md.push(
+      "### Load generator check",
+      "",
+      "The 64 B echo, measured on the same server by bench/load.ts and then by tools/wsblast (a Go load generator that pre-encodes frames and counts replies the same way), with the same load shape. Where the two agree, the figure is the server's; where wsblast gets more, our load generator limited that server.",
+      "",
+      "| Server | bench/load.ts msg/s (its CPU) | wsblast msg/s (its CPU) | load.ts / wsblast |",
+      "|---|--:|--:|--:|",
+    );
+    for (const id of ORDER) {
+      const rows = results.yardstick.filter((r) => r.impl === id);
+      if (rows.length === 0) continue;
+      md.push(
+        `| ${labels[id] ?? id} | ${si(median(rows.map((r) => r.loadRate)))} (${percent(median(rows.map((r) => r.loadCpu)))}) | ${si(median(rows.map((r) => r.otherRate)))} (${percent(median(rows.map((r) => r.otherCpu)))}) | ${ratio(median(rows.map((r) => r.loadRate / r.otherRate)))} |`,
+      );
+    }
+    md.push("");
   }
 
   md.push(

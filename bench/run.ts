@@ -19,6 +19,10 @@
  *   .runtimes/, else the system's); `--load-node PATH`: the Node that runs the
  *   load generator (default: the newest Node in .runtimes/).
  * - `--out DIR`: where the report goes (default docs/).
+ * - `--yardstick PATH`: also runs the 64 B echo of ws, ours and Bun with
+ *   another load generator (the Go tools/wsblast binary at PATH) right after
+ *   bench/load.ts on the same server, and reports both rates: a check that
+ *   our load generator is not what limits the figures.
  *
  * Bun, Deno and newer Nodes come from scripts/install-runtimes.sh (.runtimes/);
  * the run installs them when they are missing and skips what it cannot get.
@@ -35,7 +39,13 @@ import { cpus, loadavg, release, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { type BenchResult, type Results, type Run, writeReport } from "./report.js";
+import {
+  type BenchResult,
+  type Results,
+  type Run,
+  writeReport,
+  type YardstickRow,
+} from "./report.js";
 
 // --- options -----------------------------------------------------------------
 
@@ -54,6 +64,7 @@ const IDLE_CONNECTIONS = Number(option("idle-connections") ?? (QUICK ? 1000 : 50
 const DEFLATE_CONNECTIONS = Number(option("deflate-connections") ?? (QUICK ? 500 : 2000));
 const MEMORY_ROUNDS = Math.min(ROUNDS, QUICK ? 1 : 3);
 const ONLY = option("only")?.split(",");
+const YARDSTICK = option("yardstick");
 const IMPLS = option("impls")?.split(",");
 
 const here = dirname(fileURLToPath(import.meta.url)); // .build-bench/bench
@@ -491,6 +502,68 @@ async function measure(impl: Impl, bench: Bench): Promise<Run> {
   }
 }
 
+/**
+ * The yardstick: bench/load.ts and another load generator, one after the
+ * other on the same server, same shape of load (50 connections × 32 in
+ * flight, 64 B, batches of 16).
+ */
+async function yardstick(binary: string, rounds: number): Promise<YardstickRow[]> {
+  const bench = BENCHES[0]!;
+  const rows: YardstickRow[] = [];
+  const ids = ["ws", "ours", "bun"].filter((id) => impls.get(id)!.available);
+  console.log(`\nYardstick: bench/load.ts and ${binary} on the same server (${rounds} rounds)`);
+  for (let round = 0; round < rounds; round++) {
+    for (const id of ids) {
+      const server = await startServer(impls.get(id)!, bench);
+      try {
+        const load = pinned(1, LOAD_NODE, loadArgs(bench, server));
+        const ours = JSON.parse(await new Lines(load).next("RESULT", 60_000)) as {
+          rate: number;
+          loadCpu: number;
+        };
+        await exited(load);
+        const blast = pinned(1, binary, [
+          "-addr",
+          `127.0.0.1:${server.port}`,
+          "-c",
+          "50",
+          "-w",
+          "32",
+          "-s",
+          "64",
+          "-b",
+          "16",
+          "-d",
+          `${SECONDS}s`,
+          "-warm",
+          `${Math.round(WARMUP * 1000)}ms`,
+        ]);
+        const line = await new Lines(blast).next("go-blast", 60_000);
+        await exited(blast);
+        const rate = Number(/rate=(\d+)/.exec(line)?.[1]);
+        const cpu = Number(/client_cpu=(\d+)%/.exec(line)?.[1]) / 100;
+        rows.push({
+          impl: id,
+          loadRate: ours.rate,
+          loadCpu: ours.loadCpu,
+          otherRate: rate,
+          otherCpu: cpu,
+        });
+        console.log(
+          `  ${round + 1}/${rounds} ${id.padEnd(10)} load.ts ${Math.round(ours.rate).toLocaleString("en-US")} msg/s (CPU ${pc(ours.loadCpu)}), wsblast ${rate.toLocaleString("en-US")} msg/s (CPU ${pc(cpu)})`,
+        );
+      } catch (error) {
+        console.log(
+          `  ${round + 1}/${rounds} ${id.padEnd(10)} failed: ${(error as Error).message}`,
+        );
+      } finally {
+        await stopChild(server.child);
+      }
+    }
+  }
+  return rows;
+}
+
 // --- the run -----------------------------------------------------------------
 
 const pc = (share: number | undefined): string =>
@@ -585,8 +658,9 @@ async function main(): Promise<void> {
     });
   }
   meta.machine.loadAfter = loadavg().map((l) => Number(l.toFixed(2)));
-  meta.minutes = (Date.now() - started) / 60_000;
   const data: Results = { meta, benches: results };
+  if (YARDSTICK !== undefined) data.yardstick = await yardstick(YARDSTICK, Math.min(ROUNDS, 3));
+  meta.minutes = (Date.now() - started) / 60_000;
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, "bench-results.json"), `${JSON.stringify(data, null, 2)}\n`);
   const written = writeReport(data, OUT);
