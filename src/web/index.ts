@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import { connect, serve } from "websocket-sansio/web";
- * const server = serve(async (connection) => {
+ * const server = await serve(async (connection) => {
  *   for await (const message of connection) await connection.send(message);
  * }, { hostname: "127.0.0.1", port: 8765 });
  * const client = await connect("ws://127.0.0.1:8765/");
@@ -23,7 +23,7 @@
 export * from "../connection/index.js";
 export { connect, type Endpoint, reconnect, type WebClientOptions } from "./client.js";
 export { permessageDeflate, type WebPerMessageDeflateOptions } from "./permessage-deflate.js";
-export { type DenoServerOptions, type ListenAddress, serve, WebSocketServer } from "./server.js";
+export { type AddressInfo, type DenoServerOptions, serve, WebSocketServer } from "./server.js";
 export {
   type ByteReader,
   type ByteStreams,

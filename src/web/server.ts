@@ -13,7 +13,9 @@ import { type ByteStreams, StreamTransport, type StreamTransportOptions } from "
 export interface DenoServerOptions extends ServerOptions {
   /** Interface to listen on. Default `0.0.0.0` (Deno's); use `127.0.0.1` for local only. */
   hostname?: string;
-  /** TCP port; 0 picks a free one (read it from `server.addr`). */
+  /** The same as `hostname`, under the name Node's `serve()` uses, so one options object fits both. */
+  host?: string;
+  /** TCP port; 0 picks a free one (read it from `server.address`). */
   port?: number;
   /** Unix socket path to listen on, instead of `hostname`/`port`. */
   path?: string;
@@ -24,9 +26,16 @@ export interface DenoServerOptions extends ServerOptions {
 }
 
 /** The address a Deno listener is bound to. */
-export type ListenAddress =
+type ListenAddress =
   | { readonly transport: "tcp"; readonly hostname: string; readonly port: number }
   | { readonly transport: "unix"; readonly path: string };
+
+/** A TCP listening address, shaped as Node's `server.address()` gives it. */
+export interface AddressInfo {
+  readonly address: string;
+  readonly family: "IPv4" | "IPv6";
+  readonly port: number;
+}
 
 // The few members of Deno's API used here, declared locally so the module
 // type-checks under Node's types.
@@ -57,9 +66,16 @@ function deno(): DenoListen {
 export class WebSocketServer extends Server {
   #listener: DenoListener | undefined;
 
-  /** The listening address, or `null` when not listening. */
-  get addr(): ListenAddress | null {
-    return this.#listener?.addr ?? null;
+  /**
+   * The listening address (host and port, or the Unix socket path), or
+   * `null` when not listening: the same shape as on Node.
+   */
+  get address(): AddressInfo | string | null {
+    const addr = this.#listener?.addr;
+    if (addr === undefined) return null;
+    if (addr.transport === "unix") return addr.path;
+    const family = addr.hostname.includes(":") ? "IPv6" : "IPv4";
+    return { address: addr.hostname, family, port: addr.port };
   }
 
   /**
@@ -77,7 +93,8 @@ export class WebSocketServer extends Server {
     const api = deno();
     this.#transportOptions = options.transport ?? {};
     const port = options.port ?? 0;
-    const hostname = options.hostname === undefined ? {} : { hostname: options.hostname };
+    const host = options.hostname ?? options.host;
+    const hostname = host === undefined ? {} : { hostname: host };
     const listener =
       options.path !== undefined
         ? api.listen({ transport: "unix", path: options.path })
@@ -117,13 +134,19 @@ export class WebSocketServer extends Server {
  *
  * @example
  * ```ts
- * const server = serve(async (connection) => {
+ * const server = await serve(async (connection) => {
  *   for await (const message of connection) await connection.send(message);
  * }, { hostname: "127.0.0.1", port: 8765 });
  * // later: await server.close(); // 1001 to every client
  * ```
+ *
+ * Deno binds synchronously; the result is a promise all the same, as on Node,
+ * so `await serve(...)` reads the same on both.
  */
-export function serve(handler: Handler, options: DenoServerOptions = {}): WebSocketServer {
+export async function serve(
+  handler: Handler,
+  options: DenoServerOptions = {},
+): Promise<WebSocketServer> {
   const server = new WebSocketServer(handler, options);
   server.listen(options);
   return server;
