@@ -15,7 +15,7 @@ import type { Request, Response } from "../core/http1.js";
 import type { PreparedMessage, Protocol, State } from "../core/protocol.js";
 import { type CloseInfo, ConnectionClosed, isNormalClosure, TimeoutError } from "./errors.js";
 import { type Logger, type LogLevel, logs } from "./log.js";
-import { defaultDefer, type FlushQueue, flushQueue } from "./schedule.js";
+import { defaultDefer, type Flushable, type FlushQueue, flushQueue } from "./schedule.js";
 import type { Defer, Transport, TransportHandler } from "./transport.js";
 
 /** A received message: text as a string, binary as bytes. */
@@ -85,6 +85,8 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+type ConnectionEvents = TransportHandler & Flushable;
+
 interface PendingPing {
   readonly key: string;
   readonly sentAt: number;
@@ -140,7 +142,9 @@ export class Connection implements AsyncIterable<Message> {
 
   readonly #transport: Transport;
   readonly #flushQueue: FlushQueue;
-  readonly #flush: () => void;
+  // Receives the transport's callbacks and the end-of-turn flush: one small
+  // object per connection instead of a closure per callback (idle memory).
+  readonly #events: ConnectionEvents;
   readonly #logger: Logger | undefined;
   readonly #logDebug: boolean;
   readonly #logInfo: boolean;
@@ -181,6 +185,7 @@ export class Connection implements AsyncIterable<Message> {
   #localError: Error | undefined;
   #info: CloseInfo | undefined;
   #resolveClosed!: (info: CloseInfo) => void;
+  #finished = false;
 
   /**
    * Resolves when the connection is closed (protocol and transport), with the
@@ -197,7 +202,7 @@ export class Connection implements AsyncIterable<Message> {
     this.protocol = protocol;
     this.#transport = transport;
     this.#flushQueue = flushQueue(options.defer ?? defaultDefer);
-    this.#flush = () => this.#flushNow();
+    this.#events = new Connection.#Events(this);
     this.#logger = options.logger;
     const level = options.logLevel ?? "info";
     this.#logDebug = this.#logger !== undefined && logs("debug", level);
@@ -224,7 +229,7 @@ export class Connection implements AsyncIterable<Message> {
         }, openTimeoutMs);
       }
     }
-    transport.start(this.#handler());
+    transport.start(this.#events);
     this.afterProtocol();
   }
 
@@ -299,22 +304,33 @@ export class Connection implements AsyncIterable<Message> {
    * abnormal one. Breaking out of the loop leaves the connection open.
    */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return {
-      next: (): Promise<IteratorResult<Message>> => {
-        if (this.#queue.length > 0) return Promise.resolve({ value: this.#take(), done: false });
-        const info = this.#info;
-        if (info !== undefined) {
-          return isNormalClosure(info)
-            ? Promise.resolve({ value: undefined, done: true })
-            : Promise.reject(ConnectionClosed.from("Cannot receive message", info));
-        }
-        return new Promise((resolve, reject) => {
-          this.#waiters.push({ iterating: true, resolve: resolve as Waiter["resolve"], reject });
-        });
-      },
-      return: (): Promise<IteratorResult<Message>> =>
-        Promise.resolve({ value: undefined, done: true }),
-    };
+    return new Connection.#Iterator(this);
+  }
+
+  static readonly #Iterator = class implements AsyncIterator<Message> {
+    readonly #connection: Connection;
+    constructor(connection: Connection) {
+      this.#connection = connection;
+    }
+    next(): Promise<IteratorResult<Message>> {
+      return this.#connection.#next();
+    }
+    return(): Promise<IteratorResult<Message>> {
+      return Promise.resolve({ value: undefined, done: true });
+    }
+  };
+
+  #next(): Promise<IteratorResult<Message>> {
+    if (this.#queue.length > 0) return Promise.resolve({ value: this.#take(), done: false });
+    const info = this.#info;
+    if (info !== undefined) {
+      return isNormalClosure(info)
+        ? Promise.resolve({ value: undefined, done: true })
+        : Promise.reject(ConnectionClosed.from("Cannot receive message", info));
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ iterating: true, resolve: resolve as Waiter["resolve"], reject });
+    });
   }
 
   #take(): Message {
@@ -650,7 +666,7 @@ export class Connection implements AsyncIterable<Message> {
     }
     // Senders waiting for a drain are let go; their next send rejects.
     this.#releaseDrain();
-    if (this.#transportClosed) this.#resolveClosed(info);
+    if (this.#transportClosed) this.#finish(info);
     else if (this.#closeTimeoutMs !== null) {
       // The protocol is done; give the transport the close timeout to finish.
       this.#closeTimer = setTimeout(() => this.#transport.destroy(), this.#closeTimeoutMs);
@@ -718,7 +734,7 @@ export class Connection implements AsyncIterable<Message> {
   #scheduleFlush(): void {
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      this.#flushQueue.add(this.#flush);
+      this.#flushQueue.add(this.#events);
     }
   }
 
@@ -742,34 +758,59 @@ export class Connection implements AsyncIterable<Message> {
     this.afterProtocol();
   }
 
-  #handler(): TransportHandler {
-    return {
-      onData: (chunk) => {
-        this.protocol.receiveData(chunk);
-        this.afterProtocol();
-      },
-      onEnd: () => {
-        this.protocol.receiveEof();
-        this.afterProtocol();
-      },
-      onDrain: () => this.#releaseDrain(),
-      onError: (error) => {
-        this.#localError ??= error;
-        if (this.#logInfo) {
-          this.#log("warn", "error", `Transport error: ${error.message}`, { error });
-        }
-      },
-      onClose: () => {
-        this.#transportClosed = true;
-        this.protocol.receiveEof();
-        this.afterProtocol();
-        // Normally the protocol closed first; the transport's close completes it.
-        this.#flushScheduled = false;
-        clearTimeout(this.#closeTimer);
-        this.#closeTimer = undefined;
-        if (this.#info !== undefined) this.#resolveClosed(this.#info);
-      },
-    };
+  static readonly #Events = class implements TransportHandler, Flushable {
+    readonly #connection: Connection;
+    constructor(connection: Connection) {
+      this.#connection = connection;
+    }
+    onData(chunk: Uint8Array): void {
+      const connection = this.#connection;
+      connection.protocol.receiveData(chunk);
+      connection.afterProtocol();
+    }
+    onEnd(): void {
+      const connection = this.#connection;
+      connection.protocol.receiveEof();
+      connection.afterProtocol();
+    }
+    onDrain(): void {
+      this.#connection.#releaseDrain();
+    }
+    onError(error: Error): void {
+      this.#connection.#transportError(error);
+    }
+    onClose(): void {
+      this.#connection.#transportClose();
+    }
+    flush(): void {
+      this.#connection.#flushNow();
+    }
+  };
+
+  #finish(info: CloseInfo): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#resolveClosed(info);
+    this.onClosed();
+  }
+
+  /** Called once when the connection is closed, as `closed` resolves. `serve()` overrides it. */
+  protected onClosed(): void {}
+
+  #transportError(error: Error): void {
+    this.#localError ??= error;
+    if (this.#logInfo) this.#log("warn", "error", `Transport error: ${error.message}`, { error });
+  }
+
+  #transportClose(): void {
+    this.#transportClosed = true;
+    this.protocol.receiveEof();
+    this.afterProtocol();
+    // Normally the protocol closed first; the transport's close completes it.
+    this.#flushScheduled = false;
+    clearTimeout(this.#closeTimer);
+    this.#closeTimer = undefined;
+    if (this.#info !== undefined) this.#finish(this.#info);
   }
 
   #log(

@@ -20,24 +20,29 @@ export const defaultDefer: Defer = (() => {
   return (callback) => void setTimeout(callback, 0);
 })();
 
-/** A list of flush callbacks run together once per turn. One per `Defer` function. */
+/** Something with output to write at the end of the turn. */
+export interface Flushable {
+  flush(): void;
+}
+
+/** A list of connections flushed together once per turn. One per `Defer` function. */
 class FlushQueue {
-  #pending: (() => void)[] = [];
+  #pending: Flushable[] = [];
   #scheduled = false;
   readonly #defer: Defer;
   readonly #run = (): void => {
     const pending = this.#pending;
     this.#pending = [];
     this.#scheduled = false;
-    for (const flush of pending) flush();
+    for (const item of pending) item.flush();
   };
 
   constructor(defer: Defer) {
     this.#defer = defer;
   }
 
-  add(flush: () => void): void {
-    this.#pending.push(flush);
+  add(item: Flushable): void {
+    this.#pending.push(item);
     if (!this.#scheduled) {
       this.#scheduled = true;
       this.#defer(this.#run);

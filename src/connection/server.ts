@@ -91,6 +91,10 @@ export class ServerConnection extends Connection {
     return this.protocol.reject(status, body);
   }
 
+  protected override onClosed(): void {
+    this.#server.forget(this);
+  }
+
   protected override onHandshake(event: RequestEvent | ResponseEvent): void {
     if (event.type === "request") void this.#handshake(event.request);
   }
@@ -172,11 +176,13 @@ export class Server {
       return connection;
     }
     this.#all.add(connection);
-    void connection.closed.then(() => {
-      this.#all.delete(connection);
-      this.#open.delete(connection);
-    });
     return connection;
+  }
+
+  /** @internal Forgets a connection that closed. */
+  forget(connection: ServerConnection): void {
+    this.#all.delete(connection);
+    this.#open.delete(connection);
   }
 
   /** @internal Runs the handler on a connection whose handshake succeeded. */

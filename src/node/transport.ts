@@ -12,6 +12,25 @@ import type { Transport, TransportHandler } from "../connection/transport.js";
 // so that Node issues a single writev without copying them.
 const CONCAT_LIMIT = 64 * 1024;
 
+const kHandler = Symbol("websocket-sansio.handler");
+type HandledSocket = Socket & { [kHandler]: TransportHandler };
+
+function onData(this: HandledSocket, chunk: Buffer): void {
+  this[kHandler].onData(chunk);
+}
+function onEnd(this: HandledSocket): void {
+  this[kHandler].onEnd();
+}
+function onDrain(this: HandledSocket): void {
+  this[kHandler].onDrain();
+}
+function onError(this: HandledSocket, error: Error): void {
+  this[kHandler].onError(error);
+}
+function onClose(this: HandledSocket): void {
+  this[kHandler].onClose();
+}
+
 /** Wraps a connected Node socket. */
 export class SocketTransport implements Transport {
   readonly socket: Socket;
@@ -23,12 +42,15 @@ export class SocketTransport implements Transport {
   }
 
   start(handler: TransportHandler): void {
-    const socket = this.socket;
-    socket.on("data", (chunk: Buffer) => handler.onData(chunk));
-    socket.on("end", () => handler.onEnd());
-    socket.on("drain", () => handler.onDrain());
-    socket.on("error", (error) => handler.onError(error));
-    socket.on("close", () => handler.onClose());
+    const socket = this.socket as HandledSocket;
+    // Shared listeners that find the handler on the socket: no closures per
+    // connection (idle memory).
+    socket[kHandler] = handler;
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+    socket.on("drain", onDrain);
+    socket.on("error", onError);
+    socket.on("close", onClose);
     // A socket handed over already destroyed (the peer left during the upgrade).
     if (socket.destroyed) queueMicrotask(() => handler.onClose());
   }
