@@ -155,7 +155,10 @@ export class Connection implements AsyncIterable<Message> {
   readonly #lowQueue: number;
 
   // Incoming.
-  readonly #queue: Message[] = [];
+  // A queue read from #queueHead: shift() costs a memmove per message, which
+  // showed in profiles of echo loads with 32 messages per read.
+  #queue: (Message | undefined)[] = [];
+  #queueHead = 0;
   readonly #waiters: Waiter[] = [];
   #paused = false;
 
@@ -289,7 +292,7 @@ export class Connection implements AsyncIterable<Message> {
    * otherwise.
    */
   recv(): Promise<Message> {
-    if (this.#queue.length > 0) return Promise.resolve(this.#take());
+    if (this.#queue.length > this.#queueHead) return Promise.resolve(this.#take());
     if (this.#info !== undefined) {
       return Promise.reject(ConnectionClosed.from("Cannot receive message", this.#info));
     }
@@ -321,7 +324,9 @@ export class Connection implements AsyncIterable<Message> {
   };
 
   #next(): Promise<IteratorResult<Message>> {
-    if (this.#queue.length > 0) return Promise.resolve({ value: this.#take(), done: false });
+    if (this.#queue.length > this.#queueHead) {
+      return Promise.resolve({ value: this.#take(), done: false });
+    }
     const info = this.#info;
     if (info !== undefined) {
       return isNormalClosure(info)
@@ -334,8 +339,14 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #take(): Message {
-    const message = this.#queue.shift()!;
-    if (this.#paused && this.#queue.length <= this.#lowQueue) {
+    const queue = this.#queue;
+    const message = queue[this.#queueHead]!;
+    queue[this.#queueHead++] = undefined;
+    if (this.#queueHead === queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    }
+    if (this.#paused && this.#queue.length - this.#queueHead <= this.#lowQueue) {
       this.#paused = false;
       if (!this.#transportClosed) this.#transport.resume();
     }
@@ -576,7 +587,11 @@ export class Connection implements AsyncIterable<Message> {
     if (!this.#opened && protocol.state === "open") this.#open();
     if (this.#closeTimer === undefined && protocol.closeExpected) this.#armCloseTimer();
     if (protocol.hasOutput) this.#scheduleFlush();
-    if (!this.#paused && this.#queue.length > this.#highQueue && !this.#transportClosed) {
+    if (
+      !this.#paused &&
+      this.#queue.length - this.#queueHead > this.#highQueue &&
+      !this.#transportClosed
+    ) {
       this.#paused = true;
       this.#transport.pause();
     }

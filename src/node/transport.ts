@@ -8,9 +8,10 @@ import type { Socket } from "node:net";
 import type { Transport, TransportHandler } from "../connection/transport.js";
 
 // Batches up to this size are copied into one buffer and written with one
-// `socket.write` (one syscall, no writev bookkeeping); larger ones are corked
-// so that Node issues a single writev without copying them.
-const CONCAT_LIMIT = 64 * 1024;
+// `socket.write` (one syscall, no writev bookkeeping); larger ones hold big
+// payloads that the core queued without a copy, so they are corked and leave
+// in a single writev, still without a copy.
+const CONCAT_LIMIT = 16 * 1024;
 
 const kHandler = Symbol("websocket-sansio.handler");
 type HandledSocket = Socket & { [kHandler]: TransportHandler };
