@@ -597,6 +597,15 @@ export class Connection implements AsyncIterable<Message> {
     }
   }
 
+  /** Logs an info record, when a logger is set and takes info records. */
+  protected logInfo(
+    event: string,
+    message: string,
+    details?: Readonly<Record<string, unknown>>,
+  ): void {
+    if (this.#logInfo) this.#log("info", event, message, details);
+  }
+
   /** Called with the handshake events; `serve()` and `connect()` override it. */
   protected onHandshake(_event: RequestEvent | ResponseEvent): void {}
 

@@ -119,6 +119,10 @@ export class ServerConnection extends Connection {
     // The open timeout or a shutdown may have ended the handshake meanwhile.
     if (this.protocol.state !== "connecting") return;
     this.handshakeResponse = response;
+    this.logInfo("handshake", `${request.method} ${request.target} ${response.status}`, {
+      target: request.target,
+      status: response.status,
+    });
     this.protocol.sendResponse(response);
     this.afterProtocol();
     if ((this.protocol.state as string) === "open") this.#server.run(this);

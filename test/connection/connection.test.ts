@@ -250,9 +250,10 @@ describe("Connection", () => {
     await server.recv();
     await client.close();
     await server.closed;
+    assert.equal(records[0]?.message, "GET / 101");
     assert.deepEqual(
       records.map((r) => r.event),
-      ["open", "close", "closed"],
+      ["handshake", "open", "close", "closed"],
     );
     const debug: LogRecord[] = [];
     const pair = await connectPair({
