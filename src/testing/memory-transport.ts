@@ -24,9 +24,13 @@ export interface MemoryTransportOptions {
  * writer sees backpressure as it would with a kernel buffer of size zero.
  */
 export class MemoryTransport implements Transport {
+  /** The other end of the wire. */
   peer!: MemoryTransport;
+  /** See {@link MemoryTransportOptions.highWaterMark}. */
   readonly highWaterMark: number;
+  /** Always `"memory"`. */
   readonly remoteAddress: string | undefined = "memory";
+  /** Always `undefined`. */
   readonly remotePort: number | undefined = undefined;
   #handler: TransportHandler | undefined;
   #inbox: Uint8Array[] = [];

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { Connection } from "../../src/connection/connection.js";
 import {
   type CloseInfo,
   ConnectionClosedError,
@@ -7,7 +8,8 @@ import {
   TimeoutError,
 } from "../../src/connection/errors.js";
 import type { LogRecord } from "../../src/connection/log.js";
-import { connectPair } from "../../src/testing/index.js";
+import { Protocol } from "../../src/core/protocol.js";
+import { connectPair, createTransportPair } from "../../src/testing/index.js";
 
 const T = { timeout: 5000 };
 const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,6 +36,21 @@ describe("Connection", () => {
     assert.deepEqual(info, { code: 1000, reason: "", wasClean: true });
     await echo;
     assert.deepEqual(await server.closed, { code: 1000, reason: "", wasClean: true });
+  });
+
+  test("runs over a protocol whose handshake happened elsewhere", T, async () => {
+    const [a, b] = createTransportPair();
+    const client = new Connection(new Protocol("client", { subprotocol: "x" }), a);
+    const server = new Connection(new Protocol("server"), b);
+    assert.equal(client.state, "open");
+    assert.equal(client.subprotocol, "x");
+    assert.equal(client.request, undefined);
+    await client.send("no handshake");
+    assert.equal(await server.recv(), "no handshake");
+    await server.send(new Uint8Array([5]));
+    assert.deepEqual(await client.recv(), new Uint8Array([5]));
+    assert.equal((await server.close()).wasClean, true);
+    assert.equal((await client.closed).code, 1000);
   });
 
   test("exposes the handshake, subprotocol and address", T, async () => {
