@@ -1,19 +1,20 @@
 // WHATWG WebSocket clients against our server: headless Chromium (Debian's,
 // driven by playwright-core) and Node 22+'s built-in (undici) WebSocket.
-// Both install in CI: chromium from .ci/run's apt list, Node 22 from
+// Chromium comes from .ci/run's apt list, Node 22 from
 // scripts/install-runtimes.sh (into .runtimes/).
 
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { describe, test } from "node:test";
 import { chromium } from "playwright-core";
 import { serve } from "../../src/node/index.js";
+import { runtime } from "../runtimes/runtimes.js";
 import { echo, portOf, run } from "./helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const NODE22 =
-  process.env["NODE22"] ?? join(process.cwd(), ".runtimes/node_modules/node22/bin/node");
+// Installed by scripts/install-runtimes.sh; with REQUIRE_RUNTIMES=1 (CI) a
+// missing one fails the run instead of skipping.
+const node22 = runtime("node22");
 
 // The scenario both clients run, as page/module source: subprotocol, text,
 // binary, 200 pipelined messages, then a clean close. Prints a JSON summary.
@@ -100,13 +101,14 @@ describe("interop with WHATWG WebSocket clients", () => {
 
   test("Node 22's global WebSocket talks to our server", {
     timeout: 30_000,
-    skip: existsSync(NODE22) ? false : `${NODE22} is missing (run scripts/install-runtimes.sh)`,
+    skip: node22.skip,
   }, async () => {
     const server = await serve(echo, { host: "127.0.0.1", port: 0, subprotocols: ["chat"] });
     try {
       const url = `ws://127.0.0.1:${portOf(server.address)}/`;
       const source = `${SCENARIO}\nconsole.log(JSON.stringify(await scenario(${JSON.stringify(url)})));`;
-      const { stdout } = await run(NODE22, ["--input-type=module", "-e", source], 20_000);
+      const node = node22.skip === false ? node22.path : "node";
+      const { stdout } = await run(node, ["--input-type=module", "-e", source], 20_000);
       assert.deepEqual(JSON.parse(stdout), EXPECTED);
     } finally {
       await server.close();
