@@ -306,6 +306,11 @@ function valueText(bench: BenchResult, value: number): string {
 
 function table(bench: BenchResult, labels: Record<string, string>): string {
   const rows: string[] = [];
+  // Echo runs report how many replies each read of the load generator
+  // brought: how far the server batches its writes.
+  const perRead = Object.values(bench.runs).some((runs) =>
+    runs.some((r) => r.extra?.["perRead"] !== undefined),
+  );
   if (bench.kind === "latency") {
     rows.push(
       "| Server | p50 | p99 | p50 × ws | p99 × ws | server CPU | load CPU | other work, core 0 / 1 |",
@@ -318,8 +323,8 @@ function table(bench: BenchResult, labels: Record<string, string>): string {
     );
   } else {
     rows.push(
-      `| Server | ${bench.unit} (median) | spread | × ws (median, range) | server CPU | load CPU | other work, core 0 / 1 |`,
-      "|---|--:|--:|--:|--:|--:|--:|",
+      `| Server | ${bench.unit} (median) | spread | × ws (median, range) | server CPU | load CPU | other work, core 0 / 1 |${perRead ? " replies per read |" : ""}`,
+      `|---|--:|--:|--:|--:|--:|--:|${perRead ? "--:|" : ""}`,
     );
   }
   for (const id of ids(bench)) {
@@ -339,7 +344,7 @@ function table(bench: BenchResult, labels: Record<string, string>): string {
       );
     } else {
       rows.push(
-        `| ${name} | ${si(s.value)} | ${si(s.low)}–${si(s.high)} | ${range} | ${percent(s.serverCpu)} | ${percent(s.loadCpu)} | ${percent(s.other0)} / ${percent(s.other1)} |`,
+        `| ${name} | ${si(s.value)} | ${si(s.low)}–${si(s.high)} | ${range} | ${percent(s.serverCpu)} | ${percent(s.loadCpu)} | ${percent(s.other0)} / ${percent(s.other1)} |${perRead ? ` ${median(bench.runs[id]!.map((r) => Number(r.extra?.["perRead"]))).toFixed(1)} |` : ""}`,
       );
     }
   }
@@ -465,6 +470,7 @@ export function writeReport(results: Results, dir: string): string[] {
     `- **Versions**: ${Object.entries(meta.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join("; ")}.`,
+    "- **Runtimes**: the Node servers (ours, ws) run on the Node 24 from .runtimes/ (the machine's Node 20 is past its end of life; `--node PATH` picks another), the load generator on the newest Node there; Bun and Deno come from npm (scripts/install-runtimes.sh). `npm run bench` compiles into .build-bench/ so that other builds cannot change files under a running benchmark.",
     "- **Pinning**: each server runs alone on core 0 (`taskset -c 0`), the load generator on core 1 (`taskset -c 1`). Every server is a fresh process per run; the order of the implementations rotates from round to round (A B C, B C A, ...) so that drift of the machine spreads over all of them.",
     "- **CPU shares**: the load generator reads the server's utime + stime from `/proc/<pid>/stat` and its own CPU time at the start and end of the measuring window; both are given as a share of one core. A throughput figure means the server was the bottleneck only when its share is near 100 % and the load generator's is clearly below; where the server is well below 100 %, other work on the machine or the load generator limited the run.",
     "- **Other work**: the load generator also reads how busy cores 0 and 1 were over the window (`/proc/stat`) and subtracts the two processes' own time; the rest (the *other work* column) is other processes, plus interrupt time not charged to either process. More than a few per cent there means the run shared its core and its figure is low.",

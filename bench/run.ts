@@ -480,6 +480,7 @@ async function measure(impl: Impl, bench: Bench): Promise<Run> {
       count: number;
       otherCpu0: number;
       otherCpu1: number;
+      perRead?: number;
     };
     const other = { otherCpu0: result.otherCpu0, otherCpu1: result.otherCpu1 };
     await exited(load);
@@ -495,7 +496,11 @@ async function measure(impl: Impl, bench: Bench): Promise<Run> {
       value: result.rate,
       serverCpu: result.serverCpu,
       loadCpu: result.loadCpu,
-      extra: { count: result.count, ...other },
+      extra: {
+        count: result.count,
+        ...other,
+        ...(result.perRead === undefined ? {} : { perRead: result.perRead }),
+      },
     };
   } finally {
     await stopChild(server.child);
