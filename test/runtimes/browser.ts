@@ -5,14 +5,14 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
+import { requireRuntimes } from "./runtimes.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
 /** A skip reason when Chromium is missing (an error under REQUIRE_RUNTIMES=1). */
 export function chromiumSkip(): string | false {
   if (existsSync(CHROMIUM)) return false;
-  if (process.env["REQUIRE_RUNTIMES"] === "1")
-    throw new Error(`Chromium is missing at ${CHROMIUM}`);
+  if (requireRuntimes()) throw new Error(`Chromium is missing at ${CHROMIUM}`);
   return "chromium not installed";
 }
 

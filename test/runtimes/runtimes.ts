@@ -31,10 +31,18 @@ export type Runtime = keyof typeof runtimes;
 export function runtime(name: Runtime): { path: string; skip: false } | { skip: string } {
   const path = runtimes[name];
   if (existsSync(path)) return { path, skip: false };
-  if (process.env["REQUIRE_RUNTIMES"] === "1") {
+  if (requireRuntimes()) {
     throw new Error(`Runtime ${name} is missing at ${path}: run scripts/install-runtimes.sh`);
   }
   return { skip: `${name} not installed (run scripts/install-runtimes.sh)` };
+}
+
+/**
+ * Whether a missing runtime is an error rather than a skip: under CI (CI=true,
+ * where .ci/run installs every runtime) or with REQUIRE_RUNTIMES=1.
+ */
+export function requireRuntimes(): boolean {
+  return process.env["REQUIRE_RUNTIMES"] === "1" || process.env["CI"] === "true";
 }
 
 /** A fixture's path in the build output. */
