@@ -57,6 +57,15 @@ export interface ConnectionOptions {
    * Reads resume when the queue is down to a quarter. Default 16.
    */
   maxQueuedMessages?: number;
+  /**
+   * Bytes waiting in the transport above which `send()` waits for them to
+   * drain. The transport's own mark applies too (the higher of the two
+   * wins). Default 64 KiB: a few large messages or thousands of small ones in
+   * flight per connection, so that a sender awaiting each `send()` is not held
+   * to one write per event-loop turn (Node's socket mark is 16 KiB), while a
+   * peer that stops reading costs a bounded amount of memory.
+   */
+  writeHighWaterBytes?: number;
   /** Logging and diagnostics hook. Costs nothing when unset. */
   logger?: Logger;
   /** The least severe level passed to `logger`. Default `"info"`; `"debug"` adds one record per message. */
@@ -70,6 +79,7 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const DEFAULT_PING_INTERVAL_MS = 20_000;
 const DEFAULT_PING_TIMEOUT_MS = 20_000;
 const DEFAULT_MAX_QUEUED_MESSAGES = 16;
+const DEFAULT_WRITE_HIGH_WATER_BYTES = 64 * 1024;
 // Output that sends may pile up in the protocol before it is handed to the
 // transport without waiting for the end of the turn. A loop awaiting each
 // send never leaves the turn (its promises are already resolved), so without
@@ -165,6 +175,7 @@ export class Connection implements AsyncIterable<Message> {
   // Outgoing.
   #flushScheduled = false;
   #writable = true;
+  readonly #writeHighWater: number;
   #drain: Promise<void> | undefined;
   #resolveDrain: (() => void) | undefined;
   #sendChain: Promise<void> | undefined;
@@ -213,6 +224,10 @@ export class Connection implements AsyncIterable<Message> {
     this.#closeTimeoutMs = option(options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS);
     this.#pingIntervalMs = option(options.pingIntervalMs, DEFAULT_PING_INTERVAL_MS);
     this.#pingTimeoutMs = option(options.pingTimeoutMs, DEFAULT_PING_TIMEOUT_MS);
+    this.#writeHighWater = options.writeHighWaterBytes ?? DEFAULT_WRITE_HIGH_WATER_BYTES;
+    if (!(this.#writeHighWater >= 0)) {
+      throw new RangeError(`Invalid writeHighWaterBytes: ${this.#writeHighWater}`);
+    }
     const maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
     if (!(maxQueued >= 1)) throw new RangeError(`Invalid maxQueuedMessages: ${maxQueued}`);
     this.#highQueue = maxQueued;
@@ -586,7 +601,10 @@ export class Connection implements AsyncIterable<Message> {
     for (let i = 0; i < events.length; i++) this.#handle(events[i]!);
     if (!this.#opened && protocol.state === "open") this.#open();
     if (this.#closeTimer === undefined && protocol.closeExpected) this.#armCloseTimer();
-    if (protocol.hasOutput) this.#scheduleFlush();
+    // Input held back behind a faulty frame (see Protocol.hasDeferredInput)
+    // is processed at the end of the turn, after the application has answered
+    // the messages that came before it.
+    if (protocol.hasOutput || protocol.hasDeferredInput) this.#scheduleFlush();
     if (
       !this.#paused &&
       this.#queue.length - this.#queueHead > this.#highQueue &&
@@ -766,10 +784,28 @@ export class Connection implements AsyncIterable<Message> {
   #flushNow(): void {
     this.#flushScheduled = false;
     const protocol = this.protocol;
+    if (protocol.hasDeferredInput) {
+      // Write the answers first, then fail on the held-back frame.
+      this.#write(protocol);
+      protocol.receiveDeferred();
+      this.afterProtocol();
+      return;
+    }
+    this.#write(protocol);
+  }
+
+  #write(protocol: Protocol): void {
     if (!protocol.hasOutput) return;
     const output = protocol.takeOutput();
     if (this.#transportClosed || this.#ended) return;
-    if (output.chunks.length > 0 && !this.#transport.write(output.chunks)) this.#writable = false;
+    if (
+      output.chunks.length > 0 &&
+      !this.#transport.write(output.chunks) &&
+      this.#transport.bufferedAmount >= this.#writeHighWater
+    ) {
+      // Both marks are passed: the transport's (so it will call onDrain) and ours.
+      this.#writable = false;
+    }
     if (output.closeTransport) {
       this.#ended = true;
       this.#transport.end();

@@ -200,6 +200,7 @@ describe("Connection", () => {
   test("a full incoming queue pauses reads; the sender then sees backpressure", T, async () => {
     const { client, server, wire } = await connectPair({
       server: { maxQueuedMessages: 4 },
+      client: { writeHighWaterBytes: 4096 },
       transport: { highWaterMark: 1024 },
     });
     const message = "x".repeat(1000);
