@@ -143,7 +143,9 @@ function si(value: number): string {
 }
 function ratio(value: number): string {
   if (!Number.isFinite(value)) return "–";
-  return `${value >= 10 ? value.toFixed(1) : value.toFixed(2)}×`;
+  if (value >= 10) return `${value.toFixed(1)}×`;
+  // Small ratios keep one significant digit rather than rounding to 0.00×.
+  return `${value >= 0.1 ? value.toFixed(2) : value.toPrecision(1)}×`;
 }
 function percent(value: number): string {
   return Number.isFinite(value) ? `${(value * 100).toFixed(0)} %` : "–";
@@ -380,10 +382,11 @@ export function writeReport(results: Results, dir: string): string[] {
     Object.values(b.runs).flatMap((runs) => runs.map((r) => r.extra?.["otherCpu0"] ?? Number.NaN)),
   );
   const otherShare = median(others);
-  const busy = Math.max(meta.machine.loadBefore[0] ?? 0, meta.machine.loadAfter[0] ?? 0);
-  if (busy > 0.5 || otherShare > 0.1) {
+  // The load averages include this benchmark's own two processes (and the
+  // build before it), so the per-run measure of other work decides.
+  if (otherShare > 0.05) {
     md.push(
-      `> **The machine was not quiet**: load average ${meta.machine.loadBefore[0]} before and ${meta.machine.loadAfter[0]} after the run${Number.isFinite(otherShare) ? `, and other work took a median ${percent(otherShare)} of the server's core during the runs` : ""}. Absolute figures are low and noisy; ratios measured in the same round hold up better, and the CPU columns show which runs were starved.`,
+      `> **The machine was not quiet**: other work took a median ${percent(otherShare)} of the server's core during the runs (load average ${meta.machine.loadBefore[0]} before the run). Absolute figures are low and noisy; ratios measured in the same round hold up better, and the CPU columns show which runs were starved.`,
       "",
     );
   }
