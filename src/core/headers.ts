@@ -5,9 +5,14 @@
  * @module
  */
 
+// Each field keeps its name lowercased once, when added: a handshake looks
+// fields up a dozen times, and lowercasing every name on every lookup was a
+// visible part of accepting a connection.
+type Field = [name: string, value: string, key: string];
+
 /** An ordered, case-insensitive multimap of HTTP header fields. */
 export class Headers implements Iterable<[name: string, value: string]> {
-  readonly #entries: [name: string, value: string][] = [];
+  readonly #fields: Field[] = [];
 
   /** @param init fields to start with, in order */
   constructor(init?: Iterable<readonly [string, string]> | Record<string, string>) {
@@ -20,7 +25,7 @@ export class Headers implements Iterable<[name: string, value: string]> {
 
   /** Adds a field after the existing ones, even if the name is already there. */
   append(name: string, value: string): void {
-    this.#entries.push([name, value]);
+    this.#fields.push([name, value, name.toLowerCase()]);
   }
 
   /** Replaces every field with this name by a single one. */
@@ -31,16 +36,16 @@ export class Headers implements Iterable<[name: string, value: string]> {
 
   /** Removes every field with this name. */
   delete(name: string): void {
-    const lower = name.toLowerCase();
-    for (let i = this.#entries.length - 1; i >= 0; i--) {
-      if (this.#entries[i]![0].toLowerCase() === lower) this.#entries.splice(i, 1);
+    const key = name.toLowerCase();
+    for (let i = this.#fields.length - 1; i >= 0; i--) {
+      if (this.#fields[i]![2] === key) this.#fields.splice(i, 1);
     }
   }
 
   /** Whether at least one field has this name. */
   has(name: string): boolean {
-    const lower = name.toLowerCase();
-    return this.#entries.some(([n]) => n.toLowerCase() === lower);
+    const key = name.toLowerCase();
+    return this.#fields.some((field) => field[2] === key);
   }
 
   /**
@@ -48,24 +53,28 @@ export class Headers implements Iterable<[name: string, value: string]> {
    * or `undefined` when there is none.
    */
   get(name: string): string | undefined {
-    const values = this.getAll(name);
-    return values.length === 0 ? undefined : values.join(", ");
+    const key = name.toLowerCase();
+    let joined: string | undefined;
+    for (const field of this.#fields) {
+      if (field[2] === key) joined = joined === undefined ? field[1] : `${joined}, ${field[1]}`;
+    }
+    return joined;
   }
 
   /** The value of each field with this name, in order. */
   getAll(name: string): string[] {
-    const lower = name.toLowerCase();
+    const key = name.toLowerCase();
     const values: string[] = [];
-    for (const [n, v] of this.#entries) if (n.toLowerCase() === lower) values.push(v);
+    for (const field of this.#fields) if (field[2] === key) values.push(field[1]);
     return values;
   }
 
   /** The number of fields. */
   get size(): number {
-    return this.#entries.length;
+    return this.#fields.length;
   }
 
   [Symbol.iterator](): Iterator<[name: string, value: string]> {
-    return this.#entries.map(([n, v]): [string, string] => [n, v])[Symbol.iterator]();
+    return this.#fields.map((field): [string, string] => [field[0], field[1]])[Symbol.iterator]();
   }
 }
