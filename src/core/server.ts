@@ -43,10 +43,13 @@ export class ServerProtocol extends Protocol {
   readonly #options: ServerProtocolOptions;
   #parser: RequestParser | undefined;
   #request: Request | undefined;
-  #early: Uint8Array[] = [];
+  #early: Uint8Array[] | undefined;
   #earlyBytes = 0;
-  #accepted: WeakMap<Response, { subprotocol: string | null; extensions: Extension[] }> =
-    new WeakMap();
+  // The 101 response `accept` built last, and what it negotiated. (Fields, not
+  // a WeakMap: a WeakMap per connection cost more memory than the rest of an
+  // idle protocol object.)
+  #accepted: Response | undefined;
+  #negotiated: { subprotocol: string | null; extensions: Extension[] } | undefined;
 
   constructor(options: ServerProtocolOptions = {}) {
     super("server", protocolOptions(options));
@@ -74,10 +77,9 @@ export class ServerProtocol extends Protocol {
   accept(request: Request): Response {
     const result = acceptRequest(request, this.#options);
     if (result.ok) {
-      this.#accepted.set(result.response, {
-        subprotocol: result.subprotocol,
-        extensions: result.extensions,
-      });
+      this.#disposeNegotiated();
+      this.#accepted = result.response;
+      this.#negotiated = { subprotocol: result.subprotocol, extensions: result.extensions };
     }
     return result.response;
   }
@@ -95,7 +97,7 @@ export class ServerProtocol extends Protocol {
     if (this.state !== "connecting" || this.#request === undefined) {
       throw new InvalidStateError("Cannot send the response: no request is waiting for one");
     }
-    const negotiated = this.#accepted.get(response);
+    const negotiated = response === this.#accepted ? this.#negotiated : undefined;
     if (response.status === 101 && negotiated === undefined) {
       throw new InvalidStateError(
         "Cannot send the response: a 101 response must come from accept()",
@@ -103,6 +105,7 @@ export class ServerProtocol extends Protocol {
     }
     this.write(serializeResponse(response));
     if (negotiated === undefined || response.status !== 101) {
+      this.#disposeNegotiated();
       this.failHandshake(
         new HandshakeError(`Handshake refused with status ${response.status}`, {
           status: response.status,
@@ -110,9 +113,11 @@ export class ServerProtocol extends Protocol {
       );
       return;
     }
-    const rest =
-      this.#early.length === 0 ? EMPTY_BYTES : concatBytes(this.#early, this.#earlyBytes);
-    this.#early = [];
+    const early = this.#early;
+    const rest = early === undefined ? EMPTY_BYTES : concatBytes(early, this.#earlyBytes);
+    this.#early = undefined;
+    this.#accepted = undefined;
+    this.#negotiated = undefined;
     this.completeHandshake(negotiated.subprotocol, negotiated.extensions, rest);
   }
 
@@ -149,6 +154,13 @@ export class ServerProtocol extends Protocol {
       );
       return;
     }
-    this.#early.push(bytes);
+    (this.#early ??= []).push(bytes);
+  }
+
+  /** Releases extensions negotiated for a response that will not be sent. */
+  #disposeNegotiated(): void {
+    for (const extension of this.#negotiated?.extensions ?? []) extension.dispose?.();
+    this.#accepted = undefined;
+    this.#negotiated = undefined;
   }
 }
