@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { ClientProtocol } from "../../src/core/client.js";
 import { HandshakeError, InvalidStateError } from "../../src/core/errors.js";
 import type { ProtocolEvent } from "../../src/core/events.js";
+import type { ServerExtensionFactory } from "../../src/core/extension.js";
 import { Opcode } from "../../src/core/frame.js";
 import { acceptKey } from "../../src/core/handshake.js";
 import type { Protocol } from "../../src/core/protocol.js";
@@ -137,6 +138,39 @@ describe("ServerProtocol: opening handshake (RFC 6455 4.2)", () => {
     const r = feed(s, clientFrame({ opcode: Opcode.BINARY, payload: new Uint8Array(11) }));
     assert.equal(r.frames.at(-1)!.opcode, Opcode.CLOSE);
     assert.equal(calls, 0);
+  });
+
+  it("disposes extensions negotiated for a response it does not send", () => {
+    const disposed: string[] = [];
+    let n = 0;
+    const factory: ServerExtensionFactory = {
+      name: "x-test",
+      negotiate: () => {
+        const id = `x${++n}`;
+        return {
+          params: [],
+          extension: {
+            name: "x-test",
+            rsvBits: 0,
+            encode: (payload) => ({ payload, rsv: 0 }),
+            decode: (payload) => payload,
+            dispose: () => disposed.push(id),
+          },
+        };
+      },
+    };
+    const offer = bytes(
+      text(REQUEST).replace("\r\n\r\n", "\r\nSec-WebSocket-Extensions: x-test\r\n\r\n"),
+    );
+    const { s } = requested(offer, { extensions: [factory] });
+    assert.equal(s.accept(s.request!).headers.get("sec-websocket-extensions"), "x-test");
+    s.accept(s.request!);
+    assert.deepEqual(disposed, ["x1"]);
+    s.sendResponse(s.reject(503));
+    assert.deepEqual(disposed, ["x1", "x2"]);
+    const { s: t } = requested();
+    t.sendResponse(t.reject(503));
+    assert.equal(t.state, "closed");
   });
 
   it("misuse: responding with no request, or with a 101 not built by accept", () => {
