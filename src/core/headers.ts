@@ -5,14 +5,52 @@
  * @module
  */
 
-// Each field keeps its name lowercased once, when added: a handshake looks
-// fields up a dozen times, and lowercasing every name on every lookup was a
-// visible part of accepting a connection.
-type Field = [name: string, value: string, key: string];
+// Lowercased names of the fields a handshake carries, shared by every
+// connection: the request and response heads stay in memory for the life of a
+// connection (`connection.request`), so a lowercased copy per field and
+// connection would add up.
+const KNOWN_KEYS = new Map<string, string>();
+// The same names as shared strings, so a parsed head keeps no copy of them.
+const KNOWN_NAMES = new Map<string, string>();
+for (const name of [
+  "Host",
+  "Upgrade",
+  "Connection",
+  "Origin",
+  "User-Agent",
+  "Server",
+  "Date",
+  "Content-Type",
+  "Content-Length",
+  "Sec-WebSocket-Key",
+  "Sec-WebSocket-Accept",
+  "Sec-WebSocket-Version",
+  "Sec-WebSocket-Protocol",
+  "Sec-WebSocket-Extensions",
+  "Cache-Control",
+  "Pragma",
+  "Accept-Encoding",
+  "Accept-Language",
+  "Cookie",
+  "Authorization",
+]) {
+  const key = name.toLowerCase();
+  KNOWN_KEYS.set(name, key);
+  KNOWN_KEYS.set(key, key);
+  KNOWN_NAMES.set(name, name);
+  KNOWN_NAMES.set(key, key);
+}
+
+function keyOf(name: string): string {
+  return KNOWN_KEYS.get(name) ?? name.toLowerCase();
+}
 
 /** An ordered, case-insensitive multimap of HTTP header fields. */
 export class Headers implements Iterable<[name: string, value: string]> {
-  readonly #fields: Field[] = [];
+  // Flat triples: name as given, value, lowercased name (computed once: a
+  // handshake looks fields up a dozen times). One array rather than an array
+  // per field: less memory per connection.
+  readonly #fields: string[] = [];
 
   /** @param init fields to start with, in order */
   constructor(init?: Iterable<readonly [string, string]> | Record<string, string>) {
@@ -25,7 +63,7 @@ export class Headers implements Iterable<[name: string, value: string]> {
 
   /** Adds a field after the existing ones, even if the name is already there. */
   append(name: string, value: string): void {
-    this.#fields.push([name, value, name.toLowerCase()]);
+    this.#fields.push(KNOWN_NAMES.get(name) ?? name, value, keyOf(name));
   }
 
   /** Replaces every field with this name by a single one. */
@@ -36,16 +74,19 @@ export class Headers implements Iterable<[name: string, value: string]> {
 
   /** Removes every field with this name. */
   delete(name: string): void {
-    const key = name.toLowerCase();
-    for (let i = this.#fields.length - 1; i >= 0; i--) {
-      if (this.#fields[i]![2] === key) this.#fields.splice(i, 1);
+    const key = keyOf(name);
+    const fields = this.#fields;
+    for (let i = fields.length - 3; i >= 0; i -= 3) {
+      if (fields[i + 2] === key) fields.splice(i, 3);
     }
   }
 
   /** Whether at least one field has this name. */
   has(name: string): boolean {
-    const key = name.toLowerCase();
-    return this.#fields.some((field) => field[2] === key);
+    const key = keyOf(name);
+    const fields = this.#fields;
+    for (let i = 2; i < fields.length; i += 3) if (fields[i] === key) return true;
+    return false;
   }
 
   /**
@@ -53,28 +94,36 @@ export class Headers implements Iterable<[name: string, value: string]> {
    * or `undefined` when there is none.
    */
   get(name: string): string | undefined {
-    const key = name.toLowerCase();
+    const key = keyOf(name);
+    const fields = this.#fields;
     let joined: string | undefined;
-    for (const field of this.#fields) {
-      if (field[2] === key) joined = joined === undefined ? field[1] : `${joined}, ${field[1]}`;
+    for (let i = 2; i < fields.length; i += 3) {
+      if (fields[i] === key) {
+        const value = fields[i - 1]!;
+        joined = joined === undefined ? value : `${joined}, ${value}`;
+      }
     }
     return joined;
   }
 
   /** The value of each field with this name, in order. */
   getAll(name: string): string[] {
-    const key = name.toLowerCase();
+    const key = keyOf(name);
+    const fields = this.#fields;
     const values: string[] = [];
-    for (const field of this.#fields) if (field[2] === key) values.push(field[1]);
+    for (let i = 2; i < fields.length; i += 3) if (fields[i] === key) values.push(fields[i - 1]!);
     return values;
   }
 
   /** The number of fields. */
   get size(): number {
-    return this.#fields.length;
+    return this.#fields.length / 3;
   }
 
   [Symbol.iterator](): Iterator<[name: string, value: string]> {
-    return this.#fields.map((field): [string, string] => [field[0], field[1]])[Symbol.iterator]();
+    const pairs: [string, string][] = [];
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i += 3) pairs.push([fields[i]!, fields[i + 1]!]);
+    return pairs[Symbol.iterator]();
   }
 }
