@@ -13,3 +13,10 @@ interface Performance {
   now(): number;
 }
 declare var performance: Performance;
+
+// V8's (and JavaScriptCore's) limit on captured stack frames, used to make
+// errors without a stack where a stack would only show this layer's internals.
+// Elsewhere setting it is harmless.
+interface ErrorConstructor {
+  stackTraceLimit: number;
+}
