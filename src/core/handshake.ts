@@ -9,6 +9,7 @@
  */
 
 import { decodeBase64, encodeBase64 } from "./base64.js";
+import { EMPTY_BYTES } from "./bytes.js";
 import { HandshakeError } from "./errors.js";
 import type { ClientExtensionFactory, Extension, ServerExtensionFactory } from "./extension.js";
 import {
@@ -569,7 +570,7 @@ export function acceptRequest(
   if (serverHeader !== null) response.append("Server", serverHeader);
   return {
     ok: true,
-    response: { status: 101, reason: REASONS[101]!, headers: response, body: new Uint8Array(0) },
+    response: { status: 101, reason: REASONS[101]!, headers: response, body: EMPTY_BYTES },
     subprotocol,
     extensions,
   };
