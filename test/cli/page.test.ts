@@ -3,52 +3,18 @@
 // and shows the echo; in broadcast mode a terminal-side client sees it too.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, test } from "node:test";
-import { type BrowserContext, chromium } from "playwright-core";
 import { connect } from "../../src/node/index.js";
+import { chromiumSkip, withChromium } from "../runtimes/browser.js";
 import { startServe } from "./helpers.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-// Flags for Debian's Chromium as root in a container (see shared/PEERS.md).
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-async function withBrowser(run: (context: BrowserContext) => Promise<void>): Promise<void> {
-  const profile = mkdtempSync(join(tmpdir(), "cli-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    timeout: 30_000,
-  });
-  try {
-    await run(context);
-  } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is not installed (apt-get install chromium)`;
+const skip = chromiumSkip();
 
 describe("serve: the page at / in Chromium", { skip, timeout: 60_000 }, () => {
   test("connects with permessage-deflate, sends a message and shows the echo", async () => {
     const server = await startServe();
     try {
-      await withBrowser(async (context) => {
+      await withChromium(async (context) => {
         const page = await context.newPage();
         await page.goto(`http://127.0.0.1:${server.port}/`);
         await page.locator("#status", { hasText: /^open/ }).waitFor({ timeout: 10_000 });
@@ -78,7 +44,7 @@ describe("serve: the page at / in Chromium", { skip, timeout: 60_000 }, () => {
     const server = await startServe(["--broadcast"]);
     try {
       const other = await connect(`ws://127.0.0.1:${server.port}/`);
-      await withBrowser(async (context) => {
+      await withChromium(async (context) => {
         const page = await context.newPage();
         await page.goto(`http://127.0.0.1:${server.port}/`);
         await page.locator("#status", { hasText: /^open/ }).waitFor({ timeout: 10_000 });

@@ -4,14 +4,12 @@
 // scripts/install-runtimes.sh (into .runtimes/).
 
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
-import { chromium } from "playwright-core";
 import { serve } from "../../src/node/index.js";
+import { chromiumSkip, withChromium } from "../runtimes/browser.js";
 import { runtime } from "../runtimes/runtimes.js";
 import { echo, portOf, run } from "./helpers.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 // Installed by scripts/install-runtimes.sh; with REQUIRE_RUNTIMES=1 (CI) a
 // missing one fails the run instead of skipping.
 const node22 = runtime("node22");
@@ -61,40 +59,26 @@ const EXPECTED = {
 describe("interop with WHATWG WebSocket clients", () => {
   test("headless Chromium talks to our server", {
     timeout: 60_000,
-    skip: existsSync(CHROMIUM) ? false : "chromium is not installed",
+    skip: chromiumSkip(),
   }, async () => {
     const server = await serve(echo, { host: "127.0.0.1", port: 0, subprotocols: ["chat"] });
-    // playwright gives the browser a fresh profile directory of its own.
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      timeout: 30_000,
-    });
     try {
-      const page = await browser.newPage();
-      const frames: string[] = [];
-      page.on("websocket", (ws) => {
-        ws.on("framereceived", (frame) => {
-          if (typeof frame.payload === "string" && frame.payload === "héllo") frames.push("text");
+      await withChromium(async (context) => {
+        const page = await context.newPage();
+        const frames: string[] = [];
+        page.on("websocket", (ws) => {
+          ws.on("framereceived", (frame) => {
+            if (typeof frame.payload === "string" && frame.payload === "héllo") frames.push("text");
+          });
         });
+        const url = `ws://127.0.0.1:${portOf(server.address)}/`;
+        const result = await page.evaluate(
+          `(async () => { ${SCENARIO} return scenario(${JSON.stringify(url)}); })()`,
+        );
+        assert.deepEqual(result, EXPECTED);
+        assert.deepEqual(frames, ["text"]);
       });
-      const url = `ws://127.0.0.1:${portOf(server.address)}/`;
-      const result = await page.evaluate(
-        `(async () => { ${SCENARIO} return scenario(${JSON.stringify(url)}); })()`,
-      );
-      assert.deepEqual(result, EXPECTED);
-      assert.deepEqual(frames, ["text"]);
     } finally {
-      await browser.close();
       await server.close();
     }
   });
