@@ -144,7 +144,7 @@ export function applyMask(
     if (kernel !== undefined && length >= SIMD_THRESHOLD) {
       simdMask(kernel, data, start, end, data, start, rotated);
     } else {
-      wordMask(data, start, end, rotated);
+      applyMaskWords(data, wordsOf(data), start, end, key, offset);
     }
     return;
   }
@@ -226,21 +226,4 @@ export function applyMaskWords(
   for (let w = first; w < last; w++) words[w]! ^= word;
   i += (last - first) << 2;
   for (let j = head; i < end; i++, j++) data[i]! ^= (rotated >>> (24 - 8 * (j & 3))) & 0xff;
-}
-
-/** Bytes until the address is 4-aligned, then 32-bit words, then the tail. */
-function wordMask(data: Uint8Array, start: number, end: number, rotated: number): void {
-  const k = [rotated >>> 24, (rotated >>> 16) & 0xff, (rotated >>> 8) & 0xff, rotated & 0xff];
-  let i = start;
-  const misalign = (data.byteOffset + i) & 3;
-  const head = misalign === 0 ? 0 : 4 - misalign;
-  for (; i < start + head; i++) data[i]! ^= k[(i - start) & 3]!;
-  const word = keyWord(rotate(rotated, head));
-  const words = (end - i) >>> 2;
-  if (word !== 0) {
-    const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
-    for (let w = 0; w < words; w++) view[w]! ^= word;
-  }
-  i += words << 2;
-  for (let j = head; i < end; i++, j++) data[i]! ^= k[j & 3]!;
 }

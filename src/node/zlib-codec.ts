@@ -16,6 +16,7 @@
  */
 
 import zlib from "node:zlib";
+import { concatBytes } from "../core/bytes.js";
 import type {
   DeflateCodec,
   Deflater,
@@ -94,18 +95,6 @@ export function openNative(
   return { handle, state };
 }
 
-/** Concatenates chunks (a fresh array). */
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
 /**
  * Runs `input` through a native handle with a sync flush, collecting output
  * into fresh arrays. Stops when zlib stops filling the output buffer (the
@@ -178,7 +167,7 @@ class NativeDeflater implements Deflater {
   deflate(input: Uint8Array): Uint8Array {
     const chunks: Uint8Array[] = [];
     const total = this.#stream.write(input, chunks, 0, Number.MAX_SAFE_INTEGER);
-    return concat(chunks, total);
+    return concatBytes(chunks, total);
   }
   reset(): void {
     this.#stream.reset();
@@ -202,7 +191,7 @@ class NativeInflater implements Inflater {
     if (total >= 0 && end && !stream.ended) total = stream.write(TAIL, chunks, total, maxBytes);
     if (total < 0) return null;
     if (end && stream.ended) stream.reset();
-    return concat(chunks, total);
+    return concatBytes(chunks, total);
   }
   reset(): void {
     this.#stream.reset();
@@ -291,7 +280,7 @@ class OneShotInflater implements Inflater {
     this.#pendingBytes += input.length;
     if (this.#pendingBytes > maxBytes + (maxBytes >> 6) + 1024) return null;
     if (!end) return new Uint8Array(0);
-    const data = concat(this.#pending, this.#pendingBytes + TAIL.length);
+    const data = concatBytes(this.#pending, this.#pendingBytes + TAIL.length);
     this.#pending = [];
     this.#pendingBytes = 0;
     const history = this.#history.bytes;

@@ -18,6 +18,7 @@
  */
 
 import { Deflate, Inflate } from "fflate";
+import { concatBytes } from "../core/bytes.js";
 import type {
   DeflateCodec,
   Deflater,
@@ -35,17 +36,6 @@ const MIN_SLICE = 256;
 
 type FflateMem = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12;
 type FflateLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
 
 class FflateDeflater implements Deflater {
   readonly #options: { level: FflateLevel; mem: FflateMem };
@@ -96,7 +86,7 @@ class FflateDeflater implements Deflater {
     } else {
       deflate.flush(true);
     }
-    const out = concat(this.#chunks, this.#total);
+    const out = concatBytes(this.#chunks, this.#total);
     this.#chunks = [];
     this.#total = 0;
     this.#dirty = false;
@@ -150,7 +140,7 @@ class FflateInflater implements Inflater {
       // After a final block (RFC 7692 7.2.3.4) the next message starts a new stream.
       if (this.#ended()) this.reset();
     }
-    return concat(this.#chunks, this.#total);
+    return concatBytes(this.#chunks, this.#total);
   }
 
   reset(): void {

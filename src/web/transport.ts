@@ -11,6 +11,7 @@
  */
 
 import type { Transport, TransportHandler } from "../connection/transport.js";
+import { concatBytes } from "../core/bytes.js";
 
 /** The part of a `ReadableStreamDefaultReader<Uint8Array>` the transport uses. */
 export interface ByteReader {
@@ -59,19 +60,6 @@ export interface StreamTransportOptions {
   remoteAddress?: string;
   /** The peer's port, if the runtime told it. */
   remotePort?: number;
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
 }
 
 function toError(error: unknown): Error {
@@ -158,8 +146,9 @@ export class StreamTransport implements Transport {
   write(chunks: readonly Uint8Array[]): boolean {
     const writer = this.#writer;
     if (writer === undefined || this.#destroyed || this.#ending) return false;
-    const bytes = concat(chunks);
-    const length = bytes.length;
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
+    const bytes = concatBytes(chunks, length);
     this.#buffered += length;
     this.#lastWrite = writer.write(bytes).then(
       () => {
