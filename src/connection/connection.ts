@@ -97,6 +97,86 @@ interface Waiter {
 
 type ConnectionEvents = TransportHandler & Flushable;
 
+/**
+ * What a connection needs from its options, validated once per options
+ * object and shared by every connection made with it (a server's thousands
+ * of connections hold one pointer instead of ten fields each).
+ */
+interface Settings {
+  readonly flushQueue: FlushQueue;
+  readonly logger: Logger | undefined;
+  readonly logDebug: boolean;
+  readonly logInfo: boolean;
+  readonly openTimeoutMs: number | null;
+  readonly closeTimeoutMs: number | null;
+  readonly pingIntervalMs: number | null;
+  readonly pingTimeoutMs: number | null;
+  readonly highQueue: number;
+  readonly lowQueue: number;
+  readonly writeHighWater: number;
+}
+
+const settingsCache = new WeakMap<ConnectionOptions, Settings>();
+
+function settingsFor(options: ConnectionOptions): Settings {
+  const cached = settingsCache.get(options);
+  if (cached !== undefined) return cached;
+  const logger = options.logger;
+  const level = options.logLevel ?? "info";
+  const writeHighWater = options.writeHighWaterBytes ?? DEFAULT_WRITE_HIGH_WATER_BYTES;
+  if (!(writeHighWater >= 0)) {
+    throw new RangeError(`Invalid writeHighWaterBytes: ${writeHighWater}`);
+  }
+  const maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
+  if (!(maxQueued >= 1)) throw new RangeError(`Invalid maxQueuedMessages: ${maxQueued}`);
+  const settings: Settings = {
+    flushQueue: flushQueue(options.defer ?? defaultDefer),
+    logger,
+    logDebug: logger !== undefined && logs("debug", level),
+    logInfo: logger !== undefined && logs("info", level),
+    openTimeoutMs: option(options.openTimeoutMs, DEFAULT_OPEN_TIMEOUT_MS),
+    closeTimeoutMs: option(options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS),
+    pingIntervalMs: option(options.pingIntervalMs, DEFAULT_PING_INTERVAL_MS),
+    pingTimeoutMs: option(options.pingTimeoutMs, DEFAULT_PING_TIMEOUT_MS),
+    highQueue: maxQueued,
+    lowQueue: Math.floor(maxQueued / 4),
+    writeHighWater,
+  };
+  settingsCache.set(options, settings);
+  return settings;
+}
+
+// Boolean state, packed in one number (`Connection.#flags`): each boolean
+// field costs 8 bytes on every idle connection.
+const PAUSED = 1; // reads paused: the incoming queue is full
+const FLUSH_SCHEDULED = 2; // in the flush queue for the end of this turn
+const UNWRITABLE = 4; // both write marks passed: sends wait for a drain
+const ENDED = 8; // the transport was half-closed by us
+const OPENED = 16; // the opening handshake completed
+const TRANSPORT_CLOSED = 32; // the transport reported its close
+const FINISHED = 64; // `closed` resolved
+const ITERATING = 128; // the waiting reader is an iterator (wants IteratorResult)
+const CLOSE_TIMER = 256; // `#timer` is the close timer (else the open timer)
+const PONG_TIMER = 512; // `#keepaliveTimer` waits for a pong (else for the next ping)
+
+/**
+ * State an open, idle connection does not need: allocated on first use
+ * (a ping, a second concurrent reader, backpressure, closing, `closed`).
+ */
+class ColdState {
+  /** Readers waiting besides the first (concurrent `recv()` calls). */
+  waiters: Waiter[] = [];
+  pings: PendingPing[] = [];
+  latency = 0;
+  drain: Promise<void> | undefined;
+  resolveDrain: (() => void) | undefined;
+  /** The close frame received, else the one sent. */
+  closeFrame: { code: number; reason: string } | undefined;
+  localError: Error | undefined;
+  closed: Promise<CloseInfo> | undefined;
+  resolveClosed: ((info: CloseInfo) => void) | undefined;
+}
+
 interface PendingPing {
   readonly key: string;
   readonly sentAt: number;
@@ -167,62 +247,35 @@ export class Connection implements AsyncIterable<Message> {
   /** The handshake response (received by a client, sent by a server), once known. */
   protected handshakeResponse: Response | undefined;
 
+  // Every field here is paid for by every idle connection (a server holds
+  // thousands): configuration is shared (#settings), booleans are bits of
+  // #flags, and what an idle connection does not use waits in #cold.
   readonly #transport: Transport;
-  readonly #flushQueue: FlushQueue;
+  readonly #settings: Settings;
   // Receives the transport's callbacks and the end-of-turn flush: one small
   // object per connection instead of a closure per callback (idle memory).
   readonly #events: ConnectionEvents;
-  readonly #logger: Logger | undefined;
-  readonly #logDebug: boolean;
-  readonly #logInfo: boolean;
-  readonly #closeTimeoutMs: number | null;
-  readonly #pingIntervalMs: number | null;
-  readonly #pingTimeoutMs: number | null;
-  readonly #highQueue: number;
-  readonly #lowQueue: number;
+  #flags = 0;
 
-  // Incoming.
-  // A queue read from #queueHead: shift() costs a memmove per message, which
-  // showed in profiles of echo loads with 32 messages per read.
-  #queue: (Message | undefined)[] = [];
+  // Incoming. A queue read from #queueHead (shift() costs a memmove per
+  // message, which showed in profiles of echo loads with 32 messages per
+  // read), allocated while messages wait.
+  #queue: (Message | undefined)[] | undefined;
   #queueHead = 0;
-  readonly #waiters: Waiter[] = [];
-  #paused = false;
+  // The first waiting reader (more wait in #cold.waiters).
+  #resolveNext: ((value: Message | IteratorResult<Message>) => void) | undefined;
+  #rejectNext: ((error: Error) => void) | undefined;
 
   // Outgoing.
-  #flushScheduled = false;
-  #writable = true;
-  readonly #writeHighWater: number;
-  #drain: Promise<void> | undefined;
-  #resolveDrain: (() => void) | undefined;
   #sendChain: Promise<void> | undefined;
-  #ended = false;
 
-  // Pings.
-  readonly #pings: PendingPing[] = [];
-  #latency = 0;
+  // The open timer, then the close timer (see CLOSE_TIMER); the keepalive
+  // timer waits for the next ping, then for its pong (see PONG_TIMER).
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #keepaliveTimer: ReturnType<typeof setTimeout> | undefined;
 
-  // Timers.
-  #openTimer: ReturnType<typeof setTimeout> | undefined;
-  #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  #pingTimer: ReturnType<typeof setTimeout> | undefined;
-  #pongTimer: ReturnType<typeof setTimeout> | undefined;
-
-  // Lifecycle.
-  #opened = false;
-  #transportClosed = false;
-  #closeReceived: { code: number; reason: string } | undefined;
-  #closeSent: { code: number; reason: string } | undefined;
-  #localError: Error | undefined;
   #info: CloseInfo | undefined;
-  #resolveClosed!: (info: CloseInfo) => void;
-  #finished = false;
-
-  /**
-   * Resolves when the connection is closed (protocol and transport), with the
-   * close code and reason and whether the close was clean. Never rejects.
-   */
-  readonly closed: Promise<CloseInfo>;
+  #cold: ColdState | undefined;
 
   /**
    * @param protocol the protocol to drive; in the `connecting` state for a
@@ -232,32 +285,15 @@ export class Connection implements AsyncIterable<Message> {
   constructor(protocol: Protocol, transport: Transport, options: ConnectionOptions = {}) {
     this.protocol = protocol;
     this.#transport = transport;
-    this.#flushQueue = flushQueue(options.defer ?? defaultDefer);
+    const settings = settingsFor(options);
+    this.#settings = settings;
     this.#events = new Connection.#Events(this);
-    this.#logger = options.logger;
-    const level = options.logLevel ?? "info";
-    this.#logDebug = this.#logger !== undefined && logs("debug", level);
-    this.#logInfo = this.#logger !== undefined && logs("info", level);
-    this.#closeTimeoutMs = option(options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS);
-    this.#pingIntervalMs = option(options.pingIntervalMs, DEFAULT_PING_INTERVAL_MS);
-    this.#pingTimeoutMs = option(options.pingTimeoutMs, DEFAULT_PING_TIMEOUT_MS);
-    this.#writeHighWater = options.writeHighWaterBytes ?? DEFAULT_WRITE_HIGH_WATER_BYTES;
-    if (!(this.#writeHighWater >= 0)) {
-      throw new RangeError(`Invalid writeHighWaterBytes: ${this.#writeHighWater}`);
-    }
-    const maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
-    if (!(maxQueued >= 1)) throw new RangeError(`Invalid maxQueuedMessages: ${maxQueued}`);
-    this.#highQueue = maxQueued;
-    this.#lowQueue = Math.floor(maxQueued / 4);
-    this.closed = new Promise((resolve) => {
-      this.#resolveClosed = resolve;
-    });
 
     if (protocol.state === "connecting") {
-      const openTimeoutMs = option(options.openTimeoutMs, DEFAULT_OPEN_TIMEOUT_MS);
+      const openTimeoutMs = settings.openTimeoutMs;
       if (openTimeoutMs !== null) {
-        this.#openTimer = setTimeout(() => {
-          this.#openTimer = undefined;
+        this.#timer = setTimeout(() => {
+          this.#timer = undefined;
           this.#abort(
             new TimeoutError(`Cannot open connection: no handshake within ${openTimeoutMs} ms`),
           );
@@ -307,12 +343,34 @@ export class Connection implements AsyncIterable<Message> {
 
   /** Round-trip time of the last ping answered, in milliseconds; 0 before the first. */
   get latency(): number {
-    return this.#latency;
+    return this.#cold?.latency ?? 0;
   }
 
   /** Bytes sent but not yet handed to the network (queued in the protocol or the transport). */
   get bufferedAmount(): number {
     return this.protocol.bufferedBytes + this.#transport.bufferedAmount;
+  }
+
+  /**
+   * Resolves when the connection is closed (protocol and transport), with the
+   * close code and reason and whether the close was clean. Never rejects.
+   */
+  get closed(): Promise<CloseInfo> {
+    const cold = this.#coldState();
+    if (cold.closed === undefined) {
+      if (this.#flags & FINISHED) cold.closed = Promise.resolve(this.#info!);
+      else {
+        cold.closed = new Promise((resolve) => {
+          cold.resolveClosed = resolve;
+        });
+      }
+    }
+    return cold.closed;
+  }
+
+  #coldState(): ColdState {
+    this.#cold ??= new ColdState();
+    return this.#cold;
   }
 
   // ---------------------------------------------------------------- receiving
@@ -324,12 +382,12 @@ export class Connection implements AsyncIterable<Message> {
    * otherwise.
    */
   recv(): Promise<Message> {
-    if (this.#queue.length > this.#queueHead) return Promise.resolve(this.#take());
+    if (this.#queue !== undefined) return Promise.resolve(this.#take());
     if (this.#info !== undefined) {
       return Promise.reject(ConnectionClosed.from("Cannot receive message", this.#info));
     }
     return new Promise((resolve, reject) => {
-      this.#waiters.push({ iterating: false, resolve: resolve as Waiter["resolve"], reject });
+      this.#wait(false, resolve as Waiter["resolve"], reject);
     });
   }
 
@@ -356,7 +414,7 @@ export class Connection implements AsyncIterable<Message> {
   };
 
   #next(): Promise<IteratorResult<Message>> {
-    if (this.#queue.length > this.#queueHead) {
+    if (this.#queue !== undefined) {
       return Promise.resolve({ value: this.#take(), done: false });
     }
     const info = this.#info;
@@ -366,30 +424,78 @@ export class Connection implements AsyncIterable<Message> {
         : Promise.reject(ConnectionClosed.from("Cannot receive message", info));
     }
     return new Promise((resolve, reject) => {
-      this.#waiters.push({ iterating: true, resolve: resolve as Waiter["resolve"], reject });
+      this.#wait(true, resolve as Waiter["resolve"], reject);
     });
   }
 
+  #wait(iterating: boolean, resolve: Waiter["resolve"], reject: Waiter["reject"]): void {
+    if (this.#resolveNext === undefined) {
+      this.#resolveNext = resolve;
+      this.#rejectNext = reject;
+      if (iterating) this.#flags |= ITERATING;
+      else this.#flags &= ~ITERATING;
+    } else {
+      this.#coldState().waiters.push({ iterating, resolve, reject });
+    }
+  }
+
+  /** Takes the oldest queued message; the queue is not empty. */
   #take(): Message {
-    const queue = this.#queue;
+    const queue = this.#queue!;
     const message = queue[this.#queueHead]!;
     queue[this.#queueHead++] = undefined;
     if (this.#queueHead === queue.length) {
-      this.#queue = [];
+      this.#queue = undefined;
       this.#queueHead = 0;
     }
-    if (this.#paused && this.#queue.length - this.#queueHead <= this.#lowQueue) {
-      this.#paused = false;
-      if (!this.#transportClosed) this.#transport.resume();
+    if (
+      this.#flags & PAUSED &&
+      (this.#queue === undefined ? 0 : queue.length - this.#queueHead) <= this.#settings.lowQueue
+    ) {
+      this.#flags &= ~PAUSED;
+      if (!(this.#flags & TRANSPORT_CLOSED)) this.#transport.resume();
     }
     return message;
   }
 
   #deliver(message: Message): void {
-    const waiter = this.#waiters.shift();
-    if (waiter === undefined) this.#queue.push(message);
-    else if (waiter.iterating) waiter.resolve({ value: message, done: false });
-    else waiter.resolve(message);
+    const resolve = this.#resolveNext;
+    if (resolve === undefined) {
+      if (this.#queue === undefined) this.#queue = [message];
+      else this.#queue.push(message);
+      return;
+    }
+    const iterating = (this.#flags & ITERATING) !== 0;
+    this.#shiftWaiter();
+    if (iterating) resolve({ value: message, done: false });
+    else resolve(message);
+  }
+
+  /** Drops the first waiting reader; the next one (if any) takes its place. */
+  #shiftWaiter(): void {
+    const next = this.#cold?.waiters.shift();
+    if (next === undefined) {
+      this.#resolveNext = this.#rejectNext = undefined;
+      return;
+    }
+    this.#resolveNext = next.resolve;
+    this.#rejectNext = next.reject;
+    if (next.iterating) this.#flags |= ITERATING;
+    else this.#flags &= ~ITERATING;
+  }
+
+  /** Settles every waiting reader: end of iteration after a normal closure, else an error. */
+  #releaseWaiters(info: CloseInfo): void {
+    const normal = isNormalClosure(info);
+    let error: ConnectionClosed | undefined;
+    while (this.#resolveNext !== undefined) {
+      const resolve = this.#resolveNext;
+      const reject = this.#rejectNext!;
+      const iterating = (this.#flags & ITERATING) !== 0;
+      this.#shiftWaiter();
+      if (iterating && normal) resolve({ value: undefined, done: true });
+      else reject((error ??= closedWithoutStack("Cannot receive message", info)));
+    }
   }
 
   // ---------------------------------------------------------------- sending
@@ -440,12 +546,15 @@ export class Connection implements AsyncIterable<Message> {
     if (this.protocol.state !== "open") return Promise.reject(this.#closedError("send message"));
     if (typeof data === "string") {
       this.protocol.sendText(data);
-      if (this.#logDebug) this.#log("debug", "send", "Sent text message", { length: data.length });
+      if (this.#settings.logDebug) {
+        this.#log("debug", "send", "Sent text message", { length: data.length });
+      }
     } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
       const bytes = toBytes(data);
       this.protocol.sendBinary(bytes);
-      if (this.#logDebug)
+      if (this.#settings.logDebug) {
         this.#log("debug", "send", "Sent binary message", { length: bytes.length });
+      }
     } else if (
       data !== null &&
       typeof data === "object" &&
@@ -484,7 +593,7 @@ export class Connection implements AsyncIterable<Message> {
       // A message cut in the middle cannot be finished or followed by another:
       // fail the connection, as Python websockets does (1011).
       if (text !== undefined && this.protocol.state === "open") {
-        this.#localError ??= error as Error;
+        this.#coldState().localError ??= error as Error;
         this.protocol.fail(1011, "Error in fragmented message");
         this.afterProtocol();
       }
@@ -500,22 +609,25 @@ export class Connection implements AsyncIterable<Message> {
   #afterSend(): Promise<void> {
     if (this.protocol.bufferedBytes >= FLUSH_THRESHOLD_BYTES) this.#flushNow();
     else this.#scheduleFlush();
-    return this.#writable ? RESOLVED : this.#drainPromise();
+    return this.#flags & UNWRITABLE ? this.#drainPromise() : RESOLVED;
   }
 
   #drainPromise(): Promise<void> {
-    if (this.#drain === undefined) {
-      this.#drain = new Promise((resolve) => {
-        this.#resolveDrain = resolve;
+    const cold = this.#coldState();
+    if (cold.drain === undefined) {
+      cold.drain = new Promise((resolve) => {
+        cold.resolveDrain = resolve;
       });
     }
-    return this.#drain;
+    return cold.drain;
   }
 
   #releaseDrain(): void {
-    this.#writable = true;
-    const resolve = this.#resolveDrain;
-    this.#drain = this.#resolveDrain = undefined;
+    this.#flags &= ~UNWRITABLE;
+    const cold = this.#cold;
+    if (cold === undefined) return;
+    const resolve = cold.resolveDrain;
+    cold.drain = cold.resolveDrain = undefined;
     resolve?.();
   }
 
@@ -535,7 +647,8 @@ export class Connection implements AsyncIterable<Message> {
       bytes = typeof data === "string" ? new TextEncoder().encode(data) : toBytes(data);
     }
     const key = pingKey(bytes);
-    if (this.#pings.some((ping) => ping.key === key)) {
+    const pings = this.#coldState().pings;
+    if (pings.some((ping) => ping.key === key)) {
       return Promise.reject(
         new InvalidStateError("Cannot send ping: a ping with the same data awaits its pong"),
       );
@@ -547,17 +660,19 @@ export class Connection implements AsyncIterable<Message> {
     }
     this.#scheduleFlush();
     return new Promise((resolve, reject) => {
-      this.#pings.push({ key, sentAt: performance.now(), resolve, reject });
+      pings.push({ key, sentAt: performance.now(), resolve, reject });
     });
   }
 
   #pong(data: Uint8Array): void {
+    const cold = this.#cold;
+    if (cold === undefined || cold.pings.length === 0) return;
     const key = pingKey(data);
-    const index = this.#pings.findIndex((ping) => ping.key === key);
+    const index = cold.pings.findIndex((ping) => ping.key === key);
     if (index < 0) return;
     const now = performance.now();
-    const answered = this.#pings.splice(0, index + 1);
-    this.#latency = now - answered[index]!.sentAt;
+    const answered = cold.pings.splice(0, index + 1);
+    cold.latency = now - answered[index]!.sentAt;
     for (const ping of answered) ping.resolve(now - ping.sentAt);
   }
 
@@ -577,8 +692,10 @@ export class Connection implements AsyncIterable<Message> {
       } catch (error) {
         return Promise.reject(error);
       }
-      this.#closeSent = { code, reason };
-      if (this.#logInfo) this.#log("info", "close", "Closing connection", { code, reason });
+      const cold = this.#coldState();
+      cold.closeFrame ??= { code, reason };
+      if (this.#settings.logInfo)
+        this.#log("info", "close", "Closing connection", { code, reason });
       this.afterProtocol();
     } else if (state === "connecting") {
       this.#abort(new WebSocketError("Cannot open connection: closed during the handshake"));
@@ -588,20 +705,22 @@ export class Connection implements AsyncIterable<Message> {
 
   /** Destroys the transport now, recording `error` as the reason. */
   #abort(error: Error): void {
-    this.#localError ??= error;
-    if (this.#logInfo) this.#log("warn", "error", error.message, { error });
-    if (!this.#transportClosed) this.#transport.destroy();
+    this.#coldState().localError ??= error;
+    if (this.#settings.logInfo) this.#log("warn", "error", error.message, { error });
+    if (!(this.#flags & TRANSPORT_CLOSED)) this.#transport.destroy();
     // The transport reports its close asynchronously; the protocol learns now.
     this.protocol.receiveEof();
     this.afterProtocol();
   }
 
   #closedError(action: string): ConnectionClosed {
+    const cold = this.#cold;
+    const localError = cold?.localError;
     const info: CloseInfo = this.#info ?? {
-      code: this.#closeReceived?.code ?? this.#closeSent?.code ?? 1006,
-      reason: this.#closeReceived?.reason ?? this.#closeSent?.reason ?? "",
-      wasClean: this.#localError === undefined,
-      ...(this.#localError === undefined ? {} : { error: this.#localError }),
+      code: cold?.closeFrame?.code ?? 1006,
+      reason: cold?.closeFrame?.reason ?? "",
+      wasClean: localError === undefined,
+      ...(localError === undefined ? {} : { error: localError }),
     };
     return ConnectionClosed.from(`Cannot ${action}`, info);
   }
@@ -616,18 +735,20 @@ export class Connection implements AsyncIterable<Message> {
     const protocol = this.protocol;
     const events = protocol.takeEvents();
     for (let i = 0; i < events.length; i++) this.#handle(events[i]!);
-    if (!this.#opened && protocol.state === "open") this.#open();
-    if (this.#closeTimer === undefined && protocol.closeExpected) this.#armCloseTimer();
+    const flags = this.#flags;
+    if (!(flags & OPENED) && protocol.state === "open") this.#open();
+    if (!(flags & CLOSE_TIMER) && protocol.closeExpected) this.#armCloseTimer();
     // Input held back behind a faulty frame (see Protocol.hasDeferredInput)
     // is processed at the end of the turn, after the application has answered
     // the messages that came before it.
     if (protocol.hasOutput || protocol.hasDeferredInput) this.#scheduleFlush();
+    const queue = this.#queue;
     if (
-      !this.#paused &&
-      this.#queue.length - this.#queueHead > this.#highQueue &&
-      !this.#transportClosed
+      queue !== undefined &&
+      !(this.#flags & (PAUSED | TRANSPORT_CLOSED)) &&
+      queue.length - this.#queueHead > this.#settings.highQueue
     ) {
-      this.#paused = true;
+      this.#flags |= PAUSED;
       this.#transport.pause();
     }
   }
@@ -638,7 +759,7 @@ export class Connection implements AsyncIterable<Message> {
     message: string,
     details?: Readonly<Record<string, unknown>>,
   ): void {
-    if (this.#logInfo) this.#log("info", event, message, details);
+    if (this.#settings.logInfo) this.#log("info", event, message, details);
   }
 
   /** Called with the handshake events; `serve()` and `connect()` override it. */
@@ -648,7 +769,7 @@ export class Connection implements AsyncIterable<Message> {
     switch (event.type) {
       case "text":
       case "binary":
-        if (this.#logDebug) {
+        if (this.#settings.logDebug) {
           this.#log("debug", "recv", `Received ${event.type} message`, {
             length: event.data.length,
           });
@@ -656,15 +777,15 @@ export class Connection implements AsyncIterable<Message> {
         this.#deliver(event.data);
         break;
       case "ping":
-        if (this.#logDebug) this.#log("debug", "ping", "Received ping");
+        if (this.#settings.logDebug) this.#log("debug", "ping", "Received ping");
         break;
       case "pong":
-        if (this.#logDebug) this.#log("debug", "pong", "Received pong");
+        if (this.#settings.logDebug) this.#log("debug", "pong", "Received pong");
         this.#pong(event.data);
         break;
       case "close":
-        this.#closeReceived = { code: event.code, reason: event.reason };
-        if (this.#logInfo) {
+        this.#coldState().closeFrame = { code: event.code, reason: event.reason };
+        if (this.#settings.logInfo) {
           this.#log("info", "close", "Received close frame", {
             code: event.code,
             reason: event.reason,
@@ -682,10 +803,12 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #open(): void {
-    this.#opened = true;
-    clearTimeout(this.#openTimer);
-    this.#openTimer = undefined;
-    if (this.#logInfo) {
+    this.#flags |= OPENED;
+    if (!(this.#flags & CLOSE_TIMER)) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#settings.logInfo) {
       this.#log("info", "open", "Connection open", { subprotocol: this.protocol.subprotocol });
     }
     this.#armPing();
@@ -694,16 +817,17 @@ export class Connection implements AsyncIterable<Message> {
   #protocolClosed(event: Extract<ProtocolEvent, { type: "closed" }>): void {
     // A local cause (timeout, transport error) explains more than the
     // protocol's view of it (a handshake cut short).
-    const error = this.#localError ?? event.error;
+    const localError = this.#cold?.localError;
+    const error = localError ?? event.error;
     const info: CloseInfo = {
       code: event.code,
       reason: event.reason,
-      wasClean: event.wasClean && this.#localError === undefined,
+      wasClean: event.wasClean && localError === undefined,
       ...(error === undefined ? {} : { error }),
     };
     this.#info = info;
     this.#clearTimers();
-    if (this.#logInfo) {
+    if (this.#settings.logInfo) {
       this.#log(error === undefined ? "info" : "warn", "closed", "Connection closed", {
         code: info.code,
         reason: info.reason,
@@ -711,70 +835,72 @@ export class Connection implements AsyncIterable<Message> {
         error,
       });
     }
-    if (this.#waiters.length > 0) {
-      const waiters = this.#waiters.splice(0);
-      const normal = isNormalClosure(info);
-      let error: ConnectionClosed | undefined;
-      for (const waiter of waiters) {
-        if (waiter.iterating && normal) waiter.resolve({ value: undefined, done: true });
-        else waiter.reject((error ??= closedWithoutStack("Cannot receive message", info)));
-      }
-    }
-    if (this.#pings.length > 0) {
-      const pings = this.#pings.splice(0);
+    this.#releaseWaiters(info);
+    const cold = this.#cold;
+    if (cold !== undefined && cold.pings.length > 0) {
+      const pings = cold.pings.splice(0);
       const error = closedWithoutStack("Cannot receive pong", info);
       for (const ping of pings) ping.reject(error);
     }
     // Senders waiting for a drain are let go; their next send rejects.
     this.#releaseDrain();
-    if (this.#transportClosed) this.#finish(info);
-    else if (this.#closeTimeoutMs !== null) {
+    if (this.#flags & TRANSPORT_CLOSED) this.#finish(info);
+    else if (this.#settings.closeTimeoutMs !== null) {
       // The protocol is done; give the transport the close timeout to finish.
-      this.#closeTimer = setTimeout(() => this.#transport.destroy(), this.#closeTimeoutMs);
+      this.#flags |= CLOSE_TIMER;
+      this.#timer = setTimeout(() => this.#transport.destroy(), this.#settings.closeTimeoutMs);
     }
   }
 
   #armCloseTimer(): void {
-    if (this.#closeTimeoutMs === null) return;
-    const ms = this.#closeTimeoutMs;
-    this.#closeTimer = setTimeout(() => {
-      this.#closeTimer = undefined;
+    const ms = this.#settings.closeTimeoutMs;
+    if (ms === null) return;
+    // The open timer, if still set, gives way: the handshake is over.
+    clearTimeout(this.#timer);
+    this.#flags |= CLOSE_TIMER;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
       this.#abort(new TimeoutError(`Cannot close connection: no close handshake within ${ms} ms`));
     }, ms);
   }
 
   #armPing(): void {
-    if (this.#pingIntervalMs === null || this.protocol.state !== "open") return;
-    this.#pingTimer = setTimeout(() => this.#keepalive(), this.#pingIntervalMs);
+    const interval = this.#settings.pingIntervalMs;
+    if (interval === null || this.protocol.state !== "open") return;
+    this.#flags &= ~PONG_TIMER;
+    this.#keepaliveTimer = setTimeout(() => this.#keepalive(), interval);
   }
 
   #keepalive(): void {
-    this.#pingTimer = undefined;
+    this.#keepaliveTimer = undefined;
     if (this.protocol.state !== "open") return;
     const bytes = new Uint8Array(4);
     crypto.getRandomValues(bytes);
     const key = pingKey(bytes);
     this.protocol.sendPing(bytes);
     this.#scheduleFlush();
-    const timeoutMs = this.#pingTimeoutMs;
-    this.#pings.push({
+    const timeoutMs = this.#settings.pingTimeoutMs;
+    this.#coldState().pings.push({
       key,
       sentAt: performance.now(),
       resolve: () => {
-        clearTimeout(this.#pongTimer);
-        this.#pongTimer = undefined;
+        if (this.#flags & PONG_TIMER) {
+          clearTimeout(this.#keepaliveTimer);
+          this.#keepaliveTimer = undefined;
+        }
         this.#armPing();
       },
       reject: noop,
     });
     if (timeoutMs === null) return;
-    this.#pongTimer = setTimeout(() => {
-      this.#pongTimer = undefined;
+    this.#flags |= PONG_TIMER;
+    this.#keepaliveTimer = setTimeout(() => {
+      this.#keepaliveTimer = undefined;
       if (this.protocol.state !== "open") return;
-      this.#localError ??= new TimeoutError(
+      this.#coldState().localError ??= new TimeoutError(
         `Cannot keep connection alive: no pong within ${timeoutMs} ms`,
       );
-      if (this.#logInfo) this.#log("warn", "error", "Keepalive ping timed out");
+      if (this.#settings.logInfo) this.#log("warn", "error", "Keepalive ping timed out");
       // RFC 6455 7.4.1: 1011, the server (or client) met a condition that
       // prevented it from going on; the reason tells the peer which.
       this.protocol.fail(1011, "keepalive ping timeout");
@@ -783,25 +909,24 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #clearTimers(): void {
-    clearTimeout(this.#openTimer);
-    clearTimeout(this.#closeTimer);
-    clearTimeout(this.#pingTimer);
-    clearTimeout(this.#pongTimer);
-    this.#openTimer = this.#closeTimer = this.#pingTimer = this.#pongTimer = undefined;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#keepaliveTimer);
+    this.#timer = this.#keepaliveTimer = undefined;
+    this.#flags &= ~(CLOSE_TIMER | PONG_TIMER);
   }
 
   // ---------------------------------------------------------------- transport
 
   #scheduleFlush(): void {
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      this.#flushQueue.add(this.#events);
+    if (!(this.#flags & FLUSH_SCHEDULED)) {
+      this.#flags |= FLUSH_SCHEDULED;
+      this.#settings.flushQueue.add(this.#events);
     }
   }
 
   /** Writes all pending output in one transport write; half-closes if the protocol says so. */
   #flushNow(): void {
-    this.#flushScheduled = false;
+    this.#flags &= ~FLUSH_SCHEDULED;
     const protocol = this.protocol;
     if (protocol.hasDeferredInput) {
       // Write the answers first, then fail on the held-back frame.
@@ -816,17 +941,17 @@ export class Connection implements AsyncIterable<Message> {
   #write(protocol: Protocol): void {
     if (!protocol.hasOutput) return;
     const output = protocol.takeOutput();
-    if (this.#transportClosed || this.#ended) return;
+    if (this.#flags & (TRANSPORT_CLOSED | ENDED)) return;
     if (
       output.chunks.length > 0 &&
       !this.#transport.write(output.chunks) &&
-      this.#transport.bufferedAmount >= this.#writeHighWater
+      this.#transport.bufferedAmount >= this.#settings.writeHighWater
     ) {
       // Both marks are passed: the transport's (so it will call onDrain) and ours.
-      this.#writable = false;
+      this.#flags |= UNWRITABLE;
     }
     if (output.closeTransport) {
-      this.#ended = true;
+      this.#flags |= ENDED;
       this.#transport.end();
     }
   }
@@ -867,9 +992,9 @@ export class Connection implements AsyncIterable<Message> {
   };
 
   #finish(info: CloseInfo): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#resolveClosed(info);
+    if (this.#flags & FINISHED) return;
+    this.#flags |= FINISHED;
+    this.#cold?.resolveClosed?.(info);
     this.onClosed();
   }
 
@@ -877,18 +1002,23 @@ export class Connection implements AsyncIterable<Message> {
   protected onClosed(): void {}
 
   #transportError(error: Error): void {
-    this.#localError ??= error;
-    if (this.#logInfo) this.#log("warn", "error", `Transport error: ${error.message}`, { error });
+    this.#coldState().localError ??= error;
+    if (this.#settings.logInfo) {
+      this.#log("warn", "error", `Transport error: ${error.message}`, { error });
+    }
   }
 
   #transportClose(): void {
-    this.#transportClosed = true;
+    this.#flags |= TRANSPORT_CLOSED;
     this.protocol.receiveEof();
     this.afterProtocol();
     // Normally the protocol closed first; the transport's close completes it.
-    this.#flushScheduled = false;
-    clearTimeout(this.#closeTimer);
-    this.#closeTimer = undefined;
+    this.#flags &= ~FLUSH_SCHEDULED;
+    if (this.#flags & CLOSE_TIMER) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#flags &= ~CLOSE_TIMER;
+    }
     if (this.#info !== undefined) this.#finish(this.#info);
   }
 
@@ -898,7 +1028,7 @@ export class Connection implements AsyncIterable<Message> {
     message: string,
     details?: Readonly<Record<string, unknown>>,
   ): void {
-    this.#logger!({
+    this.#settings.logger!({
       level,
       event,
       message,

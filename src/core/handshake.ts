@@ -19,7 +19,7 @@ import {
   parseUpgradeHeader,
   serializeExtensionHeader,
 } from "./extension-header.js";
-import { Headers } from "./headers.js";
+import { compactHeaders, Headers } from "./headers.js";
 import { isToken, type Request, type Response, trimOws } from "./http1.js";
 import { defaultRandom, type RandomSource } from "./random.js";
 import { sha1 } from "./sha1.js";
@@ -568,6 +568,7 @@ export function acceptRequest(
   if (subprotocol !== null) response.append("Sec-WebSocket-Protocol", subprotocol);
   if (extensionHeader !== "") response.append("Sec-WebSocket-Extensions", extensionHeader);
   if (serverHeader !== null) response.append("Server", serverHeader);
+  response[compactHeaders]();
   return {
     ok: true,
     response: { status: 101, reason: REASONS[101]!, headers: response, body: EMPTY_BYTES },

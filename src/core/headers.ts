@@ -45,12 +45,27 @@ function keyOf(name: string): string {
   return KNOWN_KEYS.get(name) ?? name.toLowerCase();
 }
 
+/** Whether a stored field name is `key` (a lowercased name), ignoring case. */
+function isNamed(name: string, key: string): boolean {
+  // Most names differ in length, and a known name is stored as a shared
+  // string, so the Map lookup only runs for names of the same length.
+  return name === key || (name.length === key.length && keyOf(name) === key);
+}
+
+/**
+ * Trims a Headers' storage to its size, once it is complete. A handshake's
+ * heads stay in memory as long as their connection; an array that grew by
+ * appending keeps up to half again as many slots. Internal: the HTTP parser
+ * and the handshake call it.
+ */
+export const compactHeaders: unique symbol = Symbol("compactHeaders");
+
 /** An ordered, case-insensitive multimap of HTTP header fields. */
 export class Headers implements Iterable<[name: string, value: string]> {
-  // Flat triples: name as given, value, lowercased name (computed once: a
-  // handshake looks fields up a dozen times). One array rather than an array
-  // per field: less memory per connection.
-  readonly #fields: string[] = [];
+  // Flat pairs: name as given (a shared string for the names a handshake
+  // carries), value. One array rather than an array per field, and no
+  // lowercased copy of each name: less memory per connection.
+  #fields: string[] = [];
 
   /** @param init fields to start with, in order */
   constructor(init?: Iterable<readonly [string, string]> | Record<string, string>) {
@@ -63,7 +78,7 @@ export class Headers implements Iterable<[name: string, value: string]> {
 
   /** Adds a field after the existing ones, even if the name is already there. */
   append(name: string, value: string): void {
-    this.#fields.push(KNOWN_NAMES.get(name) ?? name, value, keyOf(name));
+    this.#fields.push(KNOWN_NAMES.get(name) ?? name, value);
   }
 
   /** Replaces every field with this name by a single one. */
@@ -76,8 +91,8 @@ export class Headers implements Iterable<[name: string, value: string]> {
   delete(name: string): void {
     const key = keyOf(name);
     const fields = this.#fields;
-    for (let i = fields.length - 3; i >= 0; i -= 3) {
-      if (fields[i + 2] === key) fields.splice(i, 3);
+    for (let i = fields.length - 2; i >= 0; i -= 2) {
+      if (isNamed(fields[i]!, key)) fields.splice(i, 2);
     }
   }
 
@@ -85,7 +100,7 @@ export class Headers implements Iterable<[name: string, value: string]> {
   has(name: string): boolean {
     const key = keyOf(name);
     const fields = this.#fields;
-    for (let i = 2; i < fields.length; i += 3) if (fields[i] === key) return true;
+    for (let i = 0; i < fields.length; i += 2) if (isNamed(fields[i]!, key)) return true;
     return false;
   }
 
@@ -97,9 +112,9 @@ export class Headers implements Iterable<[name: string, value: string]> {
     const key = keyOf(name);
     const fields = this.#fields;
     let joined: string | undefined;
-    for (let i = 2; i < fields.length; i += 3) {
-      if (fields[i] === key) {
-        const value = fields[i - 1]!;
+    for (let i = 0; i < fields.length; i += 2) {
+      if (isNamed(fields[i]!, key)) {
+        const value = fields[i + 1]!;
         joined = joined === undefined ? value : `${joined}, ${value}`;
       }
     }
@@ -111,19 +126,27 @@ export class Headers implements Iterable<[name: string, value: string]> {
     const key = keyOf(name);
     const fields = this.#fields;
     const values: string[] = [];
-    for (let i = 2; i < fields.length; i += 3) if (fields[i] === key) values.push(fields[i - 1]!);
+    for (let i = 0; i < fields.length; i += 2) {
+      if (isNamed(fields[i]!, key)) values.push(fields[i + 1]!);
+    }
     return values;
   }
 
   /** The number of fields. */
   get size(): number {
-    return this.#fields.length / 3;
+    return this.#fields.length / 2;
   }
 
   [Symbol.iterator](): Iterator<[name: string, value: string]> {
     const pairs: [string, string][] = [];
     const fields = this.#fields;
-    for (let i = 0; i < fields.length; i += 3) pairs.push([fields[i]!, fields[i + 1]!]);
+    for (let i = 0; i < fields.length; i += 2) pairs.push([fields[i]!, fields[i + 1]!]);
     return pairs[Symbol.iterator]();
+  }
+
+  /** @internal See {@link compactHeaders}. */
+  [compactHeaders](): void {
+    // slice() allocates exactly the slots in use.
+    this.#fields = this.#fields.slice();
   }
 }

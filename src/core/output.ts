@@ -23,7 +23,9 @@ let slabUsed = 0;
 
 /** Bytes waiting to be written by one connection, in order. */
 export class OutputQueue {
-  #chunks: Uint8Array[] = [];
+  // Allocated when the first chunk is queued, dropped by take(): an idle
+  // connection holds no array.
+  #chunks: Uint8Array[] | undefined;
   // The run of the current slab this queue wrote last, if it is still
   // growing at the slab's end: the next reservation extends it.
   #runSlab: Uint8Array | undefined;
@@ -45,7 +47,7 @@ export class OutputQueue {
     if (size > SLAB_MAX_FRAME) {
       this.#closeRun();
       const buffer = new Uint8Array(size);
-      this.#chunks.push(buffer);
+      this.#append(buffer);
       return { buffer, offset: 0 };
     }
     if (slabUsed + size > SLAB_BYTES) {
@@ -76,23 +78,28 @@ export class OutputQueue {
   /** Queues a buffer as is, without copying. The caller must not change it afterwards. */
   push(chunk: Uint8Array): void {
     this.#closeRun();
-    this.#chunks.push(chunk);
+    this.#append(chunk);
     this.#bytes += chunk.length;
   }
 
   /** Takes every queued chunk, oldest first. */
   take(): Uint8Array[] {
     this.#closeRun();
-    const chunks = this.#chunks;
-    this.#chunks = [];
+    const chunks = this.#chunks ?? [];
+    this.#chunks = undefined;
     this.#bytes = 0;
     return chunks;
+  }
+
+  #append(chunk: Uint8Array): void {
+    if (this.#chunks === undefined) this.#chunks = [chunk];
+    else this.#chunks.push(chunk);
   }
 
   #closeRun(): void {
     if (this.#runSlab !== undefined) {
       if (this.#runEnd > this.#runStart) {
-        this.#chunks.push(this.#runSlab.subarray(this.#runStart, this.#runEnd));
+        this.#append(this.#runSlab.subarray(this.#runStart, this.#runEnd));
       }
       this.#runSlab = undefined;
     }

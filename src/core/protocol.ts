@@ -141,6 +141,13 @@ export interface HandshakeDriver {
 
 const EMPTY = EMPTY_BYTES;
 const NO_EVENTS: ProtocolEvent[] = [];
+const NO_EXTENSIONS: readonly Extension[] = Object.freeze([]);
+// Bits of Protocol.#flags.
+const CLOSE_TRANSPORT = 1; // takeOutput() tells the I/O layer to close the transport
+const TRANSPORT_CLOSED = 2; // ...which it was told already
+const SENDING_FRAGMENTS = 4; // a fragmented message is being sent
+const CLOSE_SENT = 8; // a close frame was sent
+const VALIDATE_AS_RECEIVED = 16; // the text message arriving is validated piece by piece
 const NO_OUTPUT: Output = Object.freeze({ chunks: Object.freeze([]), closeTransport: false });
 const sharedMasks = new MaskPool(defaultRandom);
 // Unmasked frames this large are queued as a header plus the caller's payload
@@ -196,15 +203,16 @@ export class Protocol {
 
   #state: State = "open";
   #subprotocol: string | null = null;
-  #extensions: readonly Extension[] = [];
+  #extensions: readonly Extension[] = NO_EXTENSIONS;
   #rsvAllowed = 0;
   #handshake: HandshakeDriver | undefined;
   readonly #masks: MaskPool;
 
   #events: ProtocolEvent[] = NO_EVENTS;
   readonly #out = new OutputQueue();
-  #closeTransport = false;
-  #transportClosed = false;
+  // Booleans packed in one number (see CLOSE_TRANSPORT...): every field
+  // costs 8 bytes on every idle connection.
+  #flags = 0;
 
   // Receiving. `#discarding` is set once no more input may be processed: after
   // a close frame (RFC 6455 5.5.1) or after failing (7.1.7).
@@ -216,26 +224,21 @@ export class Protocol {
   #frameLength = 0;
   #frameRemaining = 0;
   #frameMask = 0;
-  #frameMasked = false;
   #framePayload: Uint8Array = EMPTY;
   // The message being received: opcode 0 when none.
   #messageOpcode = 0;
   #messageRsv = 0;
   #messageFrames = 0;
   #messageBytes = 0;
-  #messageParts: Uint8Array[] = [];
+  // Allocated while a fragmented message arrives (idle memory).
+  #messageParts: Uint8Array[] | undefined;
   #utf8State = UTF8_ACCEPT;
-  #validateAsReceived = false;
   // Messages delivered by the current receiveData call, and the input held
   // back behind a faulty frame that follows them (see `hasDeferredInput`).
   #deliveredThisCall = 0;
   #deferred: Uint8Array | undefined;
 
-  // Sending.
-  #sendingFragments = false;
-
   // Closing.
-  #closeSent = false;
   #closeReceived: { code: number; reason: string } | undefined;
   #error: ProtocolError | HandshakeError | undefined;
 
@@ -274,12 +277,12 @@ export class Protocol {
    * closed. When the timer fires, destroy the transport and call `receiveEof()`.
    */
   get closeExpected(): boolean {
-    return this.#closeSent && this.#state !== "closed";
+    return (this.#flags & CLOSE_SENT) !== 0 && this.#state !== "closed";
   }
 
   /** Whether `takeOutput()` has something to return. */
   get hasOutput(): boolean {
-    return this.#out.bytes > 0 || this.#closeTransport;
+    return this.#out.bytes > 0 || (this.#flags & CLOSE_TRANSPORT) !== 0;
   }
 
   /** Bytes queued for the transport and not yet taken. */
@@ -299,8 +302,8 @@ export class Protocol {
   /** The bytes to write since the last call, and whether to close the transport after them. */
   takeOutput(): Output {
     if (!this.hasOutput) return NO_OUTPUT;
-    const closeTransport = this.#closeTransport;
-    this.#closeTransport = false;
+    const closeTransport = (this.#flags & CLOSE_TRANSPORT) !== 0;
+    this.#flags &= ~CLOSE_TRANSPORT;
     return { chunks: this.#out.take(), closeTransport };
   }
 
@@ -353,13 +356,13 @@ export class Protocol {
     if (this.#state === "closed") return;
     this.#state = "closed";
     this.#discarding = true;
-    if (!this.#transportClosed) this.#closeTransport = this.#transportClosed = true;
+    if (!(this.#flags & TRANSPORT_CLOSED)) this.#flags |= CLOSE_TRANSPORT | TRANSPORT_CLOSED;
     const received = this.#closeReceived;
     const closed = {
       type: "closed",
       code: received?.code ?? CloseCode.ABNORMAL_CLOSURE,
       reason: received?.reason ?? "",
-      wasClean: this.#closeSent && received !== undefined,
+      wasClean: (this.#flags & CLOSE_SENT) !== 0 && received !== undefined,
     } as const;
     this.emit(this.#error === undefined ? closed : { ...closed, error: this.#error });
     for (const extension of this.#extensions) extension.dispose?.();
@@ -382,12 +385,12 @@ export class Protocol {
   /** Sends the next fragment of the message started by `sendText`/`sendBinary` with `fin` false. */
   sendContinuation(data: Uint8Array | string, fin: boolean): void {
     this.#checkOpen("send a continuation frame");
-    if (!this.#sendingFragments) {
+    if (!(this.#flags & SENDING_FRAGMENTS)) {
       throw new InvalidStateError(
         "Cannot send a continuation frame: no fragmented message is open",
       );
     }
-    this.#sendingFragments = !fin;
+    this.#setFlag(SENDING_FRAGMENTS, !fin);
     this.#sendData(Opcode.CONTINUATION, data, fin);
   }
 
@@ -506,10 +509,16 @@ export class Protocol {
 
   #setNegotiated(subprotocol: string | null, extensions: readonly Extension[]): void {
     this.#subprotocol = subprotocol;
-    this.#extensions = extensions;
+    // The shared empty list when none: one array less per connection.
+    this.#extensions = extensions.length === 0 ? NO_EXTENSIONS : extensions;
     let rsv = 0;
     for (const extension of extensions) rsv |= extension.rsvBits;
     this.#rsvAllowed = rsv;
+  }
+
+  #setFlag(flag: number, on: boolean): void {
+    if (on) this.#flags |= flag;
+    else this.#flags &= ~flag;
   }
 
   #checkOpen(action: string): void {
@@ -520,16 +529,16 @@ export class Protocol {
 
   #startMessage(fin: boolean): void {
     this.#checkOpen("send a message");
-    if (this.#sendingFragments) {
+    if (this.#flags & SENDING_FRAGMENTS) {
       throw new InvalidStateError(
         "Cannot send a message: a fragmented message is still open (RFC 6455 5.4)",
       );
     }
-    this.#sendingFragments = !fin;
+    this.#setFlag(SENDING_FRAGMENTS, !fin);
   }
 
   #endTransport(): void {
-    if (!this.#transportClosed) this.#closeTransport = this.#transportClosed = true;
+    if (!(this.#flags & TRANSPORT_CLOSED)) this.#flags |= CLOSE_TRANSPORT | TRANSPORT_CLOSED;
   }
 
   /** Fails the connection because of the peer (or a limit) and records why. */
@@ -556,7 +565,7 @@ export class Protocol {
       throw new TypeError("Invalid close reason: a reason requires a close code");
     }
     this.#frame(FIN | Opcode.CLOSE, payload);
-    this.#closeSent = true;
+    this.#flags |= CLOSE_SENT;
     this.#state = "closing";
     if (this.#closeReceived !== undefined && this.role === "server") this.#endTransport();
   }
@@ -781,7 +790,6 @@ export class Protocol {
         this.#frameLength = length;
         this.#frameRemaining = length;
         this.#frameMask = key;
-        this.#frameMasked = masked;
         this.#framePayload = new Uint8Array(length);
       }
     }
@@ -800,12 +808,14 @@ export class Protocol {
     const take = Math.min(this.#frameRemaining, data.length - pos);
     const payload = this.#framePayload;
     const at = this.#frameLength - this.#frameRemaining;
-    if (this.#frameMasked) copyMasked(data, pos, pos + take, payload, at, this.#frameMask, at);
+    // Frames are masked exactly when a server receives them (checked at the header).
+    if (this.role === "server") copyMasked(data, pos, pos + take, payload, at, this.#frameMask, at);
     else payload.set(data.subarray(pos, pos + take), at);
     this.#frameRemaining -= take;
     // Fail fast (RFC 6455 8.1; Autobahn 6.4.3, 6.4.4): invalid UTF-8 fails
     // the connection as soon as it arrives, before the frame is complete.
-    if (this.#validateAsReceived && (this.#frameFirst & 0x0f) < Opcode.CLOSE) {
+    const validate = (this.#flags & VALIDATE_AS_RECEIVED) !== 0;
+    if (validate && (this.#frameFirst & 0x0f) < Opcode.CLOSE) {
       this.#utf8State = validateUtf8(payload, at, at + take, this.#utf8State);
       if (this.#utf8State === UTF8_REJECT) {
         this.#failPeer(CloseCode.INVALID_DATA, "Cannot decode text message: invalid UTF-8");
@@ -814,7 +824,7 @@ export class Protocol {
     }
     if (this.#frameRemaining === 0) {
       this.#framePayload = EMPTY;
-      this.#receiveFrame(this.#frameFirst, payload, this.#validateAsReceived);
+      this.#receiveFrame(this.#frameFirst, payload, validate);
     }
     return pos + take;
   }
@@ -875,7 +885,7 @@ export class Protocol {
       this.#messageBytes = 0;
       this.#utf8State = UTF8_ACCEPT;
       // Extensions transform whole frames; UTF-8 is then checked on their output.
-      this.#validateAsReceived = opcode === Opcode.TEXT && this.#extensions.length === 0;
+      this.#setFlag(VALIDATE_AS_RECEIVED, opcode === Opcode.TEXT && this.#extensions.length === 0);
     }
   }
 
@@ -947,12 +957,12 @@ export class Protocol {
         return;
       }
     }
-    if (data.length > 0) this.#messageParts.push(data);
+    if (data.length > 0) (this.#messageParts ??= []).push(data);
     if (!fin) return;
     const parts = this.#messageParts;
-    this.#messageParts = [];
+    this.#messageParts = undefined;
     this.#messageOpcode = 0;
-    const whole = parts.length === 0 ? EMPTY : concatBytes(parts, this.#messageBytes);
+    const whole = parts === undefined ? EMPTY : concatBytes(parts, this.#messageBytes);
     if (!text) {
       this.#deliver({ type: "binary", data: whole });
     } else if (this.#utf8State !== UTF8_ACCEPT) {

@@ -15,7 +15,12 @@ import {
   type Response,
   serializeResponse,
 } from "./http1.js";
-import { Protocol, type ProtocolOptions, protocolOptions } from "./protocol.js";
+import {
+  type HandshakeDriver,
+  Protocol,
+  type ProtocolOptions,
+  protocolOptions,
+} from "./protocol.js";
 
 /** Options of a {@link ServerProtocol}. */
 export interface ServerProtocolOptions extends ProtocolOptions, ServerHandshakeOptions {
@@ -26,6 +31,15 @@ export interface ServerProtocolOptions extends ProtocolOptions, ServerHandshakeO
 // Bytes a client may send after its request and before our response: a client
 // must wait for the response (4.1), so this only bounds a misbehaving one.
 const MAX_EARLY_BYTES = 64 * 1024;
+
+/** The server's handshake in progress (see `ServerProtocol.#Handshake`). */
+interface HandshakeState extends HandshakeDriver {
+  readonly early: Uint8Array[] | undefined;
+  readonly earlyBytes: number;
+  accepted: Response | undefined;
+  negotiated: { subprotocol: string | null; extensions: Extension[] } | undefined;
+  disposeNegotiated(): void;
+}
 
 /**
  * A WebSocket server connection, from the handshake request on.
@@ -41,27 +55,16 @@ const MAX_EARLY_BYTES = 64 * 1024;
  */
 export class ServerProtocol extends Protocol {
   readonly #options: ServerProtocolOptions;
-  #parser: RequestParser | undefined;
   #request: Request | undefined;
-  #early: Uint8Array[] | undefined;
-  #earlyBytes = 0;
-  // The 101 response `accept` built last, and what it negotiated. (Fields, not
-  // a WeakMap: a WeakMap per connection cost more memory than the rest of an
-  // idle protocol object.)
-  #accepted: Response | undefined;
-  #negotiated: { subprotocol: string | null; extensions: Extension[] } | undefined;
+  // What only the handshake needs, dropped when it ends: an open connection
+  // keeps none of it (idle memory).
+  #handshake: HandshakeState | undefined;
 
   constructor(options: ServerProtocolOptions = {}) {
     super("server", protocolOptions(options));
     this.#options = options;
-    this.#parser = new RequestParser(options.httpLimits);
-    this.beginHandshake({
-      receiveData: (bytes) => this.#receiveRequest(bytes),
-      receiveEof: () =>
-        this.failHandshake(
-          new HandshakeError("Cannot read the request: the connection closed first"),
-        ),
-    });
+    this.#handshake = new ServerProtocol.#Handshake(this, new RequestParser(options.httpLimits));
+    this.beginHandshake(this.#handshake);
   }
 
   /** The handshake request, once received. */
@@ -76,10 +79,15 @@ export class ServerProtocol extends Protocol {
    */
   accept(request: Request): Response {
     const result = acceptRequest(request, this.#options);
-    if (result.ok) {
-      this.#disposeNegotiated();
-      this.#accepted = result.response;
-      this.#negotiated = { subprotocol: result.subprotocol, extensions: result.extensions };
+    const handshake = this.#handshake;
+    if (!result.ok) return result.response;
+    if (handshake === undefined) {
+      // Too late to send it: release what it negotiated.
+      for (const extension of result.extensions) extension.dispose?.();
+    } else {
+      handshake.disposeNegotiated();
+      handshake.accepted = result.response;
+      handshake.negotiated = { subprotocol: result.subprotocol, extensions: result.extensions };
     }
     return result.response;
   }
@@ -94,18 +102,20 @@ export class ServerProtocol extends Protocol {
    * connection; any other response refuses it and closes the transport after it.
    */
   sendResponse(response: Response): void {
-    if (this.state !== "connecting" || this.#request === undefined) {
+    const handshake = this.#handshake;
+    if (this.state !== "connecting" || this.#request === undefined || handshake === undefined) {
       throw new InvalidStateError("Cannot send the response: no request is waiting for one");
     }
-    const negotiated = response === this.#accepted ? this.#negotiated : undefined;
+    const negotiated = response === handshake.accepted ? handshake.negotiated : undefined;
     if (response.status === 101 && negotiated === undefined) {
       throw new InvalidStateError(
         "Cannot send the response: a 101 response must come from accept()",
       );
     }
     this.write(serializeResponse(response));
+    this.#handshake = undefined;
     if (negotiated === undefined || response.status !== 101) {
-      this.#disposeNegotiated();
+      handshake.disposeNegotiated();
       this.failHandshake(
         new HandshakeError(`Handshake refused with status ${response.status}`, {
           status: response.status,
@@ -113,54 +123,87 @@ export class ServerProtocol extends Protocol {
       );
       return;
     }
-    const early = this.#early;
-    const rest = early === undefined ? EMPTY_BYTES : concatBytes(early, this.#earlyBytes);
-    this.#early = undefined;
-    this.#accepted = undefined;
-    this.#negotiated = undefined;
+    const early = handshake.early;
+    const rest = early === undefined ? EMPTY_BYTES : concatBytes(early, handshake.earlyBytes);
     this.completeHandshake(negotiated.subprotocol, negotiated.extensions, rest);
   }
 
-  #receiveRequest(bytes: Uint8Array): void {
-    const parser = this.#parser;
-    if (parser === undefined) {
-      // The request is in; keep what follows until the response is sent.
-      this.#keepEarly(bytes);
-      return;
-    }
-    let parsed: ReturnType<RequestParser["feed"]>;
-    try {
-      parsed = parser.feed(bytes);
-    } catch (error) {
-      // 4.2.1: a request that cannot be parsed is answered with an HTTP error.
-      const failure = error as HandshakeError;
-      this.write(serializeResponse(rejectResponse(failure.status, `${failure.message}\n`)));
-      this.failHandshake(failure);
-      return;
-    }
-    if (parsed === undefined) return;
-    this.#parser = undefined;
-    this.#request = parsed.request;
-    this.emit({ type: "request", request: parsed.request });
-    this.#keepEarly(parsed.rest);
+  /** The request is in. */
+  #receivedRequest(request: Request): void {
+    this.#request = request;
+    this.emit({ type: "request", request });
   }
 
-  #keepEarly(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.#earlyBytes += bytes.length;
-    if (this.#earlyBytes > MAX_EARLY_BYTES) {
-      this.failHandshake(
-        new HandshakeError("Cannot read the request: data sent before the response"),
+  #handshakeFailed(error: HandshakeError, response?: Response): void {
+    this.#handshake?.disposeNegotiated();
+    this.#handshake = undefined;
+    if (response !== undefined) this.write(serializeResponse(response));
+    this.failHandshake(error);
+  }
+
+  /** The server's handshake in progress: the request parser, then the bytes that follow the request. */
+  static readonly #Handshake = class implements HandshakeDriver {
+    readonly #protocol: ServerProtocol;
+    #parser: RequestParser | undefined;
+    early: Uint8Array[] | undefined;
+    earlyBytes = 0;
+    // The 101 response `accept` built last, and what it negotiated.
+    accepted: Response | undefined;
+    negotiated: { subprotocol: string | null; extensions: Extension[] } | undefined;
+
+    constructor(protocol: ServerProtocol, parser: RequestParser) {
+      this.#protocol = protocol;
+      this.#parser = parser;
+    }
+
+    receiveData(bytes: Uint8Array): void {
+      const parser = this.#parser;
+      if (parser === undefined) {
+        // The request is in; keep what follows until the response is sent.
+        this.#keepEarly(bytes);
+        return;
+      }
+      let parsed: ReturnType<RequestParser["feed"]>;
+      try {
+        parsed = parser.feed(bytes);
+      } catch (error) {
+        // 4.2.1: a request that cannot be parsed is answered with an HTTP error.
+        const failure = error as HandshakeError;
+        this.#protocol.#handshakeFailed(
+          failure,
+          rejectResponse(failure.status, `${failure.message}\n`),
+        );
+        return;
+      }
+      if (parsed === undefined) return;
+      this.#parser = undefined;
+      this.#protocol.#receivedRequest(parsed.request);
+      this.#keepEarly(parsed.rest);
+    }
+
+    receiveEof(): void {
+      this.#protocol.#handshakeFailed(
+        new HandshakeError("Cannot read the request: the connection closed first"),
       );
-      return;
     }
-    (this.#early ??= []).push(bytes);
-  }
 
-  /** Releases extensions negotiated for a response that will not be sent. */
-  #disposeNegotiated(): void {
-    for (const extension of this.#negotiated?.extensions ?? []) extension.dispose?.();
-    this.#accepted = undefined;
-    this.#negotiated = undefined;
-  }
+    #keepEarly(bytes: Uint8Array): void {
+      if (bytes.length === 0) return;
+      this.earlyBytes += bytes.length;
+      if (this.earlyBytes > MAX_EARLY_BYTES) {
+        this.#protocol.#handshakeFailed(
+          new HandshakeError("Cannot read the request: data sent before the response"),
+        );
+        return;
+      }
+      (this.early ??= []).push(bytes);
+    }
+
+    /** Releases extensions negotiated for a response that will not be sent. */
+    disposeNegotiated(): void {
+      for (const extension of this.negotiated?.extensions ?? []) extension.dispose?.();
+      this.accepted = undefined;
+      this.negotiated = undefined;
+    }
+  };
 }

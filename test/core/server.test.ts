@@ -171,6 +171,14 @@ describe("ServerProtocol: opening handshake (RFC 6455 4.2)", () => {
     const { s: t } = requested();
     t.sendResponse(t.reject(503));
     assert.equal(t.state, "closed");
+    // accept() after the handshake: the response cannot be sent, so what it
+    // negotiated is released at once, and the open connection keeps its own.
+    const { s: u } = requested(offer, { extensions: [factory] });
+    u.sendResponse(u.accept(u.request!));
+    assert.equal(u.state, "open");
+    assert.equal(u.accept(u.request!).status, 101);
+    assert.deepEqual(disposed, ["x1", "x2", "x4"]);
+    assert.equal(u.extensions.length, 1);
   });
 
   it("misuse: responding with no request, or with a 101 not built by accept", () => {
