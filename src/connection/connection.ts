@@ -733,8 +733,11 @@ export class Connection implements AsyncIterable<Message> {
    */
   protected afterProtocol(): void {
     const protocol = this.protocol;
-    const events = protocol.takeEvents();
-    for (let i = 0; i < events.length; i++) this.#handle(events[i]!);
+    // Until none are left: handling an event may produce more (a server's
+    // response lets the frames that followed the request through).
+    for (let events = protocol.takeEvents(); events.length > 0; events = protocol.takeEvents()) {
+      for (let i = 0; i < events.length; i++) this.#handle(events[i]!);
+    }
     const flags = this.#flags;
     if (!(flags & OPENED) && protocol.state === "open") this.#open();
     if (!(flags & CLOSE_TIMER) && protocol.closeExpected) this.#armCloseTimer();
@@ -764,6 +767,9 @@ export class Connection implements AsyncIterable<Message> {
 
   /** Called with the handshake events; `serve()` and `connect()` override it. */
   protected onHandshake(_event: RequestEvent | ResponseEvent): void {}
+
+  /** Called once when the connection opens, after the events that opened it; `serve()` overrides it. */
+  protected onOpen(): void {}
 
   #handle(event: ProtocolEvent): void {
     switch (event.type) {
@@ -812,6 +818,7 @@ export class Connection implements AsyncIterable<Message> {
       this.#log("info", "open", "Connection open", { subprotocol: this.protocol.subprotocol });
     }
     this.#armPing();
+    this.onOpen();
   }
 
   #protocolClosed(event: Extract<ProtocolEvent, { type: "closed" }>): void {

@@ -133,6 +133,16 @@ export function prepareMessage(data: string | Uint8Array): PreparedMessage {
     : new PreparedMessage(Opcode.BINARY, data);
 }
 
+/** A frame whose payload arrives over several reads (allocated per such frame: idle memory). */
+interface PartialFrame {
+  /** The first header byte: FIN, RSV, opcode. */
+  readonly first: number;
+  readonly mask: number;
+  /** The whole payload, filled as it arrives. */
+  readonly payload: Uint8Array;
+  received: number;
+}
+
 /** Drives the opening handshake for a subclass while the state is `connecting`. */
 export interface HandshakeDriver {
   receiveData(bytes: Uint8Array): void;
@@ -220,11 +230,7 @@ export class Protocol {
   #header: Uint8Array | undefined;
   #headerLength = 0;
   // The frame whose payload is arriving in pieces.
-  #frameFirst = 0;
-  #frameLength = 0;
-  #frameRemaining = 0;
-  #frameMask = 0;
-  #framePayload: Uint8Array = EMPTY;
+  #partial: PartialFrame | undefined;
   // The message being received: opcode 0 when none.
   #messageOpcode = 0;
   #messageRsv = 0;
@@ -365,7 +371,10 @@ export class Protocol {
       wasClean: (this.#flags & CLOSE_SENT) !== 0 && received !== undefined,
     } as const;
     this.emit(this.#error === undefined ? closed : { ...closed, error: this.#error });
-    for (const extension of this.#extensions) extension.dispose?.();
+    // (Indexed loops in per-connection code: for-of allocates an iterator
+    // until the function is optimized, and these run once per connection.)
+    const extensions = this.#extensions;
+    for (let i = 0; i < extensions.length; i++) extensions[i]!.dispose?.();
   }
 
   // ---------------------------------------------------------------- commands
@@ -512,7 +521,7 @@ export class Protocol {
     // The shared empty list when none: one array less per connection.
     this.#extensions = extensions.length === 0 ? NO_EXTENSIONS : extensions;
     let rsv = 0;
-    for (const extension of extensions) rsv |= extension.rsvBits;
+    for (let i = 0; i < extensions.length; i++) rsv |= extensions[i]!.rsvBits;
     this.#rsvAllowed = rsv;
   }
 
@@ -670,7 +679,7 @@ export class Protocol {
     let pos = 0;
     let words: Uint32Array | undefined;
     while (pos < end && !this.#discarding) {
-      if (this.#frameRemaining > 0) {
+      if (this.#partial !== undefined) {
         pos = this.#receivePayload(data, pos);
         continue;
       }
@@ -703,7 +712,11 @@ export class Protocol {
         return;
       }
       pos += size - kept;
-      this.#headerLength = 0;
+      if (kept > 0) {
+        this.#headerLength = 0;
+        // Dropped once used: a connection keeps no buffer between frames.
+        this.#header = undefined;
+      }
 
       let length = length7;
       let index = at + 2;
@@ -786,11 +799,7 @@ export class Protocol {
       } else {
         // The payload arrives in pieces: buffer it (its size was checked
         // against the limits above), unmasking and validating as it comes.
-        this.#frameFirst = b0;
-        this.#frameLength = length;
-        this.#frameRemaining = length;
-        this.#frameMask = key;
-        this.#framePayload = new Uint8Array(length);
+        this.#partial = { first: b0, mask: key, payload: new Uint8Array(length), received: 0 };
       }
     }
   }
@@ -805,26 +814,27 @@ export class Protocol {
 
   /** Copies the next piece of a payload that arrives in pieces; returns the new position. */
   #receivePayload(data: Uint8Array, pos: number): number {
-    const take = Math.min(this.#frameRemaining, data.length - pos);
-    const payload = this.#framePayload;
-    const at = this.#frameLength - this.#frameRemaining;
+    const partial = this.#partial!;
+    const payload = partial.payload;
+    const at = partial.received;
+    const take = Math.min(payload.length - at, data.length - pos);
     // Frames are masked exactly when a server receives them (checked at the header).
-    if (this.role === "server") copyMasked(data, pos, pos + take, payload, at, this.#frameMask, at);
+    if (this.role === "server") copyMasked(data, pos, pos + take, payload, at, partial.mask, at);
     else payload.set(data.subarray(pos, pos + take), at);
-    this.#frameRemaining -= take;
+    partial.received = at + take;
     // Fail fast (RFC 6455 8.1; Autobahn 6.4.3, 6.4.4): invalid UTF-8 fails
     // the connection as soon as it arrives, before the frame is complete.
     const validate = (this.#flags & VALIDATE_AS_RECEIVED) !== 0;
-    if (validate && (this.#frameFirst & 0x0f) < Opcode.CLOSE) {
+    if (validate && (partial.first & 0x0f) < Opcode.CLOSE) {
       this.#utf8State = validateUtf8(payload, at, at + take, this.#utf8State);
       if (this.#utf8State === UTF8_REJECT) {
         this.#failPeer(CloseCode.INVALID_DATA, "Cannot decode text message: invalid UTF-8");
         return pos + take;
       }
     }
-    if (this.#frameRemaining === 0) {
-      this.#framePayload = EMPTY;
-      this.#receiveFrame(this.#frameFirst, payload, validate);
+    if (partial.received === payload.length) {
+      this.#partial = undefined;
+      this.#receiveFrame(partial.first, payload, validate);
     }
     return pos + take;
   }

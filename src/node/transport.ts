@@ -48,7 +48,12 @@ export class SocketTransport implements Transport {
     // connection (idle memory).
     socket[kHandler] = handler;
     socket.on("data", onData);
-    socket.on("end", onEnd);
+    // A socket that is not half-open (net.Server's and net.connect's
+    // default) ends its side when the peer's FIN arrives and then closes, so
+    // `close` tells us as much as `end` would; one listener less keeps its
+    // `end` listeners from growing into an array (idle memory). Sockets from
+    // node:http are half-open and need it.
+    if (socket.allowHalfOpen) socket.on("end", onEnd);
     socket.on("drain", onDrain);
     socket.on("error", onError);
     socket.on("close", onClose);
