@@ -24,7 +24,7 @@ import type {
   Inflater,
 } from "../core/extensions/deflate-codec.js";
 
-const { Z_SYNC_FLUSH } = zlib.constants;
+const { Z_SYNC_FLUSH, Z_DEFAULT_STRATEGY } = zlib.constants;
 
 /** The internal native handle of a zlib stream, as far as we use it. */
 interface NativeHandle {
@@ -39,6 +39,8 @@ interface NativeHandle {
   ): void;
   reset(): void;
   close(): void;
+  /** `deflateParams()`; absent on inflate handles. */
+  params?: (level: number, strategy: number) => void;
   onerror: (message: string, errno: number, code?: string) => void;
 }
 
@@ -118,6 +120,28 @@ class NativeStream {
     };
   }
 
+  /**
+   * Changes a compressor's level between flushes (zlib's `deflateParams()`).
+   * Every write ends with a sync flush, so nothing is pending: zlib has no
+   * input left to compress at the old level and writes no output here.
+   * Returns false when the handle cannot do it (the level stays).
+   */
+  setLevel(level: number): boolean {
+    const handle = this.#handle;
+    if (typeof handle.params !== "function") return false;
+    handle.params(level, Z_DEFAULT_STRATEGY);
+    this.#throwError();
+    return true;
+  }
+
+  #throwError(): void {
+    if (this.#error !== null) {
+      const error = this.#error;
+      this.#error = null;
+      throw error;
+    }
+  }
+
   write(input: Uint8Array, chunks: Uint8Array[], produced: number, maxBytes: number): number {
     const handle = this.#handle;
     const state = this.#state;
@@ -127,11 +151,7 @@ class NativeStream {
       // Never ask for more than one byte past the limit: output stops growing there.
       const room = Math.min(SCRATCH_BYTES, maxBytes - produced + 1);
       handle.writeSync(Z_SYNC_FLUSH, input, inOff, inLen, scratch, 0, room);
-      if (this.#error !== null) {
-        const error = this.#error;
-        this.#error = null;
-        throw error;
-      }
+      this.#throwError();
       const availOut = state[0]!;
       const availIn = state[1]!;
       const have = room - availOut;
@@ -161,10 +181,16 @@ class NativeStream {
 
 class NativeDeflater implements Deflater {
   readonly #stream: NativeStream;
-  constructor(stream: NativeStream) {
+  readonly #defaultLevel: number;
+  /** The level zlib compresses at now. */
+  #level: number;
+  constructor(stream: NativeStream, level: number) {
     this.#stream = stream;
+    this.#defaultLevel = level;
+    this.#level = level;
   }
-  deflate(input: Uint8Array): Uint8Array {
+  deflate(input: Uint8Array, level = this.#defaultLevel): Uint8Array {
+    if (level !== this.#level && this.#stream.setLevel(level)) this.#level = level;
     const chunks: Uint8Array[] = [];
     const total = this.#stream.write(input, chunks, 0, Number.MAX_SAFE_INTEGER);
     return concatBytes(chunks, total);
@@ -241,12 +267,13 @@ class OneShotDeflater implements Deflater {
     // zlib refers at most window - 262 bytes back (MAX_DIST), so the window is enough.
     this.#history = new History(1 << (this.#options.windowBits ?? 15));
   }
-  deflate(input: Uint8Array): Uint8Array {
+  deflate(input: Uint8Array, level = this.#options.level): Uint8Array {
     const history = this.#history.bytes;
-    const out = zlib.deflateRawSync(
-      input,
-      history.length > 0 ? { ...this.#options, dictionary: history } : this.#options,
-    );
+    const out = zlib.deflateRawSync(input, {
+      ...this.#options,
+      level,
+      ...(history.length > 0 ? { dictionary: history } : {}),
+    });
     this.#history.push(input);
     // A new stream always emits a block; keep the "empty when nothing new" contract.
     return input.length === 0 && history.length > 0 ? new Uint8Array(0) : new Uint8Array(out);
@@ -337,7 +364,9 @@ export function createZlibCodec(options: ZlibCodecOptions = {}): DeflateCodec {
     createDeflater(deflaterOptions: DeflaterOptions): Deflater {
       if (native) {
         const handle = openNative(zlib.createDeflateRaw(zlibDeflateOptions(deflaterOptions)));
-        if (handle !== null) return new NativeDeflater(new NativeStream(handle));
+        if (handle !== null) {
+          return new NativeDeflater(new NativeStream(handle), deflaterOptions.level);
+        }
         native = false;
       }
       return new OneShotDeflater(deflaterOptions);

@@ -12,7 +12,10 @@
  *   client does not offer `client_max_window_bits`;
  * - its decompressor has no output limit, so input is fed in slices small
  *   enough that one slice cannot inflate far past the limit (DEFLATE expands
- *   at most 1032:1).
+ *   at most 1032:1);
+ * - its streaming compressor takes its level once, so every message is
+ *   compressed at the deflater's level (the per-call level that
+ *   permessage-deflate passes for large messages is ignored).
  *
  * @module
  */

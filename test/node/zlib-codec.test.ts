@@ -52,6 +52,38 @@ describe("zlib codec", () => {
       }
     });
 
+    it(`${codec.name}: changes level per call, keeping the window`, () => {
+      const deflater = codec.createDeflater({ windowBits: 15, memLevel: 8, level: 6 });
+      // Random bytes: only a reference to an earlier copy can compress them.
+      let seed = 7;
+      const message = new Uint8Array(20_000).map(() => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed >> 16;
+      });
+      const outputs: Uint8Array[] = [];
+      const sizes: number[] = [];
+      // Level 0 stores, so its output is larger than the input: the switch took
+      // effect. The repeats at other levels refer back across the switches.
+      for (const level of [undefined, 0, 4, 9, 1, undefined]) {
+        const out = deflater.deflate(message, level);
+        assert.deepEqual(Buffer.from(out.subarray(-4)), TAIL);
+        outputs.push(out);
+        sizes.push(out.length);
+      }
+      assert.ok(sizes[1]! > message.length);
+      for (const i of [2, 3, 4, 5]) {
+        assert.ok(sizes[i]! < message.length / 10, `repeat ${i}: ${sizes[i]} bytes`);
+      }
+      const all = zlib.inflateRawSync(Buffer.concat(outputs), SYNC);
+      assert.deepEqual(all, Buffer.concat(outputs.map(() => message)));
+      // After a reset the level in force is kept, and the stream is valid on its own.
+      deflater.reset();
+      const fresh = deflater.deflate(message, 0);
+      assert.ok(fresh.length > message.length);
+      assert.deepEqual(zlib.inflateRawSync(fresh, SYNC), Buffer.from(message));
+      deflater.close();
+    });
+
     it(`${codec.name}: decompresses with context takeover, across split input`, () => {
       // The native deflater's output is checked against zlib itself above.
       const deflater = zlibCodec.createDeflater({ windowBits: 12, memLevel: 5, level: 6 });

@@ -22,7 +22,7 @@ export interface DeflaterOptions {
   readonly windowBits: number;
   /** zlib memory level, 1 to 9: hash table and pending buffer size. */
   readonly memLevel: number;
-  /** Compression level, 0 (stored) to 9. */
+  /** Compression level, 0 (stored) to 9, for calls that do not name one. */
   readonly level: number;
 }
 
@@ -33,8 +33,13 @@ export interface Deflater {
    * returned bytes end with the empty stored block `00 00 ff ff`; they may be
    * empty when nothing was written since the last flush. The result is a fresh
    * array the caller owns.
+   *
+   * `level` (0 to 9) compresses this input at another level than the
+   * deflater's own, keeping the window: permessage-deflate uses a faster
+   * level for large messages. A codec that cannot change level within a
+   * stream may ignore it (any level's output is valid DEFLATE).
    */
-  deflate(input: Uint8Array): Uint8Array;
+  deflate(input: Uint8Array, level?: number): Uint8Array;
   /** Forgets the window: the next output starts a new DEFLATE stream (no context takeover). */
   reset(): void;
   /** Frees native state. The deflater is unusable afterwards. */

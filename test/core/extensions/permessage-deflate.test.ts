@@ -307,6 +307,9 @@ describe("permessage-deflate: server negotiation", () => {
       { level: -1 },
       { memLevel: 0 },
       { memLevel: 10 },
+      { largeMessageLevel: 10 },
+      { largeMessageLevel: 1.5 },
+      { largeMessageBytes: -1 },
       { thresholdBytes: -1 },
       { thresholdBytes: Number.NaN },
     ];
@@ -624,6 +627,67 @@ describe("permessage-deflate: messages", () => {
     const encoded = a.server.encode(message, true, true);
     assert.deepEqual(b.server.encode(message, true, true), encoded);
     assert.deepEqual(b.client.decode(encoded.payload, encoded.rsv, true, true, MiB), message);
+  });
+
+  it("compresses large messages and frames at largeMessageLevel, keeping the window", () => {
+    // A zlib codec that records the level of each call.
+    const levels: (number | undefined)[] = [];
+    const recording: DeflateCodec = {
+      ...zlibCodec,
+      name: "recording",
+      createDeflater(options) {
+        const deflater = zlibCodec.createDeflater(options);
+        return {
+          deflate(input, level) {
+            levels.push(level);
+            return deflater.deflate(input, level);
+          },
+          reset: () => deflater.reset(),
+          close: () => deflater.close(),
+        };
+      },
+    };
+    const small = text(1000, 3);
+    const large = text(20_000, 3);
+    const cases: [Options, number, number][] = [
+      [{}, PERMESSAGE_DEFLATE_DEFAULTS.level, PERMESSAGE_DEFLATE_DEFAULTS.largeMessageLevel],
+      [{ level: 2 }, 2, 2],
+      [{ level: 9, largeMessageLevel: 1, largeMessageBytes: 1000 }, 9, 1],
+      [{ serverNoContextTakeover: true }, 6, 4],
+    ];
+    for (const [options, smallLevel, largeLevel] of cases) {
+      const { server, client } = negotiate(
+        { codec: recording, thresholdBytes: 0, ...options },
+        { codec: recording },
+      );
+      levels.length = 0;
+      const threshold = options.largeMessageBytes ?? PERMESSAGE_DEFLATE_DEFAULTS.largeMessageBytes;
+      const below = small.subarray(0, Math.min(small.length, threshold - 1));
+      assert.deepEqual(transfer(server, client, [below]), Buffer.from(below));
+      assert.deepEqual(transfer(server, client, [large]), Buffer.from(large));
+      // Fragmented: each frame by its own size.
+      assert.deepEqual(
+        transfer(server, client, [large.subarray(0, 500), large.subarray(500)]),
+        Buffer.from(large),
+      );
+      assert.deepEqual(levels, [smallLevel, largeLevel, smallLevel, largeLevel]);
+    }
+    // The level changes within the window: a repeated large message refers back.
+    const { server, client } = negotiate({ thresholdBytes: 0, serverMaxWindowBits: 15 });
+    const noise = random(20_000);
+    const first = server.encode(noise, true, true);
+    const again = server.encode(noise, true, true);
+    assert.ok(again.payload.length < first.payload.length / 10);
+    client.decode(first.payload, first.rsv, true, true, MiB);
+    assert.deepEqual(client.decode(again.payload, again.rsv, true, true, MiB), noise);
+  });
+
+  it("gives connections with other large-message settings another shared key", () => {
+    const key = (options: Options) =>
+      negotiate({ serverNoContextTakeover: true, ...options }).server.sharedKey;
+    assert.notEqual(key({}), key({ largeMessageLevel: 1 }));
+    assert.notEqual(key({}), key({ largeMessageBytes: 1000 }));
+    assert.equal(key({}), key({ largeMessageLevel: 4 }));
   });
 
   it("dispose closes the codecs, and a fresh message works after", () => {
