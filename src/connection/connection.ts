@@ -13,6 +13,7 @@ import type { ProtocolEvent, RequestEvent, ResponseEvent } from "../core/events.
 import type { Extension } from "../core/extension.js";
 import type { Request, Response } from "../core/http1.js";
 import type { PreparedMessage, Protocol, State } from "../core/protocol.js";
+import { Deadline, Deadlines } from "./deadlines.js";
 import { type CloseInfo, ConnectionClosed, isNormalClosure, TimeoutError } from "./errors.js";
 import { type Logger, type LogLevel, logs } from "./log.js";
 import { defaultDefer, type Flushable, type FlushQueue, flushQueue } from "./schedule.js";
@@ -104,6 +105,11 @@ type ConnectionEvents = TransportHandler & Flushable;
  */
 interface Settings {
   readonly flushQueue: FlushQueue;
+  // The deadline queues of the connections made with these options, created on first use.
+  openDeadlines?: Deadlines<Connection>;
+  closeDeadlines?: Deadlines<Connection>;
+  pingDeadlines?: Deadlines<Connection>;
+  pongDeadlines?: Deadlines<Connection>;
   readonly logger: Logger | undefined;
   readonly logDebug: boolean;
   readonly logInfo: boolean;
@@ -156,8 +162,19 @@ const OPENED = 16; // the opening handshake completed
 const TRANSPORT_CLOSED = 32; // the transport reported its close
 const FINISHED = 64; // `closed` resolved
 const ITERATING = 128; // the waiting reader is an iterator (wants IteratorResult)
-const CLOSE_TIMER = 256; // `#timer` is the close timer (else the open timer)
+const CLOSE_TIMER = 256; // `#timer` is the close deadline (else the open deadline)
 const PONG_TIMER = 512; // `#keepaliveTimer` waits for a pong (else for the next ping)
+
+/** The keepalive ping awaiting its pong. */
+class KeepalivePing extends Deadline<Connection> {
+  constructor(
+    connection: Connection,
+    readonly key: string,
+    readonly sentAt: number,
+  ) {
+    super(connection);
+  }
+}
 
 /**
  * State an open, idle connection does not need: allocated on first use
@@ -204,8 +221,6 @@ function pingKey(data: Uint8Array): string {
   for (const byte of data) key += String.fromCharCode(byte);
   return key;
 }
-
-function noop(): void {}
 
 /**
  * The error for readers still waiting when the connection closes. It is made
@@ -269,10 +284,11 @@ export class Connection implements AsyncIterable<Message> {
   // Outgoing.
   #sendChain: Promise<void> | undefined;
 
-  // The open timer, then the close timer (see CLOSE_TIMER); the keepalive
-  // timer waits for the next ping, then for its pong (see PONG_TIMER).
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #keepaliveTimer: ReturnType<typeof setTimeout> | undefined;
+  // The open deadline, then the close deadline (see CLOSE_TIMER); the
+  // keepalive deadline waits for the next ping, then for its pong (see
+  // PONG_TIMER). Deadlines, not timers: see deadlines.ts.
+  #timer: Deadline<Connection> | undefined;
+  #keepaliveTimer: Deadline<Connection> | undefined;
 
   #info: CloseInfo | undefined;
   #cold: ColdState | undefined;
@@ -289,16 +305,9 @@ export class Connection implements AsyncIterable<Message> {
     this.#settings = settings;
     this.#events = new Connection.#Events(this);
 
-    if (protocol.state === "connecting") {
-      const openTimeoutMs = settings.openTimeoutMs;
-      if (openTimeoutMs !== null) {
-        this.#timer = setTimeout(() => {
-          this.#timer = undefined;
-          this.#abort(
-            new TimeoutError(`Cannot open connection: no handshake within ${openTimeoutMs} ms`),
-          );
-        }, openTimeoutMs);
-      }
+    if (protocol.state === "connecting" && settings.openTimeoutMs !== null) {
+      settings.openDeadlines ??= new Deadlines(settings.openTimeoutMs, Connection.#openExpired);
+      this.#timer = settings.openDeadlines.add(new Deadline<Connection>(this));
     }
     transport.start(this.#events);
     this.afterProtocol();
@@ -665,14 +674,26 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #pong(data: Uint8Array): void {
-    const cold = this.#cold;
-    if (cold === undefined || cold.pings.length === 0) return;
     const key = pingKey(data);
-    const index = cold.pings.findIndex((ping) => ping.key === key);
-    if (index < 0) return;
     const now = performance.now();
-    const answered = cold.pings.splice(0, index + 1);
-    cold.latency = now - answered[index]!.sentAt;
+    const cold = this.#cold;
+    const pings = cold?.pings;
+    const index = pings === undefined ? -1 : pings.findIndex((ping) => ping.key === key);
+    const keepalive =
+      this.#flags & PONG_TIMER ? (this.#keepaliveTimer as KeepalivePing) : undefined;
+    // A pong answers its ping and every ping sent before it (RFC 6455 5.5.3).
+    if (
+      keepalive !== undefined &&
+      (keepalive.key === key || (index >= 0 && pings![index]!.sentAt >= keepalive.sentAt))
+    ) {
+      keepalive.cancel();
+      this.#keepaliveTimer = undefined;
+      this.#coldState().latency = now - keepalive.sentAt;
+      this.#armPing();
+    }
+    if (index < 0) return;
+    const answered = pings!.splice(0, index + 1);
+    cold!.latency = now - answered[index]!.sentAt;
     for (const ping of answered) ping.resolve(now - ping.sentAt);
   }
 
@@ -811,7 +832,7 @@ export class Connection implements AsyncIterable<Message> {
   #open(): void {
     this.#flags |= OPENED;
     if (!(this.#flags & CLOSE_TIMER)) {
-      clearTimeout(this.#timer);
+      this.#timer?.cancel();
       this.#timer = undefined;
     }
     if (this.#settings.logInfo) {
@@ -852,72 +873,96 @@ export class Connection implements AsyncIterable<Message> {
     // Senders waiting for a drain are let go; their next send rejects.
     this.#releaseDrain();
     if (this.#flags & TRANSPORT_CLOSED) this.#finish(info);
-    else if (this.#settings.closeTimeoutMs !== null) {
-      // The protocol is done; give the transport the close timeout to finish.
-      this.#flags |= CLOSE_TIMER;
-      this.#timer = setTimeout(() => this.#transport.destroy(), this.#settings.closeTimeoutMs);
-    }
+    else this.#armCloseTimer();
   }
 
+  static readonly #openExpired = (connection: Connection): void => {
+    connection.#timer = undefined;
+    connection.#abort(
+      new TimeoutError(
+        `Cannot open connection: no handshake within ${connection.#settings.openTimeoutMs} ms`,
+      ),
+    );
+  };
+
+  static readonly #closeExpired = (connection: Connection): void => {
+    connection.#timer = undefined;
+    if (connection.#info !== undefined) {
+      // The protocol is done and the transport did not finish closing in time.
+      connection.#transport.destroy();
+      return;
+    }
+    connection.#abort(
+      new TimeoutError(
+        `Cannot close connection: no close handshake within ${connection.#settings.closeTimeoutMs} ms`,
+      ),
+    );
+  };
+
+  static readonly #pingDue = (connection: Connection): void => {
+    connection.#keepaliveTimer = undefined;
+    connection.#keepalive();
+  };
+
+  static readonly #pongExpired = (connection: Connection): void => {
+    connection.#keepaliveTimer = undefined;
+    connection.#pongTimedOut();
+  };
+
+  /**
+   * Arms the close deadline: for the closing handshake, then (once the
+   * protocol is closed) for the transport to finish closing.
+   */
   #armCloseTimer(): void {
-    const ms = this.#settings.closeTimeoutMs;
-    if (ms === null) return;
-    // The open timer, if still set, gives way: the handshake is over.
-    clearTimeout(this.#timer);
+    const settings = this.#settings;
+    if (settings.closeTimeoutMs === null) return;
+    // The open deadline, if still set, gives way: the handshake is over.
+    this.#timer?.cancel();
     this.#flags |= CLOSE_TIMER;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#abort(new TimeoutError(`Cannot close connection: no close handshake within ${ms} ms`));
-    }, ms);
+    settings.closeDeadlines ??= new Deadlines(settings.closeTimeoutMs, Connection.#closeExpired);
+    this.#timer = settings.closeDeadlines.add(new Deadline<Connection>(this));
   }
 
   #armPing(): void {
-    const interval = this.#settings.pingIntervalMs;
-    if (interval === null || this.protocol.state !== "open") return;
+    const settings = this.#settings;
+    if (settings.pingIntervalMs === null || this.protocol.state !== "open") return;
     this.#flags &= ~PONG_TIMER;
-    this.#keepaliveTimer = setTimeout(() => this.#keepalive(), interval);
+    settings.pingDeadlines ??= new Deadlines(settings.pingIntervalMs, Connection.#pingDue);
+    this.#keepaliveTimer = settings.pingDeadlines.add(new Deadline<Connection>(this));
   }
 
   #keepalive(): void {
-    this.#keepaliveTimer = undefined;
     if (this.protocol.state !== "open") return;
     const bytes = new Uint8Array(4);
     crypto.getRandomValues(bytes);
-    const key = pingKey(bytes);
     this.protocol.sendPing(bytes);
     this.#scheduleFlush();
-    const timeoutMs = this.#settings.pingTimeoutMs;
-    this.#coldState().pings.push({
-      key,
-      sentAt: performance.now(),
-      resolve: () => {
-        if (this.#flags & PONG_TIMER) {
-          clearTimeout(this.#keepaliveTimer);
-          this.#keepaliveTimer = undefined;
-        }
-        this.#armPing();
-      },
-      reject: noop,
-    });
-    if (timeoutMs === null) return;
+    // The ping is remembered by its deadline, not in the pings of ping():
+    // an idle connection allocates nothing else for it.
+    const ping = new KeepalivePing(this, pingKey(bytes), performance.now());
     this.#flags |= PONG_TIMER;
-    this.#keepaliveTimer = setTimeout(() => {
-      this.#keepaliveTimer = undefined;
-      if (this.protocol.state !== "open") return;
-      this.#coldState().localError ??= new TimeoutError(
-        `Cannot keep connection alive: no pong within ${timeoutMs} ms`,
-      );
-      if (this.#settings.logInfo) this.#log("warn", "error", "Keepalive ping timed out");
-      // RFC 6455 7.4.1: 1011, the server (or client) met a condition that
-      // prevented it from going on; the reason tells the peer which.
-      this.protocol.fail(1011, "keepalive ping timeout");
-      this.afterProtocol();
-    }, timeoutMs);
+    this.#keepaliveTimer = ping;
+    const settings = this.#settings;
+    if (settings.pingTimeoutMs === null) return;
+    settings.pongDeadlines ??= new Deadlines(settings.pingTimeoutMs, Connection.#pongExpired);
+    settings.pongDeadlines.add(ping);
+  }
+
+  #pongTimedOut(): void {
+    if (this.protocol.state !== "open") return;
+    this.#coldState().localError ??= new TimeoutError(
+      `Cannot keep connection alive: no pong within ${this.#settings.pingTimeoutMs} ms`,
+    );
+    if (this.#settings.logInfo) this.#log("warn", "error", "Keepalive ping timed out");
+    // RFC 6455 7.4.1: 1011, the server (or client) met a condition that
+    // prevented it from going on; the reason tells the peer which.
+    this.protocol.fail(1011, "keepalive ping timeout");
+    this.afterProtocol();
   }
 
   #clearTimers(): void {
-    clearTimeout(this.#timer);
-    clearTimeout(this.#keepaliveTimer);
+    this.#timer?.cancel();
+    this.#keepaliveTimer?.cancel();
     this.#timer = this.#keepaliveTimer = undefined;
     this.#flags &= ~(CLOSE_TIMER | PONG_TIMER);
   }
@@ -1022,7 +1067,7 @@ export class Connection implements AsyncIterable<Message> {
     // Normally the protocol closed first; the transport's close completes it.
     this.#flags &= ~FLUSH_SCHEDULED;
     if (this.#flags & CLOSE_TIMER) {
-      clearTimeout(this.#timer);
+      this.#timer?.cancel();
       this.#timer = undefined;
       this.#flags &= ~CLOSE_TIMER;
     }

@@ -1,0 +1,143 @@
+/**
+ * Deadlines of one duration for many connections, on one timer: the open,
+ * close, keepalive-ping and pong timeouts of every connection made with the
+ * same options.
+ *
+ * A timer per connection costs a runtime timer object and a closure for as
+ * long as it is armed, which for keepalive is the connection's whole life:
+ * about a quarter of kilobyte per idle connection on Node. Here an armed
+ * deadline is a {@link Deadline} (one small object) in a queue. Every
+ * deadline in a queue has the same duration, so they expire in the order
+ * they were set: the queue is a FIFO, and one timer waits for its head.
+ *
+ * Cancelling clears the deadline's target and leaves the entry in place; the
+ * queue skips it when its time comes. The entry then holds only the empty
+ * `Deadline`, not the connection, so a closed connection is not kept alive
+ * by a deadline it no longer needs.
+ *
+ * @module
+ */
+
+/** An armed deadline: its target until it expires or is cancelled. */
+export class Deadline<T> {
+  /** The target to expire; `undefined` once cancelled or expired. */
+  target: T | undefined;
+  /** The queue it is armed in, if any. */
+  queue: Deadlines<T> | undefined;
+
+  constructor(target: T) {
+    this.target = target;
+  }
+
+  /** Cancels it: the target will not be called. */
+  cancel(): void {
+    const queue = this.queue;
+    this.target = this.queue = undefined;
+    queue?.release();
+  }
+}
+
+// Compact the entry array once this many slots at its start are consumed
+// (and they are at least half of it): bounded waste, amortised copying.
+const COMPACT_AFTER = 1024;
+
+/**
+ * A queue of deadlines that all last `ms` milliseconds. Its one timer runs
+ * while a deadline is live, as a timer per connection would.
+ */
+export class Deadlines<T> {
+  readonly #ms: number;
+  readonly #expire: (target: T) => void;
+  // Flat pairs from #head: due time (performance.now() scale), deadline.
+  #entries: (number | Deadline<T>)[] = [];
+  #head = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  // Deadlines armed and neither expired nor cancelled.
+  #live = 0;
+  #firing = false;
+  readonly #run = (): void => this.#fire();
+
+  /**
+   * @param ms the duration of every deadline in this queue
+   * @param expire called with the target of each deadline that expires
+   */
+  constructor(ms: number, expire: (target: T) => void) {
+    this.#ms = ms;
+    this.#expire = expire;
+  }
+
+  /** Arms `deadline`, `ms` from now; returns it. */
+  add<D extends Deadline<T>>(deadline: D): D {
+    deadline.queue = this;
+    this.#live++;
+    const entries = this.#entries;
+    entries.push(performance.now() + this.#ms, deadline);
+    if (this.#timer === undefined && !this.#firing) {
+      this.#arm((entries[this.#head] as number) - performance.now());
+    }
+    return deadline;
+  }
+
+  /** Deadlines armed and neither expired nor cancelled. */
+  get size(): number {
+    return this.#live;
+  }
+
+  /**
+   * @internal Called by {@link Deadline.cancel}. When no deadline is left,
+   * the timer stops and the entries go: nothing keeps the process awake or
+   * holds memory for deadlines that were all cancelled.
+   */
+  release(): void {
+    if (--this.#live > 0) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#entries = [];
+    this.#head = 0;
+  }
+
+  #arm(delay: number): void {
+    this.#timer = setTimeout(this.#run, Math.max(0, Math.ceil(delay)));
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    // While expiring, deadlines added (a keepalive re-armed) or cancelled
+    // change the entries; the timer is armed once, at the end.
+    this.#firing = true;
+    const now = performance.now();
+    for (;;) {
+      const entries = this.#entries;
+      const head = this.#head;
+      if (head >= entries.length || (entries[head] as number) > now) break;
+      const deadline = entries[head + 1] as Deadline<T>;
+      entries[head + 1] = 0;
+      this.#head = head + 2;
+      const target = deadline.target;
+      if (target === undefined) continue;
+      deadline.target = deadline.queue = undefined;
+      this.#live--;
+      try {
+        this.#expire(target);
+      } catch (error) {
+        // As from a timer callback of its own: reported, and the others still expire.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+    this.#firing = false;
+    const entries = this.#entries;
+    const head = this.#head;
+    if (this.#live === 0 || head >= entries.length) {
+      this.#entries = [];
+      this.#head = 0;
+      return;
+    }
+    if (head >= COMPACT_AFTER && head * 2 >= entries.length) {
+      this.#entries = entries.slice(head);
+      this.#head = 0;
+    }
+    this.#arm((this.#entries[this.#head] as number) - now);
+  }
+}
