@@ -168,13 +168,54 @@ const COPY_LIMIT = 1024;
 // Longest header: 10 bytes of length plus a 4-byte masking key.
 const MAX_HEADER = 14;
 
-/** The options every protocol object takes, picked out of a subclass's options. */
+const pickedCache = new WeakMap<ProtocolOptions, ProtocolOptions>();
+
+/**
+ * The options every protocol object takes, picked out of a subclass's
+ * options; the same object for the same options (so that the limits derived
+ * from it are shared too, see {@link Limits}).
+ */
 export function protocolOptions(options: ProtocolOptions): ProtocolOptions {
-  const picked: ProtocolOptions = {};
+  let picked = pickedCache.get(options);
+  if (picked !== undefined) return picked;
+  picked = {};
   if (options.maxMessageBytes !== undefined) picked.maxMessageBytes = options.maxMessageBytes;
   if (options.maxFrameBytes !== undefined) picked.maxFrameBytes = options.maxFrameBytes;
   if (options.random !== undefined) picked.random = options.random;
+  pickedCache.set(options, picked);
   return picked;
+}
+
+/**
+ * A protocol's limits and random source: derived once per options object and
+ * shared by every protocol built with it (a server's connections), rather
+ * than four fields in each.
+ */
+interface Limits {
+  readonly maxMessageBytes: number;
+  readonly maxFrameBytes: number;
+  readonly random: RandomSource;
+  readonly masks: MaskPool;
+}
+
+const limitsCache = new WeakMap<ProtocolOptions, Limits>();
+
+function limitsFor(options: ProtocolOptions): Limits {
+  let limits = limitsCache.get(options);
+  if (limits !== undefined) return limits;
+  const maxMessageBytes = checkLimit(
+    "maxMessageBytes",
+    options.maxMessageBytes,
+    DEFAULT_MAX_MESSAGE_BYTES,
+  );
+  limits = {
+    maxMessageBytes,
+    maxFrameBytes: checkLimit("maxFrameBytes", options.maxFrameBytes, maxMessageBytes),
+    random: options.random ?? defaultRandom,
+    masks: options.random === undefined ? sharedMasks : new MaskPool(options.random),
+  };
+  limitsCache.set(options, limits);
+  return limits;
 }
 
 function checkLimit(name: string, value: number | undefined, fallback: number): number {
@@ -204,19 +245,13 @@ function toBytes(data: Uint8Array | string): Uint8Array {
 export class Protocol {
   /** Which end this is. Clients mask what they send; servers must not (RFC 6455 5.1). */
   readonly role: Role;
-  /** Largest message accepted, after decompression. */
-  readonly maxMessageBytes: number;
-  /** Largest frame accepted. */
-  readonly maxFrameBytes: number;
-  /** The random source given in the options. */
-  protected readonly random: RandomSource;
+  readonly #limits: Limits;
 
   #state: State = "open";
   #subprotocol: string | null = null;
   #extensions: readonly Extension[] = NO_EXTENSIONS;
   #rsvAllowed = 0;
   #handshake: HandshakeDriver | undefined;
-  readonly #masks: MaskPool;
 
   #events: ProtocolEvent[] = NO_EVENTS;
   readonly #out = new OutputQueue();
@@ -251,15 +286,23 @@ export class Protocol {
   constructor(role: Role, options: OpenProtocolOptions = {}) {
     if (role !== "client" && role !== "server") throw new TypeError(`Invalid role: "${role}"`);
     this.role = role;
-    this.maxMessageBytes = checkLimit(
-      "maxMessageBytes",
-      options.maxMessageBytes,
-      DEFAULT_MAX_MESSAGE_BYTES,
-    );
-    this.maxFrameBytes = checkLimit("maxFrameBytes", options.maxFrameBytes, this.maxMessageBytes);
-    this.random = options.random ?? defaultRandom;
-    this.#masks = options.random === undefined ? sharedMasks : new MaskPool(options.random);
+    this.#limits = limitsFor(options);
     this.#setNegotiated(options.subprotocol ?? null, options.extensions ?? []);
+  }
+
+  /** Largest message accepted, after decompression. */
+  get maxMessageBytes(): number {
+    return this.#limits.maxMessageBytes;
+  }
+
+  /** Largest frame accepted. */
+  get maxFrameBytes(): number {
+    return this.#limits.maxFrameBytes;
+  }
+
+  /** The random source given in the options. */
+  protected get random(): RandomSource {
+    return this.#limits.random;
   }
 
   /** The connection state. */
@@ -659,7 +702,7 @@ export class Protocol {
   }
 
   #writeKey(buffer: Uint8Array, at: number): number {
-    const key = this.#masks.next();
+    const key = this.#limits.masks.next();
     buffer[at] = key >>> 24;
     buffer[at + 1] = (key >>> 16) & 0xff;
     buffer[at + 2] = (key >>> 8) & 0xff;

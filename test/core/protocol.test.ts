@@ -5,7 +5,12 @@ import { InvalidStateError, ProtocolError } from "../../src/core/errors.js";
 import type { ProtocolEvent } from "../../src/core/events.js";
 import type { Extension } from "../../src/core/extension.js";
 import { Opcode } from "../../src/core/frame.js";
-import { PreparedMessage, Protocol, prepareMessage } from "../../src/core/protocol.js";
+import {
+  PreparedMessage,
+  Protocol,
+  prepareMessage,
+  protocolOptions,
+} from "../../src/core/protocol.js";
 import { bytewise, drain, feed, splits } from "../helpers/drive.js";
 import { bytes, clientFrame, concat, frame, parseFrames, text } from "../helpers/wire.js";
 
@@ -971,6 +976,27 @@ describe("Protocol: options and misuse", () => {
     assert.equal(p.state, "open");
     assert.equal(p.subprotocol, null);
     assert.deepEqual(p.extensions, []);
+  });
+
+  it("derives limits once per options object, for every protocol built with it", () => {
+    const options = { maxMessageBytes: 8, maxFrameBytes: 4 };
+    const picked = protocolOptions(options);
+    assert.equal(protocolOptions(options), picked);
+    assert.deepEqual(picked, options);
+    const a = new Protocol("server", picked);
+    const b = new Protocol("server", picked);
+    for (const p of [a, b]) {
+      assert.equal(p.maxMessageBytes, 8);
+      assert.equal(p.maxFrameBytes, 4);
+    }
+    // The shared limits are enforced on each: a 5-byte frame fails b too.
+    const r = feed(b, clientFrame({ opcode: Opcode.BINARY, payload: new Uint8Array(5) }));
+    assert.equal(closeOf(r.events), undefined);
+    assert.equal(b.state, "closing");
+    // Invalid options are refused every time, not cached.
+    const bad = { maxMessageBytes: -1 };
+    assert.throws(() => new Protocol("server", bad), RangeError);
+    assert.throws(() => new Protocol("server", bad), RangeError);
   });
 });
 
