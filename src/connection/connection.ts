@@ -96,7 +96,7 @@ interface Waiter {
   reject(error: Error): void;
 }
 
-type ConnectionEvents = TransportHandler & Flushable;
+type ConnectionEvents = TransportHandler & Flushable & AsyncIterator<Message>;
 
 /**
  * What a connection needs from its options, validated once per options
@@ -406,21 +406,11 @@ export class Connection implements AsyncIterable<Message> {
    * abnormal one. Breaking out of the loop leaves the connection open.
    */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return new Connection.#Iterator(this);
+    // The iterator is the connection's internal object (see #Events): one
+    // object less per connection in a `for await` loop. Iterators of one
+    // connection all read the same queue anyway.
+    return this.#events;
   }
-
-  static readonly #Iterator = class implements AsyncIterator<Message> {
-    readonly #connection: Connection;
-    constructor(connection: Connection) {
-      this.#connection = connection;
-    }
-    next(): Promise<IteratorResult<Message>> {
-      return this.#connection.#next();
-    }
-    return(): Promise<IteratorResult<Message>> {
-      return Promise.resolve({ value: undefined, done: true });
-    }
-  };
 
   #next(): Promise<IteratorResult<Message>> {
     if (this.#queue !== undefined) {
@@ -1014,10 +1004,20 @@ export class Connection implements AsyncIterable<Message> {
     this.afterProtocol();
   }
 
-  static readonly #Events = class implements TransportHandler, Flushable {
+  /**
+   * The connection's internal face: the transport's handler, the flush
+   * queue's entry and the async iterator over messages, in one small object.
+   */
+  static readonly #Events = class implements TransportHandler, Flushable, AsyncIterator<Message> {
     readonly #connection: Connection;
     constructor(connection: Connection) {
       this.#connection = connection;
+    }
+    next(): Promise<IteratorResult<Message>> {
+      return this.#connection.#next();
+    }
+    return(): Promise<IteratorResult<Message>> {
+      return Promise.resolve({ value: undefined, done: true });
     }
     onData(chunk: Uint8Array): void {
       const connection = this.#connection;
