@@ -12,6 +12,7 @@
 
 import { createRequire } from "node:module";
 import { Protocol } from "../src/core/protocol.js";
+import { ServerProtocol } from "../src/core/server.js";
 
 const require = createRequire(import.meta.url);
 const { Receiver, Sender } = require("ws") as {
@@ -72,6 +73,16 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+function fmt(n: number): string {
+  return n >= 1e5 ? `${(n / 1e6).toFixed(3)} M/s` : `${(n / 1e3).toFixed(2)} k/s`;
+}
+
+/** Whether a case runs: all of them, or those whose name contains the first argument. */
+function selected(name: string): boolean {
+  const only = process.argv[2];
+  return only === undefined || name.includes(only);
+}
+
 function compare(name: string, ours: () => number, theirs: () => number): void {
   const a: number[] = [];
   const b: number[] = [];
@@ -83,15 +94,23 @@ function compare(name: string, ours: () => number, theirs: () => number): void {
     b.push(y);
     ratios.push(x / y);
   }
-  const fmt = (n: number) =>
-    n >= 1e5 ? `${(n / 1e6).toFixed(3)} M/s` : `${(n / 1e3).toFixed(2)} k/s`;
   const spread = `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
   console.log(
     `${name.padEnd(34)} ours ${fmt(median(a)).padStart(12)}  ws ${fmt(median(b)).padStart(12)}  ratio ${median(ratios).toFixed(2)}x (${spread})`,
   );
 }
 
+/** A case with no ws counterpart: our rate alone, median and range. */
+function single(name: string, ours: () => number): void {
+  const a: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) a.push(ours());
+  const spread = `${(Math.min(...a) / 1e3).toFixed(1)}-${(Math.max(...a) / 1e3).toFixed(1)}`;
+  console.log(`${name.padEnd(34)} ours ${fmt(median(a)).padStart(12)}  (${spread} k/s)`);
+}
+
 function receiving(size: number): void {
+  const name = `receive masked binary ${label(size)}`;
+  if (!selected(name)) return;
   // Enough frames per pass that a pass takes a while, with a bounded input.
   const count = Math.max(4, Math.min(20000, Math.floor((4 * 1024 * 1024) / (size + 14))));
   const reads = maskedFrames(size, count);
@@ -115,11 +134,13 @@ function receiving(size: number): void {
       for (const read of reads) receiver.write(read);
     }, count);
   };
-  compare(`receive masked binary ${label(size)}`, ours, theirs);
+  compare(name, ours, theirs);
   if (received === 0) throw new Error("nothing received");
 }
 
 function producing(size: number, masked: boolean): void {
+  const name = `frame ${masked ? "masked" : "unmasked"} binary ${label(size)}`;
+  if (!selected(name)) return;
   const payload = Buffer.alloc(size, 0x61);
   const batch = 32;
   let bytes = 0;
@@ -143,8 +164,52 @@ function producing(size: number, masked: boolean): void {
         for (const chunk of list) bytes += chunk.length;
       }
     }, batch);
-  compare(`frame ${masked ? "masked" : "unmasked"} binary ${label(size)}`, ours, theirs);
+  compare(name, ours, theirs);
   if (bytes === 0) throw new Error("nothing framed");
+}
+
+// What a browser sends (Chromium 131, with its usual fields and a cookie-free
+// page) and what the load generator of `npm run bench` sends.
+const BROWSER_REQUEST = Buffer.from(
+  "GET /chat HTTP/1.1\r\nHost: localhost:8080\r\nConnection: Upgrade\r\nPragma: no-cache\r\n" +
+    "Cache-Control: no-cache\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 " +
+    "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\r\nUpgrade: websocket\r\n" +
+    "Origin: http://localhost:8080\r\nSec-WebSocket-Version: 13\r\n" +
+    "Accept-Encoding: gzip, deflate, br, zstd\r\nAccept-Language: en-US,en;q=0.9\r\n" +
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n",
+  "latin1",
+);
+const BENCH_REQUEST = Buffer.from(
+  "GET / HTTP/1.1\r\nHost: 127.0.0.1:45678\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+  "latin1",
+);
+
+/**
+ * The core's side of a server handshake: a ServerProtocol fed one request (a
+ * fresh copy, as a socket read would be), accept, sendResponse, takeOutput.
+ * No ws counterpart: ws's handshake is spread over node:http and its server.
+ */
+function serverHandshake(kind: string, request: Buffer): void {
+  const name = `server handshake, ${kind}`;
+  if (!selected(name)) return;
+  const batch = 64;
+  const reads = Array.from({ length: batch }, () => Buffer.from(request));
+  let bytes = 0;
+  const run = () =>
+    measure(() => {
+      for (const read of reads) {
+        const protocol = new ServerProtocol();
+        protocol.receiveData(read);
+        const event = protocol.takeEvents()[0];
+        if (event?.type !== "request") throw new Error("no request");
+        protocol.sendResponse(protocol.accept(event.request));
+        for (const chunk of protocol.takeOutput().chunks) bytes += chunk.length;
+      }
+    }, batch);
+  single(name, run);
+  if (bytes === 0) throw new Error("no response");
 }
 
 function label(size: number): string {
@@ -161,3 +226,5 @@ console.log(
 for (const size of [64, 1024, 64 * 1024, 1024 * 1024]) receiving(size);
 for (const size of [64, 1024, 64 * 1024]) producing(size, false);
 for (const size of [64, 1024, 64 * 1024]) producing(size, true);
+serverHandshake("browser request", BROWSER_REQUEST);
+serverHandshake("bench request", BENCH_REQUEST);
