@@ -7,7 +7,11 @@
  * client-side extension decompresses it, message after message (as on one
  * connection: ws's compress/decompress callbacks are awaited in order, which
  * is how ws's Sender and Receiver use them). Rounds alternate between the
- * implementations; the median of the per-round ratios is reported.
+ * implementations; the median of the per-round ratios is reported. Next to
+ * each figure, the compressed size (as a share of the input) of ours and of
+ * ws, from one pass over the messages: where each side runs at its own
+ * defaults, ours compresses large messages at a faster level, and the sizes
+ * show what that costs.
  *
  * Memory per idle connection: a child process per implementation creates N
  * negotiated server+client extension pairs, sends one message each way on

@@ -126,9 +126,9 @@ class NativeStream {
    * input left to compress at the old level and writes no output here.
    * Returns false when the handle cannot do it (the level stays).
    */
-  setLevel(level: number): boolean {
+  setLevel(from: number, level: number): boolean {
     const handle = this.#handle;
-    if (typeof handle.params !== "function") return false;
+    if (typeof handle.params !== "function" || !paramsKeepWindow(from, level)) return false;
     handle.params(level, Z_DEFAULT_STRATEGY);
     this.#throwError();
     return true;
@@ -179,6 +179,46 @@ class NativeStream {
   }
 }
 
+const paramsKeepWindowCache = new Map<number, boolean>();
+
+/**
+ * Whether changing a native stream's level from `from` to `to` keeps its
+ * window, checked once per pair on a small stream. Node's zlib always does
+ * (`deflateParams()`); Bun's zlib-ng hashes differently at level 9 and
+ * starts the window afresh when a change crosses it, which would cost the
+ * next message its context takeover: there such a change is not made.
+ * Level 0 stores and refers to nothing, so changing to it is always kept.
+ * @internal exported for tests
+ */
+export function paramsKeepWindow(from: number, to: number): boolean {
+  const key = from * 10 + to;
+  let keeps = to === 0 ? true : paramsKeepWindowCache.get(key);
+  if (keeps === undefined) {
+    const stream = zlib.createDeflateRaw({
+      windowBits: 9,
+      memLevel: 1,
+      level: from,
+      chunkSize: 64,
+    });
+    const native = openNative(stream);
+    const params = native?.handle.params;
+    keeps = false;
+    if (native !== null && typeof params === "function") {
+      const { handle, state } = native;
+      // 200 bytes with no repeats: the second copy compresses only by referring back.
+      const input = new Uint8Array(200).map((_, i) => (i * 151 + (i >> 3)) & 0xff);
+      const out = new Uint8Array(512);
+      handle.writeSync(Z_SYNC_FLUSH, input, 0, input.length, out, 0, out.length);
+      params.call(handle, to, Z_DEFAULT_STRATEGY);
+      handle.writeSync(Z_SYNC_FLUSH, input, 0, input.length, out, 0, out.length);
+      keeps = out.length - state[0]! < 50;
+      handle.close();
+    }
+    paramsKeepWindowCache.set(key, keeps);
+  }
+  return keeps;
+}
+
 class NativeDeflater implements Deflater {
   readonly #stream: NativeStream;
   readonly #defaultLevel: number;
@@ -190,7 +230,7 @@ class NativeDeflater implements Deflater {
     this.#level = level;
   }
   deflate(input: Uint8Array, level = this.#defaultLevel): Uint8Array {
-    if (level !== this.#level && this.#stream.setLevel(level)) this.#level = level;
+    if (level !== this.#level && this.#stream.setLevel(this.#level, level)) this.#level = level;
     const chunks: Uint8Array[] = [];
     const total = this.#stream.write(input, chunks, 0, Number.MAX_SAFE_INTEGER);
     return concatBytes(chunks, total);
