@@ -37,6 +37,12 @@ export class Deadline<T> {
   }
 }
 
+function rethrow(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
+}
+
 // Compact the entry array once this many slots at its start are consumed
 // (and they are at least half of it): bounded waste, amortised copying.
 const COMPACT_AFTER = 1024;
@@ -48,6 +54,7 @@ const COMPACT_AFTER = 1024;
 export class Deadlines<T> {
   readonly #ms: number;
   readonly #expire: (target: T) => void;
+  readonly #report: (error: unknown) => void;
   // Flat pairs from #head: due time (performance.now() scale), deadline.
   #entries: (number | Deadline<T>)[] = [];
   #head = 0;
@@ -60,10 +67,14 @@ export class Deadlines<T> {
   /**
    * @param ms the duration of every deadline in this queue
    * @param expire called with the target of each deadline that expires
+   * @param report called with what `expire` throws; by default it is thrown
+   *   again from a microtask, as from a timer callback of its own (the other
+   *   deadlines still expire)
    */
-  constructor(ms: number, expire: (target: T) => void) {
+  constructor(ms: number, expire: (target: T) => void, report: (error: unknown) => void = rethrow) {
     this.#ms = ms;
     this.#expire = expire;
+    this.#report = report;
   }
 
   /** Arms `deadline`, `ms` from now; returns it. */
@@ -120,10 +131,7 @@ export class Deadlines<T> {
       try {
         this.#expire(target);
       } catch (error) {
-        // As from a timer callback of its own: reported, and the others still expire.
-        queueMicrotask(() => {
-          throw error;
-        });
+        this.#report(error);
       }
     }
     this.#firing = false;

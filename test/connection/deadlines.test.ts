@@ -70,26 +70,17 @@ describe("Deadlines", () => {
   it("reports an expiring target's exception without losing the others", async () => {
     const expired: string[] = [];
     const errors: unknown[] = [];
-    const onError = (error: unknown): void => void errors.push(error);
-    process.prependListener("uncaughtException", onError);
-    const listeners = process.listeners("uncaughtException");
-    // node:test installs its own handler; keep only ours for this test.
-    for (const listener of listeners)
-      if (listener !== onError) process.off("uncaughtException", listener);
-    try {
-      const queue = new Deadlines<string>(10, (target) => {
+    const queue = new Deadlines<string>(
+      10,
+      (target) => {
         if (target === "boom") throw new Error("boom");
         expired.push(target);
-      });
-      queue.add(new Deadline("boom"));
-      queue.add(new Deadline("after"));
-      await sleep(50);
-    } finally {
-      process.off("uncaughtException", onError);
-      for (const listener of listeners) {
-        if (listener !== onError) process.on("uncaughtException", listener);
-      }
-    }
+      },
+      (error) => errors.push(error),
+    );
+    queue.add(new Deadline("boom"));
+    queue.add(new Deadline("after"));
+    await sleep(50);
     assert.deepEqual(expired, ["after"]);
     assert.equal((errors[0] as Error).message, "boom");
   });
