@@ -13,6 +13,18 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const DECODE = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 
+// The alphabet as character codes.
+const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+const PAD = 0x3d; // "="
+
+// Output is written here as ASCII codes, then decoded to a string at once: no
+// string per character (TextDecoder is the fastest way from bytes to a string,
+// and exact for ASCII). The core is synchronous, so one scratch buffer serves
+// every call; longer input is encoded in blocks of its size.
+const chars = new Uint8Array(4096);
+const ascii = new TextDecoder();
+const BLOCK_BYTES = (chars.length / 4) * 3;
+
 /**
  * Encodes bytes as padded base64.
  *
@@ -22,25 +34,34 @@ for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
  * ```
  */
 export function encodeBase64(bytes: Uint8Array): string {
-  let out = "";
-  const whole = bytes.length - (bytes.length % 3);
-  for (let i = 0; i < whole; i += 3) {
+  let text = "";
+  for (let start = 0; start < bytes.length; start += BLOCK_BYTES) {
+    text += encodeBlock(bytes, start, Math.min(start + BLOCK_BYTES, bytes.length));
+  }
+  return text;
+}
+
+function encodeBlock(bytes: Uint8Array, start: number, end: number): string {
+  let o = 0;
+  const whole = end - ((end - start) % 3);
+  for (let i = start; i < whole; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out +=
-      ALPHABET[n >>> 18]! +
-      ALPHABET[(n >>> 12) & 63]! +
-      ALPHABET[(n >>> 6) & 63]! +
-      ALPHABET[n & 63]!;
+    chars[o] = CODES[n >>> 18]!;
+    chars[o + 1] = CODES[(n >>> 12) & 63]!;
+    chars[o + 2] = CODES[(n >>> 6) & 63]!;
+    chars[o + 3] = CODES[n & 63]!;
+    o += 4;
   }
-  const left = bytes.length - whole;
-  if (left === 1) {
-    const n = bytes[whole]!;
-    out += `${ALPHABET[n >>> 2]!}${ALPHABET[(n & 3) << 4]!}==`;
-  } else if (left === 2) {
-    const n = (bytes[whole]! << 8) | bytes[whole + 1]!;
-    out += `${ALPHABET[n >>> 10]!}${ALPHABET[(n >>> 4) & 63]!}${ALPHABET[(n & 15) << 2]!}=`;
+  const left = end - whole;
+  if (left > 0) {
+    const n = (bytes[whole]! << 16) | (left === 2 ? bytes[whole + 1]! << 8 : 0);
+    chars[o] = CODES[n >>> 18]!;
+    chars[o + 1] = CODES[(n >>> 12) & 63]!;
+    chars[o + 2] = left === 2 ? CODES[(n >>> 6) & 63]! : PAD;
+    chars[o + 3] = PAD;
+    o += 4;
   }
-  return out;
+  return ascii.decode(chars.subarray(0, o));
 }
 
 /**
@@ -58,27 +79,51 @@ export function encodeBase64(bytes: Uint8Array): string {
  * ```
  */
 export function decodeBase64(text: string): Uint8Array | undefined {
-  if (text.length % 4 !== 0) return undefined;
+  const length = decode(text, undefined);
+  if (length === -1) return undefined;
+  const out = new Uint8Array(length);
+  decode(text, out);
+  return out;
+}
+
+/**
+ * The number of bytes that {@link decodeBase64} would return for `text`, or
+ * `undefined` when it would return `undefined`; the same checks, without
+ * making the bytes.
+ *
+ * @example
+ * ```ts
+ * decodedBase64Length("dGhlIHNhbXBsZSBub25jZQ=="); // 16
+ * ```
+ */
+export function decodedBase64Length(text: string): number | undefined {
+  const length = decode(text, undefined);
+  return length === -1 ? undefined : length;
+}
+
+/** Decodes canonical base64 into `out` when given; returns the number of bytes, or -1 when `text` is not canonical. */
+function decode(text: string, out: Uint8Array | undefined): number {
+  if (text.length % 4 !== 0) return -1;
   let padding = 0;
   if (text.endsWith("==")) padding = 2;
   else if (text.endsWith("=")) padding = 1;
-  const chars = text.length - padding;
-  const out = new Uint8Array((text.length / 4) * 3 - padding);
+  const digits = text.length - padding;
   let bits = 0;
   let acc = 0;
   let o = 0;
-  for (let i = 0; i < chars; i++) {
+  for (let i = 0; i < digits; i++) {
     const code = text.charCodeAt(i);
     const value = code < 128 ? DECODE[code]! : -1;
-    if (value < 0) return undefined;
+    if (value < 0) return -1;
     acc = ((acc << 6) | value) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out[o++] = (acc >>> bits) & 0xff;
+      if (out !== undefined) out[o] = (acc >>> bits) & 0xff;
+      o++;
     }
   }
   // Canonical form: the bits left over after the last whole byte are zero.
-  if ((acc & ((1 << bits) - 1)) !== 0) return undefined;
-  return out;
+  if ((acc & ((1 << bits) - 1)) !== 0) return -1;
+  return o;
 }

@@ -157,8 +157,12 @@ function parseList(
   isElement: (element: string) => boolean,
 ): string[] {
   const elements: string[] = [];
-  for (const raw of value.split(",")) {
-    const element = trimOws(raw);
+  // Walked by index: no array of the raw pieces.
+  for (let start = 0; start <= value.length; ) {
+    const comma = value.indexOf(",", start);
+    const end = comma === -1 ? value.length : comma;
+    const element = trimOws(value.slice(start, end));
+    start = end + 1;
     if (element === "") continue;
     if (!isElement(element)) throw syntaxError(header, `invalid token "${element}"`, value);
     elements.push(element);
@@ -188,10 +192,13 @@ export function parseTokenList(value: string, header = "header"): string[] {
  * are both elements. Throws {@link HandshakeError} (status 400) otherwise.
  */
 export function parseUpgradeHeader(value: string): string[] {
-  return parseList(value, "Upgrade", (element) => {
-    const slash = element.indexOf("/");
-    return slash === -1
-      ? isToken(element)
-      : isToken(element.slice(0, slash)) && isToken(element.slice(slash + 1));
-  });
+  return parseList(value, "Upgrade", isProtocol);
+}
+
+/** protocol = protocol-name ["/" protocol-version] (RFC 9110 7.8). */
+function isProtocol(element: string): boolean {
+  const slash = element.indexOf("/");
+  return slash === -1
+    ? isToken(element)
+    : isToken(element.slice(0, slash)) && isToken(element.slice(slash + 1));
 }

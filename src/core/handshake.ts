@@ -8,7 +8,7 @@
  * @module
  */
 
-import { decodeBase64, encodeBase64 } from "./base64.js";
+import { decodedBase64Length, encodeBase64 } from "./base64.js";
 import { EMPTY_BYTES } from "./bytes.js";
 import { HandshakeError } from "./errors.js";
 import type { ClientExtensionFactory, Extension, ServerExtensionFactory } from "./extension.js";
@@ -19,7 +19,7 @@ import {
   parseUpgradeHeader,
   serializeExtensionHeader,
 } from "./extension-header.js";
-import { compactHeaders, Headers } from "./headers.js";
+import { compactHeaders, countFields, Headers } from "./headers.js";
 import { isToken, type Request, type Response, trimOws } from "./http1.js";
 import { defaultRandom, type RandomSource } from "./random.js";
 import { sha1 } from "./sha1.js";
@@ -42,7 +42,26 @@ export const DEFAULT_USER_AGENT = "websocket-sansio/0.1";
  * ```
  */
 export function acceptKey(key: string): string {
-  return encodeBase64(sha1(encoder.encode(key + WEBSOCKET_GUID)));
+  return encodeBase64(sha1(keyMessage(key), acceptDigest));
+}
+
+// acceptKey's scratch, reused (the core is synchronous, so no call can
+// overlap another): the hashed message for a key of the usual length, its
+// last 36 bytes the GUID, and the digest.
+const KEY_LENGTH = 24; // base64 of 16 bytes (RFC 6455 4.1)
+const acceptInput = new Uint8Array(KEY_LENGTH + WEBSOCKET_GUID.length);
+encoder.encodeInto(WEBSOCKET_GUID, acceptInput.subarray(KEY_LENGTH));
+const acceptDigest = new Uint8Array(20);
+
+/** `key + WEBSOCKET_GUID` as UTF-8; for a 24-character ASCII key, in the reused `acceptInput`. */
+function keyMessage(key: string): Uint8Array {
+  if (key.length !== KEY_LENGTH) return encoder.encode(key + WEBSOCKET_GUID);
+  for (let i = 0; i < KEY_LENGTH; i++) {
+    const c = key.charCodeAt(i);
+    if (c > 0x7f) return encoder.encode(key + WEBSOCKET_GUID);
+    acceptInput[i] = c;
+  }
+  return acceptInput;
 }
 
 /**
@@ -423,150 +442,115 @@ export function acceptRequest(
   options: ServerHandshakeOptions = {},
 ): AcceptResult {
   const { headers } = request;
-  const serverHeader =
-    options.serverHeader === undefined ? DEFAULT_USER_AGENT : options.serverHeader;
-  const reject = (
-    status: number,
-    message: string,
-    extra: [string, string][] = [],
-    cause?: unknown,
-  ): AcceptResult => {
-    const text = `Cannot accept WebSocket: ${message}`;
-    if (serverHeader !== null) extra.push(["Server", serverHeader]);
-    const response = rejectResponse(status, `${text}\n`, extra);
-    const error = new HandshakeError(
-      text,
-      { status, headers: response.headers, body: response.body },
-      cause === undefined ? undefined : { cause },
-    );
-    return { ok: false, response, error };
-  };
-
-  if (request.method !== "GET")
-    return reject(405, `method ${request.method} is not GET`, [["Allow", "GET"]]);
+  if (request.method !== "GET") {
+    return refuse(options, 405, `method ${request.method} is not GET`, [["Allow", "GET"]]);
+  }
   // RFC 6455 4.2.1 item 1: "An HTTP/1.1 or higher GET request".
   const version = request.version ?? "1.1";
-  const dot = version.indexOf(".");
-  const major = Number(version.slice(0, dot));
-  const minor = Number(version.slice(dot + 1));
-  if (!(major > 1 || (major === 1 && minor >= 1)))
-    return reject(400, `HTTP/${version} is older than HTTP/1.1`);
+  if (version !== "1.1" && !atLeastHttp11(version)) {
+    return refuse(options, 400, `HTTP/${version} is older than HTTP/1.1`);
+  }
   // RFC 9112 3.2: a request without Host, or with several, gets 400.
-  if (headers.getAll("host").length !== 1) return reject(400, "expected one Host header");
-
-  const upgradeRequired: [string, string][] = [["Upgrade", "websocket"]];
-  let upgrade: string[];
-  let connection: string[];
-  try {
-    upgrade = parseUpgradeHeader(headers.get("upgrade") ?? "");
-    connection = parseTokenList(headers.get("connection") ?? "", "Connection");
-  } catch (error) {
-    return reject(400, messageOf(error), [], error);
-  }
-  // RFC 6455 4.2.1 items 3 and 4, answered with 426 Upgrade Required (RFC 9110
-  // 15.5.22), which tells a plain HTTP client what this resource expects.
-  if (!listHas(upgrade, "websocket")) {
-    return reject(
-      426,
-      `Upgrade header "${headers.get("upgrade") ?? ""}" lacks websocket`,
-      upgradeRequired,
-    );
-  }
-  if (!listHas(connection, "upgrade")) {
-    return reject(
-      426,
-      `Connection header "${headers.get("connection") ?? ""}" lacks Upgrade`,
-      upgradeRequired,
-    );
-  }
+  if (headers[countFields]("host") !== 1) return refuse(options, 400, "expected one Host header");
+  const upgradeRefused = checkUpgrade(headers, options);
+  if (upgradeRefused !== undefined) return upgradeRefused;
   // RFC 6455 4.2.1 item 5 and 11.3.1: one key, base64 of 16 bytes.
-  const keys = headers.getAll("sec-websocket-key");
-  if (keys.length !== 1)
-    return reject(400, `expected one Sec-WebSocket-Key header, got ${keys.length}`);
-  const key = trimOws(keys[0]!);
-  if (decodeBase64(key)?.length !== 16) return reject(400, `invalid Sec-WebSocket-Key "${key}"`);
+  const keys = headers[countFields]("sec-websocket-key");
+  if (keys !== 1) {
+    return refuse(options, 400, `expected one Sec-WebSocket-Key header, got ${keys}`);
+  }
+  const key = trimOws(headers.get("sec-websocket-key")!);
+  if (decodedBase64Length(key) !== 16) {
+    return refuse(options, 400, `invalid Sec-WebSocket-Key "${key}"`);
+  }
   // RFC 6455 4.2.2: an unsupported version is answered with 426 and the
   // versions the server supports; 11.3.5 allows the header once in a request.
-  const versions = headers.getAll("sec-websocket-version");
-  if (versions.length !== 1 || trimOws(versions[0]!) !== "13") {
-    return reject(426, `unsupported Sec-WebSocket-Version "${versions.join(", ")}"`, [
+  const versions = headers.get("sec-websocket-version");
+  if (headers[countFields]("sec-websocket-version") !== 1 || trimOws(versions!) !== "13") {
+    return refuse(options, 426, `unsupported Sec-WebSocket-Version "${versions ?? ""}"`, [
       ["Sec-WebSocket-Version", "13"],
     ]);
   }
   // RFC 6455 4.2.2 and 10.2: the server may refuse origins it does not accept with 403.
   if (options.origins !== undefined) {
-    const origins = headers.getAll("origin");
-    const origin =
-      origins.length === 0 ? null : origins.length === 1 ? trimOws(origins[0]!) : undefined;
+    const count = headers[countFields]("origin");
+    const origins = headers.get("origin");
+    const origin = count === 0 ? null : count === 1 ? trimOws(origins!) : undefined;
     if (origin === undefined || !options.origins.includes(origin)) {
-      return reject(403, `origin "${origins.join(", ")}" is not allowed`);
+      return refuse(options, 403, `origin "${origins ?? ""}" is not allowed`);
     }
   }
 
-  let offeredProtocols: string[];
-  let offeredExtensions: ExtensionHeaderItem[];
+  // Parsed only when offered: most requests offer no subprotocol.
+  const protocolHeader = headers.get("sec-websocket-protocol");
+  const extensionHeader = headers.get("sec-websocket-extensions");
+  let offeredProtocols: string[] | undefined;
+  let offeredExtensions: ExtensionHeaderItem[] | undefined;
   try {
-    offeredProtocols = parseTokenList(
-      headers.get("sec-websocket-protocol") ?? "",
-      "Sec-WebSocket-Protocol",
-    );
-    const extensionHeader = headers.get("sec-websocket-extensions");
-    offeredExtensions = extensionHeader === undefined ? [] : parseExtensionHeader(extensionHeader);
+    if (protocolHeader !== undefined) {
+      offeredProtocols = parseTokenList(protocolHeader, "Sec-WebSocket-Protocol");
+    }
+    if (extensionHeader !== undefined) offeredExtensions = parseExtensionHeader(extensionHeader);
   } catch (error) {
-    return reject(400, messageOf(error), [], error);
+    return refuse(options, 400, messageOf(error), [], error);
   }
 
   let subprotocol: string | null = null;
   if (options.selectSubprotocol !== undefined) {
+    const offered = offeredProtocols ?? [];
     try {
-      subprotocol = options.selectSubprotocol(offeredProtocols, request);
+      subprotocol = options.selectSubprotocol(offered, request);
     } catch (error) {
-      return reject(500, `selectSubprotocol failed: ${messageOf(error)}`, [], error);
+      return refuse(options, 500, `selectSubprotocol failed: ${messageOf(error)}`, [], error);
     }
-    if (subprotocol !== null && !offeredProtocols.includes(subprotocol)) {
-      return reject(
+    if (subprotocol !== null && !offered.includes(subprotocol)) {
+      return refuse(
+        options,
         500,
         `selectSubprotocol returned "${subprotocol}", which the client did not offer`,
       );
     }
-  } else {
-    subprotocol = (options.subprotocols ?? []).find((p) => offeredProtocols.includes(p)) ?? null;
+  } else if (offeredProtocols !== undefined && options.subprotocols !== undefined) {
+    const offered = offeredProtocols;
+    subprotocol = options.subprotocols.find((p) => offered.includes(p)) ?? null;
   }
 
   const extensions: Extension[] = [];
-  const answered: { name: string; params: readonly (readonly [string, string | null])[] }[] = [];
-  for (const { name, params } of offeredExtensions) {
-    if (answered.some((item) => item.name === name)) continue;
-    for (const factory of options.extensions ?? []) {
-      if (factory.name !== name) continue;
-      let result: ReturnType<ServerExtensionFactory["negotiate"]>;
-      try {
-        result = factory.negotiate(params, extensions);
-      } catch (error) {
-        disposeAll(extensions);
-        return reject(500, `extension "${name}" failed: ${messageOf(error)}`, [], error);
+  let extensionAnswer = "";
+  if (offeredExtensions !== undefined && options.extensions !== undefined) {
+    const answered: { name: string; params: readonly (readonly [string, string | null])[] }[] = [];
+    for (const { name, params } of offeredExtensions) {
+      if (answered.some((item) => item.name === name)) continue;
+      for (const factory of options.extensions) {
+        if (factory.name !== name) continue;
+        let result: ReturnType<ServerExtensionFactory["negotiate"]>;
+        try {
+          result = factory.negotiate(params, extensions);
+        } catch (error) {
+          disposeAll(extensions);
+          return refuse(options, 500, `extension "${name}" failed: ${messageOf(error)}`, [], error);
+        }
+        if (result === null) continue;
+        extensions.push(result.extension);
+        answered.push({ name, params: result.params });
+        break;
       }
-      if (result === null) continue;
-      extensions.push(result.extension);
-      answered.push({ name, params: result.params });
-      break;
+    }
+    try {
+      extensionAnswer = serializeExtensionHeader(answered);
+    } catch (error) {
+      disposeAll(extensions);
+      return refuse(options, 500, messageOf(error), [], error);
     }
   }
-  let extensionHeader: string;
-  try {
-    extensionHeader = serializeExtensionHeader(answered);
-  } catch (error) {
-    disposeAll(extensions);
-    return reject(500, messageOf(error), [], error);
-  }
 
-  const response = new Headers([
-    ["Upgrade", "websocket"],
-    ["Connection", "Upgrade"],
-    ["Sec-WebSocket-Accept", acceptKey(key)],
-  ]);
+  const response = new Headers();
+  response.append("Upgrade", "websocket");
+  response.append("Connection", "Upgrade");
+  response.append("Sec-WebSocket-Accept", acceptKey(key));
   if (subprotocol !== null) response.append("Sec-WebSocket-Protocol", subprotocol);
-  if (extensionHeader !== "") response.append("Sec-WebSocket-Extensions", extensionHeader);
+  if (extensionAnswer !== "") response.append("Sec-WebSocket-Extensions", extensionAnswer);
+  const serverHeader = serverHeaderOf(options);
   if (serverHeader !== null) response.append("Server", serverHeader);
   response[compactHeaders]();
   return {
@@ -575,4 +559,75 @@ export function acceptRequest(
     subprotocol,
     extensions,
   };
+}
+
+function serverHeaderOf(options: ServerHandshakeOptions): string | null {
+  return options.serverHeader === undefined ? DEFAULT_USER_AGENT : options.serverHeader;
+}
+
+/** An {@link acceptRequest} refusal: the response, with the reason as its body, and the error. */
+function refuse(
+  options: ServerHandshakeOptions,
+  status: number,
+  message: string,
+  extra: [string, string][] = [],
+  cause?: unknown,
+): AcceptResult {
+  const text = `Cannot accept WebSocket: ${message}`;
+  const serverHeader = serverHeaderOf(options);
+  if (serverHeader !== null) extra.push(["Server", serverHeader]);
+  const response = rejectResponse(status, `${text}\n`, extra);
+  const error = new HandshakeError(
+    text,
+    { status, headers: response.headers, body: response.body },
+    cause === undefined ? undefined : { cause },
+  );
+  return { ok: false, response, error };
+}
+
+/** Whether an HTTP version (`major.minor`) is 1.1 or later. */
+function atLeastHttp11(version: string): boolean {
+  const dot = version.indexOf(".");
+  const major = Number(version.slice(0, dot));
+  const minor = Number(version.slice(dot + 1));
+  return major > 1 || (major === 1 && minor >= 1);
+}
+
+// What clients send in Connection (Firefox adds keep-alive), recognised
+// before the general list parser.
+const UPGRADE_CONNECTIONS: ReadonlySet<string> = new Set([
+  "Upgrade",
+  "upgrade",
+  "keep-alive, Upgrade",
+]);
+
+/**
+ * RFC 6455 4.2.1 items 3 and 4: Upgrade must list websocket and Connection
+ * must list Upgrade. Returns the refusal, or `undefined` when they do.
+ */
+function checkUpgrade(headers: Headers, options: ServerHandshakeOptions): AcceptResult | undefined {
+  const upgrade = headers.get("upgrade") ?? "";
+  const connection = headers.get("connection") ?? "";
+  if (upgrade === "websocket" && UPGRADE_CONNECTIONS.has(connection)) return undefined;
+  let upgrades: string[];
+  let connections: string[];
+  try {
+    upgrades = parseUpgradeHeader(upgrade);
+    connections = parseTokenList(connection, "Connection");
+  } catch (error) {
+    return refuse(options, 400, messageOf(error), [], error);
+  }
+  // Answered with 426 Upgrade Required (RFC 9110 15.5.22), which tells a
+  // plain HTTP client what this resource expects.
+  if (!listHas(upgrades, "websocket")) {
+    return refuse(options, 426, `Upgrade header "${upgrade}" lacks websocket`, [
+      ["Upgrade", "websocket"],
+    ]);
+  }
+  if (!listHas(connections, "upgrade")) {
+    return refuse(options, 426, `Connection header "${connection}" lacks Upgrade`, [
+      ["Upgrade", "websocket"],
+    ]);
+  }
+  return undefined;
 }

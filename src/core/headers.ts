@@ -41,6 +41,36 @@ for (const name of [
   KNOWN_NAMES.set(key, key);
 }
 
+/**
+ * A set of shared strings, looked up by a range of a text without slicing it.
+ * Internal: the HTTP parser keeps these for the names and values most heads
+ * carry (a parsed head lives as long as its connection) instead of a copy per
+ * connection, and makes no slice to find them.
+ */
+export class SharedStrings {
+  // By length, then the few strings of that length.
+  readonly #byLength: string[][] = [];
+
+  /** @param strings the strings to share */
+  constructor(strings: Iterable<string>) {
+    for (const text of new Set(strings)) (this.#byLength[text.length] ??= []).push(text);
+  }
+
+  /** The shared string equal to `text.slice(start, end)`, or `undefined`. */
+  find(text: string, start: number, end: number): string | undefined {
+    const candidates = this.#byLength[end - start];
+    if (candidates === undefined) return undefined;
+    for (let i = 0; i < candidates.length; i++) {
+      const candidate = candidates[i]!;
+      if (text.startsWith(candidate, start)) return candidate;
+    }
+    return undefined;
+  }
+}
+
+/** The names above, as spelled there and lowercased. Internal: for the HTTP parser. */
+export const SHARED_NAMES: SharedStrings = new SharedStrings(KNOWN_NAMES.keys());
+
 function keyOf(name: string): string {
   return KNOWN_KEYS.get(name) ?? name.toLowerCase();
 }
@@ -59,6 +89,18 @@ function isNamed(name: string, key: string): boolean {
  * and the handshake call it.
  */
 export const compactHeaders: unique symbol = Symbol("compactHeaders");
+
+/**
+ * The number of fields with a name, without building the array `getAll`
+ * returns. Internal: the handshake checks fields that must appear once.
+ */
+export const countFields: unique symbol = Symbol("countFields");
+
+/**
+ * The fields as one flat array (name, value, name, value, ...), not copied:
+ * the caller must not change it. Internal: the HTTP writer reads it.
+ */
+export const flatFields: unique symbol = Symbol("flatFields");
 
 /** An ordered, case-insensitive multimap of HTTP header fields. */
 export class Headers implements Iterable<[name: string, value: string]> {
@@ -142,6 +184,20 @@ export class Headers implements Iterable<[name: string, value: string]> {
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 2) pairs.push([fields[i]!, fields[i + 1]!]);
     return pairs[Symbol.iterator]();
+  }
+
+  /** @internal See {@link countFields}. */
+  [countFields](name: string): number {
+    const key = keyOf(name);
+    const fields = this.#fields;
+    let count = 0;
+    for (let i = 0; i < fields.length; i += 2) if (isNamed(fields[i]!, key)) count++;
+    return count;
+  }
+
+  /** @internal See {@link flatFields}. */
+  [flatFields](): readonly string[] {
+    return this.#fields;
   }
 
   /** @internal See {@link compactHeaders}. */

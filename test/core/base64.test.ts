@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { decodeBase64, encodeBase64 } from "../../src/core/base64.js";
+import { decodeBase64, decodedBase64Length, encodeBase64 } from "../../src/core/base64.js";
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -20,8 +20,16 @@ describe("base64", () => {
     it(`RFC 4648 10: "${plain}" <-> "${encoded}"`, () => {
       assert.equal(encodeBase64(ascii(plain)), encoded);
       assert.deepEqual(decodeBase64(encoded), ascii(plain));
+      assert.equal(decodedBase64Length(encoded), plain.length);
     });
   }
+
+  it("encodes input of several 3072-byte blocks (4096 characters each) like Buffer", () => {
+    for (const length of [3071, 3072, 3073, 6144, 10_000]) {
+      const bytes = new Uint8Array(length).map((_, i) => (i * 37 + length) & 0xff);
+      assert.equal(encodeBase64(bytes), Buffer.from(bytes).toString("base64"), `length ${length}`);
+    }
+  });
 
   it("uses the standard alphabet including + and /", () => {
     assert.equal(encodeBase64(new Uint8Array([0xfb, 0xff, 0xbf])), "+/+/");
@@ -54,6 +62,7 @@ describe("base64", () => {
   for (const [what, text] of invalid) {
     it(`rejects ${what}: "${text}"`, () => {
       assert.equal(decodeBase64(text), undefined);
+      assert.equal(decodedBase64Length(text), undefined);
     });
   }
 });

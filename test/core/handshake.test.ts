@@ -172,6 +172,25 @@ describe("acceptKey and generateKey", () => {
     );
   });
 
+  it("hashes keys of any length and any characters as UTF-8, like node:crypto", () => {
+    // The server only accepts 24-character base64 keys, but acceptKey is
+    // public: other keys take the general path, and results do not leak
+    // between calls that share the scratch buffers.
+    for (const key of [
+      "",
+      "short",
+      "x".repeat(100),
+      `${"é".repeat(23)}=`,
+      `${"A".repeat(23)}\u20ac`,
+    ]) {
+      const expected = createHash("sha1")
+        .update(key + WEBSOCKET_GUID)
+        .digest("base64");
+      assert.equal(acceptKey(key), expected, key);
+      assert.equal(acceptKey(KEY), ACCEPT);
+    }
+  });
+
   it("RFC 6455 4.1: the key is base64 of 16 bytes from the injected random source", () => {
     const key = generateKey((bytes) => {
       for (let i = 0; i < bytes.length; i++) bytes[i] = i;
@@ -810,6 +829,17 @@ describe("acceptRequest", () => {
       const none = acceptRequest(request, { selectSubprotocol: () => null });
       assert.ok(none.ok);
       assert.equal(none.response.headers.has("sec-websocket-protocol"), false);
+    });
+    it("selectSubprotocol sees an empty list when the client offers none", () => {
+      const seen: unknown[] = [];
+      const result = acceptRequest(handshakeRequest(), {
+        selectSubprotocol: (offered) => {
+          seen.push(offered);
+          return null;
+        },
+      });
+      assert.ok(result.ok);
+      assert.deepEqual(seen, [[]]);
     });
     it("answers 500 when selectSubprotocol throws or picks something not offered", () => {
       const request = handshakeRequest([["Sec-WebSocket-Protocol", "a"]]);

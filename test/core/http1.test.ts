@@ -262,14 +262,16 @@ describe("RequestParser", () => {
   });
 
   it("decodes header bytes as latin1", () => {
-    const result = parseRequest("GET / HTTP/1.1\r\nX: caf\xe9 \x80\xff\r\n\r\n");
+    const result = parseRequest("GET / HTTP/1.1\r\nX: caf\xe9 \x80\xff\r\nY: \xc3\xa9\r\n\r\n");
     assert.equal(result!.request.headers.get("x"), "café \x80\xff");
+    // Bytes that would be valid UTF-8 are still latin1 characters, one per byte.
+    assert.equal(result!.request.headers.get("y"), "\xc3\xa9");
   });
 
-  it("decodes lines longer than 4096 bytes, whole or split", () => {
-    const value = Array.from({ length: 6000 }, (_, i) => String.fromCharCode(0x21 + (i % 94))).join(
-      "",
-    );
+  it("decodes lines longer than 4096 bytes, ASCII or not, whole or split", () => {
+    const value = Array.from({ length: 6000 }, (_, i) =>
+      String.fromCharCode(i % 2 === 0 ? 0x21 + (i % 94) : 0xa0 + (i % 96)),
+    ).join("");
     const input = latin1(`GET / HTTP/1.1\r\nCookie: ${value}\r\n\r\n`);
     assert.equal(new RequestParser().feed(input)?.request.headers.get("cookie"), value);
     const parser = new RequestParser();
@@ -368,6 +370,28 @@ describe("RequestParser", () => {
     assert.equal(requestError(`GET / HTTP/1.1\r\nX: ${"b".repeat(18)}\n\n`, limits).status, 431);
   });
 
+  it("rejects lines one byte over maxLineBytes wherever the input is split", () => {
+    const limits = { maxLineBytes: 20 };
+    for (const [input, status] of [
+      [`GET /${"a".repeat(7)} HTTP/1.1\n\n`, 414],
+      [`GET / HTTP/1.1\r\nX: ${"b".repeat(18)}\n\n`, 431],
+      [`GET / HTTP/1.1\r\nX: ${"b".repeat(18)}\r\n\r\n`, 431],
+    ] as const) {
+      const bytes = latin1(input);
+      for (let i = 1; i < bytes.length; i++) {
+        const parser = new RequestParser(limits);
+        assert.throws(
+          () => {
+            parser.feed(bytes.subarray(0, i));
+            parser.feed(bytes.subarray(i));
+          },
+          (e: unknown) => e instanceof HandshakeError && e.status === status,
+          `split at ${i}`,
+        );
+      }
+    }
+  });
+
   it("fails as soon as a line without LF exceeds the limit (bounded buffering)", () => {
     const parser = new RequestParser();
     assert.equal(parser.feed(latin1("GET /")), undefined);
@@ -377,6 +401,9 @@ describe("RequestParser", () => {
       () => parser.feed(chunk),
       (e: unknown) => e instanceof HandshakeError && e.status === 414,
     );
+    // The same when the over-long start of a line comes in the first chunk.
+    assert.equal(requestError(`GET /${"a".repeat(9000)}`).status, 414);
+    assert.equal(requestError(`GET / HTTP/1.1\r\nX: ${"a".repeat(9000)}`).status, 431);
     const headerParser = new RequestParser();
     headerParser.feed(latin1("GET / HTTP/1.1\r\nX: "));
     assert.throws(

@@ -51,6 +51,13 @@ describe("sha1", () => {
     );
   });
 
+  it("writes the digest into the array it is given", () => {
+    const out = new Uint8Array(24).fill(7);
+    assert.equal(sha1(ascii("abc"), out.subarray(2, 22)).byteOffset, 2);
+    assert.equal(hex(out.subarray(2, 22)), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    assert.deepEqual([out[0], out[1], out[22], out[23]], [7, 7, 7, 7]);
+  });
+
   it("reads only the view it is given", () => {
     const backing = new Uint8Array([1, 2, 0x61, 0x62, 0x63, 4]);
     assert.equal(hex(sha1(backing.subarray(2, 5))), "a9993e364706816aba3e25717850c26c9cd0d89d");
