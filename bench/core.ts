@@ -196,11 +196,13 @@ function serverHandshake(kind: string, request: Buffer): void {
   if (!selected(name)) return;
   const batch = 64;
   const reads = Array.from({ length: batch }, () => Buffer.from(request));
+  // One options object for every connection, as a server passes them.
+  const options = {};
   let bytes = 0;
   const run = () =>
     measure(() => {
       for (const read of reads) {
-        const protocol = new ServerProtocol();
+        const protocol = new ServerProtocol(options);
         protocol.receiveData(read);
         const event = protocol.takeEvents()[0];
         if (event?.type !== "request") throw new Error("no request");
