@@ -824,10 +824,23 @@ function writeLatin1(bytes: Uint8Array, offset: number, text: string): number {
 }
 
 /**
- * Writes a head as latin1 bytes straight into one array, followed by `body`:
- * the start line `first SP second SP third`, the fields, the empty line. The
- * fields are checked first (requests and responses are editable by hooks: a
- * CR or LF in a value would let it inject fields or a body).
+ * Where a serialized message goes: `reserve(size)` returns the buffer and
+ * offset to write `size` bytes at (the shape of an output queue's
+ * reservation, so a message can be written straight into the output).
+ */
+export type Reserve = (size: number) => { buffer: Uint8Array; offset: number };
+
+/** A new array of its own for each message. */
+function allocate(size: number): { buffer: Uint8Array; offset: number } {
+  return { buffer: new Uint8Array(size), offset: 0 };
+}
+
+/**
+ * Writes a head as latin1 bytes straight into the space `reserve` gives,
+ * followed by `body`: the start line `first SP second SP third`, the fields,
+ * the empty line. The fields are checked before anything is reserved
+ * (requests and responses are editable by hooks: a CR or LF in a value would
+ * let it inject fields or a body). Returns the buffer written to.
  */
 function writeHead(
   first: string,
@@ -836,6 +849,7 @@ function writeHead(
   headers: Headers,
   body: Uint8Array,
   what: string,
+  reserve: Reserve,
 ): Uint8Array {
   const fields = headers[flatFields]();
   // Start line and its CRLF, each field's ": " and CRLF, the final CRLF.
@@ -850,8 +864,8 @@ function writeHead(
     }
     size += name.length + value.length + 4;
   }
-  const bytes = new Uint8Array(size + body.length);
-  let at = writeLatin1(bytes, 0, first);
+  const { buffer: bytes, offset } = reserve(size + body.length);
+  let at = writeLatin1(bytes, offset, first);
   bytes[at++] = 0x20;
   at = writeLatin1(bytes, at, second);
   bytes[at++] = 0x20;
@@ -907,6 +921,7 @@ export function serializeRequest(request: Request): Uint8Array {
     request.headers,
     EMPTY_BYTES,
     "request",
+    allocate,
   );
 }
 
@@ -916,6 +931,20 @@ export function serializeRequest(request: Request): Uint8Array {
  * status, reason, version, name or value that would not parse back.
  */
 export function serializeResponse(response: Response): Uint8Array {
+  return writeResponse(response, allocate);
+}
+
+/**
+ * {@link serializeResponse} into the space `reserve` gives (such as a
+ * protocol's output slab), rather than an array of its own: a typed array of
+ * more than 64 bytes is allocated off the JavaScript heap, which costs more
+ * (~0.3 us, measured on Node 20 and 24) than writing the head.
+ */
+export function serializeResponseInto(response: Response, reserve: Reserve): void {
+  writeResponse(response, reserve);
+}
+
+function writeResponse(response: Response, reserve: Reserve): Uint8Array {
   const { status, reason } = response;
   if (!Number.isInteger(status) || status < 100 || status > 999) {
     throw new RangeError(`Cannot serialize HTTP response: invalid status ${status}`);
@@ -923,5 +952,13 @@ export function serializeResponse(response: Response): Uint8Array {
   if (!isFieldValue(reason))
     throw new TypeError(`Cannot serialize HTTP response: invalid reason "${reason}"`);
   const version = versionText(response.version, "response");
-  return writeHead(version, String(status), reason, response.headers, response.body, "response");
+  return writeHead(
+    version,
+    String(status),
+    reason,
+    response.headers,
+    response.body,
+    "response",
+    reserve,
+  );
 }

@@ -14,6 +14,7 @@ import {
   ResponseParser,
   serializeRequest,
   serializeResponse,
+  serializeResponseInto,
   trimOws,
 } from "../../src/core/http1.js";
 
@@ -876,6 +877,33 @@ describe("serializeResponse", () => {
       ),
       "HTTP/1.0 101 \r\n\r\n",
     );
+  });
+
+  it("writes into the space a reservation gives, reserving nothing for an invalid response", () => {
+    const response: Response = {
+      status: 403,
+      reason: "Forbidden",
+      headers: new Headers({ "Content-Length": "2" }),
+      body: latin1("no"),
+    };
+    const expected = serializeResponse(response);
+    const slab = new Uint8Array(expected.length + 10).fill(0x2e);
+    const sizes: number[] = [];
+    serializeResponseInto(response, (size) => {
+      sizes.push(size);
+      return { buffer: slab, offset: 4 };
+    });
+    assert.deepEqual(sizes, [expected.length]);
+    assert.equal(text(slab), `....${text(expected)}......`);
+    assert.throws(
+      () =>
+        serializeResponseInto({ ...response, headers: new Headers({ X: "\r" }) }, (size) => {
+          sizes.push(size);
+          return { buffer: slab, offset: 0 };
+        }),
+      TypeError,
+    );
+    assert.deepEqual(sizes, [expected.length]);
   });
 
   it("rejects invalid statuses, reasons, versions and fields", () => {
