@@ -23,6 +23,9 @@ const PAD = 0x3d; // "="
 // every call; longer input is encoded in blocks of its size.
 const chars = new Uint8Array(4096);
 const ascii = new TextDecoder();
+// The view of `chars` decoded last, kept: the same length comes back (every
+// Sec-WebSocket-Accept is 28 characters), and a view is an object per call.
+let view = chars.subarray(0, 0);
 const BLOCK_BYTES = (chars.length / 4) * 3;
 
 /**
@@ -61,7 +64,8 @@ function encodeBlock(bytes: Uint8Array, start: number, end: number): string {
     chars[o + 3] = PAD;
     o += 4;
   }
-  return ascii.decode(chars.subarray(0, o));
+  if (view.length !== o) view = chars.subarray(0, o);
+  return ascii.decode(view);
 }
 
 /**

@@ -22,6 +22,7 @@ for (const name of [
   "Date",
   "Content-Type",
   "Content-Length",
+  "Transfer-Encoding",
   "Sec-WebSocket-Key",
   "Sec-WebSocket-Accept",
   "Sec-WebSocket-Version",

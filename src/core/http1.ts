@@ -106,10 +106,10 @@ export function isTokenChar(c: number): boolean {
   return c < 128 && TCHAR[c] === 1;
 }
 
-/** Whether `text` is a non-empty RFC 9110 `token`. */
-export function isToken(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
+/** Whether `text` (from `start` to `end`) is a non-empty RFC 9110 `token`. */
+export function isToken(text: string, start = 0, end = text.length): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
     if (!isTokenChar(text.charCodeAt(i))) return false;
   }
   return true;
@@ -125,9 +125,9 @@ function isFieldValue(text: string, start = 0, end = text.length): boolean {
 }
 
 /** A request target is visible ASCII (RFC 9112 3.2 and RFC 3986): no whitespace, controls or non-ASCII. */
-function isTarget(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
+function isTarget(text: string, start = 0, end = text.length): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x21 || c > 0x7e) return false;
   }
@@ -138,18 +138,26 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
+/** Whether `text` from `start` to `end` is `HTTP/d.d` (RFC 9112 2.3). */
+function isVersion(text: string, start: number, end: number): boolean {
+  return (
+    end - start === 8 &&
+    text.startsWith("HTTP/", start) &&
+    isDigit(text.charCodeAt(start + 5)) &&
+    text.charCodeAt(start + 6) === 0x2e &&
+    isDigit(text.charCodeAt(start + 7))
+  );
+}
+
 /** Parses `HTTP/d.d` (RFC 9112 2.3) into `d.d`, or `undefined`. */
 function parseVersion(text: string): string | undefined {
-  if (
-    text.length === 8 &&
-    text.startsWith("HTTP/") &&
-    isDigit(text.charCodeAt(5)) &&
-    text.charCodeAt(6) === 0x2e &&
-    isDigit(text.charCodeAt(7))
-  ) {
-    return text.slice(5);
-  }
-  return undefined;
+  return isVersion(text, 0, text.length) ? text.slice(5) : undefined;
+}
+
+/** The index of the first space in `text` from `start`, if before `end`; else -1. */
+function spaceBefore(text: string, start: number, end: number): number {
+  const space = text.indexOf(" ", start);
+  return space < end ? space : -1;
 }
 
 function isOws(c: number): boolean {
@@ -549,24 +557,27 @@ export class RequestParser extends HeadParser {
   }
 
   protected parseStartLine(source: HeadSource, start: number, end: number): void {
-    // request-line = method SP request-target SP HTTP-version (RFC 9112 3).
-    const line = source.text.slice(start, end);
-    const sp1 = line.indexOf(" ");
-    const sp2 = sp1 === -1 ? -1 : line.indexOf(" ", sp1 + 1);
-    const method = line.slice(0, sp1);
-    const target = line.slice(sp1 + 1, sp2);
-    const versionText = line.slice(sp2 + 1);
-    if (sp2 === -1 || !isToken(method) || !isTarget(target)) {
-      this.fail(`invalid request line "${line}"`);
+    // request-line = method SP request-target SP HTTP-version (RFC 9112 3),
+    // checked in place: the usual one makes no string but the shared ones.
+    const text = source.text;
+    const sp1 = spaceBefore(text, start, end);
+    const sp2 = sp1 === -1 ? -1 : spaceBefore(text, sp1 + 1, end);
+    if (
+      sp2 === -1 ||
+      !isToken(text, start, sp1) ||
+      !isTarget(text, sp1 + 1, sp2) ||
+      !isVersion(text, sp2 + 1, end)
+    ) {
+      this.fail(`invalid request line "${text.slice(start, end)}"`);
     }
-    const version = parseVersion(versionText);
-    if (version === undefined) this.fail(`invalid request line "${line}"`);
     // 505 HTTP Version Not Supported (RFC 9110 15.6.6): only HTTP/1.x heads
     // are parsed here; HTTP/2 has its own framing.
-    if (!version.startsWith("1.")) this.fail(`unsupported version "${versionText}"`, 505);
-    this.#method = ownString(source, start, start + sp1, SHARED_VALUES);
-    this.#target = ownString(source, start + sp1 + 1, start + sp2, SHARED_VALUES);
-    this.#version = SHARED_VALUES.find(version, 0, version.length) ?? version;
+    if (text.charCodeAt(sp2 + 6) !== 0x31) {
+      this.fail(`unsupported version "${text.slice(sp2 + 1, end)}"`, 505);
+    }
+    this.#method = ownString(source, start, sp1, SHARED_VALUES);
+    this.#target = ownString(source, sp1 + 1, sp2, SHARED_VALUES);
+    this.#version = ownString(source, sp2 + 6, end, SHARED_VALUES);
   }
 }
 
