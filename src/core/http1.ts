@@ -436,11 +436,9 @@ abstract class HeadParser {
     // head) are decoded at once and walked by index, rather than a view and
     // a string per line.
     for (let end = linesEnd(bytes, pos); end > pos; end = linesEnd(bytes, pos)) {
-      const source: HeadSource = {
-        text: latin1Decode(bytes.subarray(pos, end)),
-        bytes,
-        offset: pos,
-      };
+      // (Usually the chunk is the head and nothing else: no view is needed.)
+      const lines = pos === 0 && end === bytes.length ? bytes : bytes.subarray(pos, end);
+      const source: HeadSource = { text: latin1Decode(lines), bytes, offset: pos };
       const text = source.text;
       let start = 0;
       while (start < text.length) {
