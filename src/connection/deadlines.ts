@@ -46,6 +46,8 @@ function rethrow(error: unknown): void {
 // Compact the entry array once this many slots at its start are consumed
 // (and they are at least half of it): bounded waste, amortised copying.
 const COMPACT_AFTER = 1024;
+// Slots an emptied queue keeps for reuse; a larger array is dropped.
+const RESET_KEEPS = 4096;
 
 /**
  * A queue of deadlines that all last `ms` milliseconds. Its one timer runs
@@ -55,9 +57,13 @@ export class Deadlines<T> {
   readonly #ms: number;
   readonly #expire: (target: T) => void;
   readonly #report: (error: unknown) => void;
-  // Flat pairs from #head: due time (performance.now() scale), deadline.
-  #entries: (number | Deadline<T>)[] = [];
+  // Flat pairs in [#head, #tail): due time (performance.now() scale),
+  // deadline. A tail of our own rather than push/length: when the queue
+  // empties the indexes go back to 0 and the slots are reused, so a queue
+  // whose deadlines come and go one at a time allocates nothing.
+  #entries: (number | Deadline<T> | undefined)[] = [];
   #head = 0;
+  #tail = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   // Deadlines armed and neither expired nor cancelled.
   #live = 0;
@@ -82,9 +88,16 @@ export class Deadlines<T> {
     deadline.queue = this;
     this.#live++;
     const entries = this.#entries;
-    entries.push(performance.now() + this.#ms, deadline);
-    if (this.#timer === undefined && !this.#firing) {
-      this.#arm((entries[this.#head] as number) - performance.now());
+    const tail = this.#tail;
+    entries[tail] = performance.now() + this.#ms;
+    entries[tail + 1] = deadline;
+    this.#tail = tail + 2;
+    const timer = this.#timer;
+    if (timer === undefined) {
+      if (!this.#firing) this.#arm((entries[this.#head] as number) - performance.now());
+    } else if (this.#live === 1) {
+      // Unref'd by release() when the last deadline went.
+      (timer as { ref?: () => void }).ref?.();
     }
     return deadline;
   }
@@ -95,16 +108,30 @@ export class Deadlines<T> {
   }
 
   /**
-   * @internal Called by {@link Deadline.cancel}. When no deadline is left,
-   * the timer stops and the entries go: nothing keeps the process awake or
-   * holds memory for deadlines that were all cancelled.
+   * @internal Called by {@link Deadline.cancel}. When no deadline is left the
+   * entries are dropped (their slots reused), and nothing may keep the
+   * process awake: the timer is unref'd where the runtime can (Node, Bun),
+   * else stopped. (Unref'd, not stopped: connections opening one after
+   * another take the count from 0 to 1 and back each time, and a new runtime
+   * timer each time cost as much as a timer per connection.)
    */
   release(): void {
     if (--this.#live > 0) return;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#entries = [];
-    this.#head = 0;
+    this.#reset();
+    const timer = this.#timer as { unref?: () => void } | undefined;
+    if (typeof timer?.unref === "function") timer.unref();
+    else {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  /** Empties the queue (every entry is cancelled or expired). */
+  #reset(): void {
+    // A large array left by a burst goes; a small one is kept for reuse.
+    if (this.#entries.length > RESET_KEEPS) this.#entries = [];
+    else this.#entries.fill(undefined, 0, this.#tail);
+    this.#head = this.#tail = 0;
   }
 
   #arm(delay: number): void {
@@ -120,9 +147,9 @@ export class Deadlines<T> {
     for (;;) {
       const entries = this.#entries;
       const head = this.#head;
-      if (head >= entries.length || (entries[head] as number) > now) break;
+      if (head >= this.#tail || (entries[head] as number) > now) break;
       const deadline = entries[head + 1] as Deadline<T>;
-      entries[head + 1] = 0;
+      entries[head] = entries[head + 1] = undefined;
       this.#head = head + 2;
       const target = deadline.target;
       if (target === undefined) continue;
@@ -135,15 +162,15 @@ export class Deadlines<T> {
       }
     }
     this.#firing = false;
-    const entries = this.#entries;
-    const head = this.#head;
-    if (this.#live === 0 || head >= entries.length) {
-      this.#entries = [];
-      this.#head = 0;
+    if (this.#live === 0 || this.#head >= this.#tail) {
+      this.#reset();
       return;
     }
-    if (head >= COMPACT_AFTER && head * 2 >= entries.length) {
-      this.#entries = entries.slice(head);
+    const head = this.#head;
+    if (head >= COMPACT_AFTER && head * 2 >= this.#tail) {
+      this.#entries.copyWithin(0, head, this.#tail);
+      this.#entries.fill(undefined, this.#tail - head, this.#tail);
+      this.#tail -= head;
       this.#head = 0;
     }
     this.#arm((this.#entries[this.#head] as number) - now);
