@@ -152,6 +152,7 @@ export interface HandshakeDriver {
 const EMPTY = EMPTY_BYTES;
 const NO_EVENTS: ProtocolEvent[] = [];
 const NO_EXTENSIONS: readonly Extension[] = Object.freeze([]);
+const NO_CHUNKS: readonly Uint8Array[] = Object.freeze([]);
 // Bits of Protocol.#flags.
 const CLOSE_TRANSPORT = 1; // takeOutput() tells the I/O layer to close the transport
 const TRANSPORT_CLOSED = 2; // ...which it was told already
@@ -254,7 +255,9 @@ export class Protocol {
   #handshake: HandshakeDriver | undefined;
 
   #events: ProtocolEvent[] = NO_EVENTS;
-  readonly #out = new OutputQueue();
+  // Created when output is queued, dropped when it is taken: an idle
+  // connection holds no queue (idle memory).
+  #out: OutputQueue | undefined;
   // Booleans packed in one number (see CLOSE_TRANSPORT...): every field
   // costs 8 bytes on every idle connection.
   #flags = 0;
@@ -331,12 +334,14 @@ export class Protocol {
 
   /** Whether `takeOutput()` has something to return. */
   get hasOutput(): boolean {
-    return this.#out.bytes > 0 || (this.#flags & CLOSE_TRANSPORT) !== 0;
+    return (
+      (this.#out !== undefined && this.#out.bytes > 0) || (this.#flags & CLOSE_TRANSPORT) !== 0
+    );
   }
 
   /** Bytes queued for the transport and not yet taken. */
   get bufferedBytes(): number {
-    return this.#out.bytes;
+    return this.#out === undefined ? 0 : this.#out.bytes;
   }
 
   // ---------------------------------------------------------------- pulled
@@ -353,7 +358,9 @@ export class Protocol {
     if (!this.hasOutput) return NO_OUTPUT;
     const closeTransport = (this.#flags & CLOSE_TRANSPORT) !== 0;
     this.#flags &= ~CLOSE_TRANSPORT;
-    return { chunks: this.#out.take(), closeTransport };
+    const out = this.#out;
+    this.#out = undefined;
+    return { chunks: out === undefined ? NO_CHUNKS : out.take(), closeTransport };
   }
 
   // ---------------------------------------------------------------- input
@@ -451,9 +458,9 @@ export class Protocol {
     this.#startMessage(true);
     if (this.role === "server" && this.#extensions.length === 0) {
       const frame = message.serverFrame;
-      if (frame.length >= COPY_LIMIT) this.#out.push(frame);
+      if (frame.length >= COPY_LIMIT) this.#output().push(frame);
       else {
-        const { buffer, offset } = this.#out.reserve(frame.length);
+        const { buffer, offset } = this.#output().reserve(frame.length);
         buffer.set(frame, offset);
       }
     } else {
@@ -528,7 +535,7 @@ export class Protocol {
 
   /** Queues bytes to write as they are. */
   protected write(bytes: Uint8Array): void {
-    this.#out.push(bytes);
+    this.#output().push(bytes);
   }
 
   /** Enters the `connecting` state; input goes to `driver` until the handshake ends. */
@@ -566,6 +573,11 @@ export class Protocol {
     let rsv = 0;
     for (let i = 0; i < extensions.length; i++) rsv |= extensions[i]!.rsvBits;
     this.#rsvAllowed = rsv;
+  }
+
+  #output(): OutputQueue {
+    if (this.#out === undefined) this.#out = new OutputQueue();
+    return this.#out;
   }
 
   #setFlag(flag: number, on: boolean): void {
@@ -652,12 +664,12 @@ export class Protocol {
     const length = payload.length;
     const size = headerSize(length, masked);
     if (!masked && length >= COPY_LIMIT) {
-      const { buffer, offset } = this.#out.reserve(size);
+      const { buffer, offset } = this.#output().reserve(size);
       writeHeader(buffer, offset, first, length, false);
-      this.#out.push(payload);
+      this.#output().push(payload);
       return;
     }
-    const { buffer, offset } = this.#out.reserve(size + length);
+    const { buffer, offset } = this.#output().reserve(size + length);
     let at = writeHeader(buffer, offset, first, length, masked);
     if (masked) {
       const key = this.#writeKey(buffer, at);
@@ -682,7 +694,7 @@ export class Protocol {
     }
     const masked = this.role === "client";
     const reserved = headerSize(worst, masked);
-    const { buffer, offset } = this.#out.reserve(reserved + worst);
+    const { buffer, offset } = this.#output().reserve(reserved + worst);
     const written = encodeUtf8Into(
       text,
       buffer.subarray(0, offset + reserved + worst),
@@ -698,7 +710,7 @@ export class Protocol {
       at += 4;
       applyMask(buffer, at, at + written, key, 0);
     }
-    this.#out.release(reserved + worst - size - written);
+    this.#out!.release(reserved + worst - size - written);
   }
 
   #writeKey(buffer: Uint8Array, at: number): number {
