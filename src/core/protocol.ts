@@ -538,6 +538,14 @@ export class Protocol {
     this.#output().push(bytes);
   }
 
+  /**
+   * Reserves `size` bytes at the end of the output, in the shared output
+   * slab when they fit (see output.ts), for a subclass to write into.
+   */
+  protected reserve(size: number): { buffer: Uint8Array; offset: number } {
+    return this.#output().reserve(size);
+  }
+
   /** Enters the `connecting` state; input goes to `driver` until the handshake ends. */
   protected beginHandshake(driver: HandshakeDriver): void {
     this.#state = "connecting";

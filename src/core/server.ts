@@ -13,7 +13,7 @@ import {
   type Request,
   RequestParser,
   type Response,
-  serializeResponse,
+  serializeResponseInto,
 } from "./http1.js";
 import {
   type HandshakeDriver,
@@ -112,7 +112,7 @@ export class ServerProtocol extends Protocol {
         "Cannot send the response: a 101 response must come from accept()",
       );
     }
-    this.write(serializeResponse(response));
+    this.#writeResponse(response);
     this.#handshake = undefined;
     if (negotiated === undefined || response.status !== 101) {
       handshake.disposeNegotiated();
@@ -134,10 +134,15 @@ export class ServerProtocol extends Protocol {
     this.emit({ type: "request", request });
   }
 
+  /** Writes the response head into the output slab (no array of its own: see serializeResponseInto). */
+  #writeResponse(response: Response): void {
+    serializeResponseInto(response, (size) => this.reserve(size));
+  }
+
   #handshakeFailed(error: HandshakeError, response?: Response): void {
     this.#handshake?.disposeNegotiated();
     this.#handshake = undefined;
-    if (response !== undefined) this.write(serializeResponse(response));
+    if (response !== undefined) this.#writeResponse(response);
     this.failHandshake(error);
   }
 
@@ -201,7 +206,11 @@ export class ServerProtocol extends Protocol {
 
     /** Releases extensions negotiated for a response that will not be sent. */
     disposeNegotiated(): void {
-      for (const extension of this.negotiated?.extensions ?? []) extension.dispose?.();
+      const extensions = this.negotiated?.extensions;
+      // (An indexed loop: for-of allocates an iterator in this once-per-connection code.)
+      if (extensions !== undefined) {
+        for (let i = 0; i < extensions.length; i++) extensions[i]!.dispose?.();
+      }
       this.accepted = undefined;
       this.negotiated = undefined;
     }
