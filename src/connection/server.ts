@@ -9,7 +9,9 @@
 
 import type { RequestEvent, ResponseEvent } from "../core/events.js";
 import type { ServerExtensionFactory } from "../core/extension.js";
+import { switchingProtocols } from "../core/handshake.js";
 import type { Request, Response } from "../core/http1.js";
+import { trimOws } from "../core/http1.js";
 import { ServerProtocol, type ServerProtocolOptions } from "../core/index.js";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import type { CloseInfo } from "./errors.js";
@@ -68,6 +70,7 @@ export type Handler = (connection: ServerConnection) => void | Promise<void>;
 /** A connection accepted by a {@link Server}: a {@link Connection} that can also answer its handshake. */
 export class ServerConnection extends Connection {
   readonly #server: Server;
+  #rebuildResponse = false;
   declare protected readonly protocol: ServerProtocol;
 
   /** @internal use {@link Server.handleTransport} */
@@ -104,10 +107,33 @@ export class ServerConnection extends Connection {
       // No hooks: answer at once. (An async function per handshake cost a
       // tenth of the garbage a handshake makes.) The caller, afterProtocol,
       // handles what the response sets off, and onOpen runs the handler.
-      this.#respond(request, this.protocol.accept(request));
+      const response = this.protocol.accept(request);
+      this.#respond(request, response);
+      // A 101 sent as accept() built it, with no extension answer, can be
+      // built again from the request: it is not kept (about a quarter of a
+      // kilobyte per idle connection), see `response`.
+      if (response.status === 101 && this.protocol.extensions.length === 0) {
+        this.handshakeResponse = undefined;
+        this.#rebuildResponse = true;
+      }
       return;
     }
     void this.#handshake(request, options);
+  }
+
+  /** The response sent (101 when the connection opened), once sent. */
+  override get response(): Response | undefined {
+    if (this.#rebuildResponse) {
+      this.#rebuildResponse = false;
+      const request = this.handshakeRequest!;
+      this.handshakeResponse = switchingProtocols(
+        trimOws(request.headers.get("sec-websocket-key")!),
+        this.protocol.subprotocol,
+        "",
+        this.#server.options,
+      );
+    }
+    return this.handshakeResponse;
   }
 
   protected override onOpen(): void {

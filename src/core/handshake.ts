@@ -544,24 +544,39 @@ export function acceptRequest(
     }
   }
 
-  const response = new Headers();
-  response.append("Upgrade", "websocket");
-  response.append("Connection", "Upgrade");
-  response.append("Sec-WebSocket-Accept", acceptKey(key));
-  if (subprotocol !== null) response.append("Sec-WebSocket-Protocol", subprotocol);
-  if (extensionAnswer !== "") response.append("Sec-WebSocket-Extensions", extensionAnswer);
-  const serverHeader = serverHeaderOf(options);
-  if (serverHeader !== null) response.append("Server", serverHeader);
-  response[compactHeaders]();
   return {
     ok: true,
-    response: { status: 101, reason: REASONS[101]!, headers: response, body: EMPTY_BYTES },
+    response: switchingProtocols(key, subprotocol, extensionAnswer, options),
     subprotocol,
     extensions,
   };
 }
 
-function serverHeaderOf(options: ServerHandshakeOptions): string | null {
+/**
+ * The 101 response that {@link acceptRequest} builds for a request with this
+ * `Sec-WebSocket-Key` (trimmed), subprotocol and extension answer (`""` for
+ * none). The same inputs give the same response, so a server that sent it
+ * unchanged need not keep it: it can build it again when asked.
+ */
+export function switchingProtocols(
+  key: string,
+  subprotocol: string | null,
+  extensionAnswer: string,
+  options: Pick<ServerHandshakeOptions, "serverHeader">,
+): Response {
+  const headers = new Headers();
+  headers.append("Upgrade", "websocket");
+  headers.append("Connection", "Upgrade");
+  headers.append("Sec-WebSocket-Accept", acceptKey(key));
+  if (subprotocol !== null) headers.append("Sec-WebSocket-Protocol", subprotocol);
+  if (extensionAnswer !== "") headers.append("Sec-WebSocket-Extensions", extensionAnswer);
+  const serverHeader = serverHeaderOf(options);
+  if (serverHeader !== null) headers.append("Server", serverHeader);
+  headers[compactHeaders]();
+  return { status: 101, reason: REASONS[101]!, headers, body: EMPTY_BYTES };
+}
+
+function serverHeaderOf(options: Pick<ServerHandshakeOptions, "serverHeader">): string | null {
   return options.serverHeader === undefined ? DEFAULT_USER_AGENT : options.serverHeader;
 }
 

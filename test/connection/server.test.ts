@@ -31,6 +31,28 @@ describe("Server", () => {
     while (memory.server.connections.size > 0) await new Promise((r) => setTimeout(r, 1));
   });
 
+  test("the server's response is the 101 it sent, also when it was not kept", T, async () => {
+    for (const options of [
+      { subprotocols: ["chat"], serverHeader: "test/1" }, // no hooks: rebuilt on demand
+      { subprotocols: ["chat"], processResponse: () => {} }, // hooks: kept as sent
+    ]) {
+      let seen: ServerConnection | undefined;
+      const memory = serveInMemory(async (connection) => {
+        seen = connection;
+        await connection.closed;
+      }, options);
+      const client = await memory.connect("ws://memory.test/", { subprotocols: ["chat"] });
+      while (seen === undefined) await new Promise((r) => setTimeout(r, 1));
+      const sent = client.response!;
+      const response = seen.response!;
+      assert.equal(response.status, 101);
+      assert.equal(seen.response, response, "the same object on each access");
+      assert.deepEqual([...response.headers], [...sent.headers]);
+      assert.equal(response.headers.get("sec-websocket-protocol"), "chat");
+      await client.close();
+    }
+  });
+
   test("closes with 1011 when the handler throws", T, async () => {
     const memory = serveInMemory(() => {
       throw new Error("boom");
