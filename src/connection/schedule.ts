@@ -27,14 +27,26 @@ export interface Flushable {
 
 /** A list of connections flushed together once per turn. One per `Defer` function. */
 class FlushQueue {
-  #pending: Flushable[] = [];
+  // Two lists used in turn, each with a count of its own (setting a list's
+  // length to 0 would free its storage): a run allocates nothing. One is
+  // being flushed while the other collects what the flushes schedule.
+  #pending: (Flushable | undefined)[] = [];
+  #count = 0;
+  #spare: (Flushable | undefined)[] = [];
   #scheduled = false;
   readonly #defer: Defer;
   readonly #run = (): void => {
     const pending = this.#pending;
-    this.#pending = [];
+    const count = this.#count;
+    this.#pending = this.#spare;
+    this.#count = 0;
     this.#scheduled = false;
-    for (const item of pending) item.flush();
+    for (let i = 0; i < count; i++) {
+      const item = pending[i]!;
+      pending[i] = undefined;
+      item.flush();
+    }
+    this.#spare = pending;
   };
 
   constructor(defer: Defer) {
@@ -42,7 +54,7 @@ class FlushQueue {
   }
 
   add(item: Flushable): void {
-    this.#pending.push(item);
+    this.#pending[this.#count++] = item;
     if (!this.#scheduled) {
       this.#scheduled = true;
       this.#defer(this.#run);
