@@ -199,6 +199,10 @@ class ColdState {
   localError: Error | undefined;
   closed: Promise<CloseInfo> | undefined;
   resolveClosed: ((info: CloseInfo) => void) | undefined;
+  /** How the connection closed, once the protocol is closed. */
+  info: CloseInfo | undefined;
+  /** The send a new send waits for (a fragmented message, or sends queued behind it). */
+  sendChain: Promise<void> | undefined;
 }
 
 interface PendingPing {
@@ -266,8 +270,12 @@ export class Connection implements AsyncIterable<Message> {
   protected readonly protocol: Protocol;
   /** The handshake request (sent by a client, received by a server), once known. */
   protected handshakeRequest: Request | undefined;
-  /** The handshake response (received by a client, sent by a server), once known. */
-  protected handshakeResponse: Response | undefined;
+  /**
+   * The handshake response (received by a client, sent by a server), once
+   * known; `null` when a server sent it but did not keep it (see
+   * `ServerConnection.response`).
+   */
+  protected handshakeResponse: Response | null | undefined;
 
   // Every field here is paid for by every idle connection (a server holds
   // thousands): configuration is shared (#settings), booleans are bits of
@@ -289,7 +297,6 @@ export class Connection implements AsyncIterable<Message> {
   #rejectNext: ((error: Error) => void) | undefined;
 
   // Outgoing.
-  #sendChain: Promise<void> | undefined;
 
   // The open deadline, then the close deadline (see CLOSE_TIMER); the
   // keepalive deadline waits for the next ping, then for its pong (see
@@ -297,7 +304,6 @@ export class Connection implements AsyncIterable<Message> {
   #timer: Deadline<Connection> | undefined;
   #keepaliveTimer: Deadline<Connection> | undefined;
 
-  #info: CloseInfo | undefined;
   #cold: ColdState | undefined;
 
   /**
@@ -344,7 +350,7 @@ export class Connection implements AsyncIterable<Message> {
 
   /** The opening handshake response (received by a client, sent by a server). */
   get response(): Response | undefined {
-    return this.handshakeResponse;
+    return this.handshakeResponse ?? undefined;
   }
 
   /** The peer's IP address, when the transport has one. */
@@ -374,7 +380,7 @@ export class Connection implements AsyncIterable<Message> {
   get closed(): Promise<CloseInfo> {
     const cold = this.#coldState();
     if (cold.closed === undefined) {
-      if (this.#flags & FINISHED) cold.closed = Promise.resolve(this.#info!);
+      if (this.#flags & FINISHED) cold.closed = Promise.resolve(cold.info!);
       else {
         cold.closed = new Promise((resolve) => {
           cold.resolveClosed = resolve;
@@ -399,8 +405,9 @@ export class Connection implements AsyncIterable<Message> {
    */
   recv(): Promise<Message> {
     if (this.#queue !== undefined) return Promise.resolve(this.#take());
-    if (this.#info !== undefined) {
-      return Promise.reject(ConnectionClosed.from("Cannot receive message", this.#info));
+    const info = this.#cold?.info;
+    if (info !== undefined) {
+      return Promise.reject(ConnectionClosed.from("Cannot receive message", info));
     }
     return new Promise((resolve, reject) => {
       this.#wait(false, resolve as Waiter["resolve"], reject);
@@ -423,7 +430,7 @@ export class Connection implements AsyncIterable<Message> {
     if (this.#queue !== undefined) {
       return Promise.resolve({ value: this.#take(), done: false });
     }
-    const info = this.#info;
+    const info = this.#cold?.info;
     if (info !== undefined) {
       return isNormalClosure(info)
         ? Promise.resolve({ value: undefined, done: true })
@@ -519,9 +526,10 @@ export class Connection implements AsyncIterable<Message> {
    * returned promise resolves.
    */
   send(data: SendData): Promise<void> {
-    if (this.#sendChain !== undefined) {
+    const chain = this.#cold?.sendChain;
+    if (chain !== undefined) {
       const run = (): Promise<void> => this.#sendNow(data);
-      const next = this.#sendChain.then(run, run);
+      const next = chain.then(run, run);
       this.#chain(next);
       return next;
     }
@@ -534,16 +542,17 @@ export class Connection implements AsyncIterable<Message> {
    * in the middle of a fragmented message.
    */
   sendPrepared(message: PreparedMessage): boolean {
-    if (this.protocol.state !== "open" || this.#sendChain !== undefined) return false;
+    if (this.protocol.state !== "open" || this.#cold?.sendChain !== undefined) return false;
     this.protocol.sendPrepared(message);
     this.#afterSend();
     return true;
   }
 
   #chain(promise: Promise<void>): void {
-    this.#sendChain = promise;
+    const cold = this.#coldState();
+    cold.sendChain = promise;
     const clear = (): void => {
-      if (this.#sendChain === promise) this.#sendChain = undefined;
+      if (cold.sendChain === promise) cold.sendChain = undefined;
     };
     promise.then(clear, clear);
   }
@@ -734,7 +743,7 @@ export class Connection implements AsyncIterable<Message> {
   #closedError(action: string): ConnectionClosed {
     const cold = this.#cold;
     const localError = cold?.localError;
-    const info: CloseInfo = this.#info ?? {
+    const info: CloseInfo = cold?.info ?? {
       code: cold?.closeFrame?.code ?? 1006,
       reason: cold?.closeFrame?.reason ?? "",
       wasClean: localError === undefined,
@@ -856,7 +865,7 @@ export class Connection implements AsyncIterable<Message> {
       wasClean: event.wasClean && localError === undefined,
       ...(error === undefined ? {} : { error }),
     };
-    this.#info = info;
+    this.#coldState().info = info;
     this.#clearTimers();
     if (this.#settings.logInfo) {
       this.#log(error === undefined ? "info" : "warn", "closed", "Connection closed", {
@@ -890,7 +899,7 @@ export class Connection implements AsyncIterable<Message> {
 
   static readonly #closeExpired = (connection: Connection): void => {
     connection.#timer = undefined;
-    if (connection.#info !== undefined) {
+    if (connection.#cold?.info !== undefined) {
       // The protocol is done and the transport did not finish closing in time.
       connection.#transport.destroy();
       return;
@@ -1084,7 +1093,8 @@ export class Connection implements AsyncIterable<Message> {
       this.#timer = undefined;
       this.#flags &= ~CLOSE_TIMER;
     }
-    if (this.#info !== undefined) this.#finish(this.#info);
+    const info = this.#cold?.info;
+    if (info !== undefined) this.#finish(info);
   }
 
   #log(

@@ -70,7 +70,6 @@ export type Handler = (connection: ServerConnection) => void | Promise<void>;
 /** A connection accepted by a {@link Server}: a {@link Connection} that can also answer its handshake. */
 export class ServerConnection extends Connection {
   readonly #server: Server;
-  #rebuildResponse = false;
   declare protected readonly protocol: ServerProtocol;
 
   /** @internal use {@link Server.handleTransport} */
@@ -113,8 +112,7 @@ export class ServerConnection extends Connection {
       // built again from the request: it is not kept (about a quarter of a
       // kilobyte per idle connection), see `response`.
       if (response.status === 101 && this.protocol.extensions.length === 0) {
-        this.handshakeResponse = undefined;
-        this.#rebuildResponse = true;
+        this.handshakeResponse = null;
       }
       return;
     }
@@ -123,8 +121,7 @@ export class ServerConnection extends Connection {
 
   /** The response sent (101 when the connection opened), once sent. */
   override get response(): Response | undefined {
-    if (this.#rebuildResponse) {
-      this.#rebuildResponse = false;
+    if (this.handshakeResponse === null) {
       const request = this.handshakeRequest!;
       this.handshakeResponse = switchingProtocols(
         trimOws(request.headers.get("sec-websocket-key")!),
@@ -133,7 +130,7 @@ export class ServerConnection extends Connection {
         this.#server.options,
       );
     }
-    return this.handshakeResponse;
+    return this.handshakeResponse ?? undefined;
   }
 
   protected override onOpen(): void {
