@@ -546,6 +546,11 @@ export class Protocol {
     return this.#output().reserve(size);
   }
 
+  /** The handshake driver given to {@link beginHandshake}, while the state is `connecting`. */
+  protected get handshakeDriver(): HandshakeDriver | undefined {
+    return this.#handshake;
+  }
+
   /** Enters the `connecting` state; input goes to `driver` until the handshake ends. */
   protected beginHandshake(driver: HandshakeDriver): void {
     this.#state = "connecting";

@@ -56,15 +56,13 @@ interface HandshakeState extends HandshakeDriver {
 export class ServerProtocol extends Protocol {
   readonly #options: ServerProtocolOptions;
   #request: Request | undefined;
-  // What only the handshake needs, dropped when it ends: an open connection
-  // keeps none of it (idle memory).
-  #handshake: HandshakeState | undefined;
 
   constructor(options: ServerProtocolOptions = {}) {
     super("server", protocolOptions(options));
     this.#options = options;
-    this.#handshake = new ServerProtocol.#Handshake(this, new RequestParser(options.httpLimits));
-    this.beginHandshake(this.#handshake);
+    // What only the handshake needs is the protocol's handshake driver,
+    // dropped when the handshake ends: an open connection keeps none of it.
+    this.beginHandshake(new ServerProtocol.#Handshake(this, new RequestParser(options.httpLimits)));
   }
 
   /** The handshake request, once received. */
@@ -79,7 +77,7 @@ export class ServerProtocol extends Protocol {
    */
   accept(request: Request): Response {
     const result = acceptRequest(request, this.#options);
-    const handshake = this.#handshake;
+    const handshake = this.#handshakeState();
     if (!result.ok) return result.response;
     if (handshake === undefined) {
       // Too late to send it: release what it negotiated.
@@ -102,7 +100,7 @@ export class ServerProtocol extends Protocol {
    * connection; any other response refuses it and closes the transport after it.
    */
   sendResponse(response: Response): void {
-    const handshake = this.#handshake;
+    const handshake = this.#handshakeState();
     if (this.state !== "connecting" || this.#request === undefined || handshake === undefined) {
       throw new InvalidStateError("Cannot send the response: no request is waiting for one");
     }
@@ -113,7 +111,6 @@ export class ServerProtocol extends Protocol {
       );
     }
     this.#writeResponse(response);
-    this.#handshake = undefined;
     if (negotiated === undefined || response.status !== 101) {
       handshake.disposeNegotiated();
       this.failHandshake(
@@ -128,6 +125,11 @@ export class ServerProtocol extends Protocol {
     this.completeHandshake(negotiated.subprotocol, negotiated.extensions, rest);
   }
 
+  /** The handshake in progress (the protocol's driver while `connecting`). */
+  #handshakeState(): HandshakeState | undefined {
+    return this.handshakeDriver as HandshakeState | undefined;
+  }
+
   /** The request is in. */
   #receivedRequest(request: Request): void {
     this.#request = request;
@@ -140,8 +142,7 @@ export class ServerProtocol extends Protocol {
   }
 
   #handshakeFailed(error: HandshakeError, response?: Response): void {
-    this.#handshake?.disposeNegotiated();
-    this.#handshake = undefined;
+    this.#handshakeState()?.disposeNegotiated();
     if (response !== undefined) this.#writeResponse(response);
     this.failHandshake(error);
   }
