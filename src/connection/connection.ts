@@ -12,6 +12,7 @@ import { InvalidStateError, WebSocketError } from "../core/errors.js";
 import type { ProtocolEvent, RequestEvent, ResponseEvent } from "../core/events.js";
 import type { Extension } from "../core/extension.js";
 import type { Request, Response } from "../core/http1.js";
+import { perObject } from "../core/memo.js";
 import type { PreparedMessage, Protocol, State } from "../core/protocol.js";
 import { Deadline, Deadlines } from "./deadlines.js";
 import { type CloseInfo, ConnectionClosed, isNormalClosure, TimeoutError } from "./errors.js";
@@ -127,11 +128,7 @@ interface Settings {
   readonly flushThreshold: number;
 }
 
-const settingsCache = new WeakMap<ConnectionOptions, Settings>();
-
-function settingsFor(options: ConnectionOptions): Settings {
-  const cached = settingsCache.get(options);
-  if (cached !== undefined) return cached;
+const settingsFor = perObject((options: ConnectionOptions): Settings => {
   const logger = options.logger;
   const level = options.logLevel ?? "info";
   const writeHighWater = options.writeHighWaterBytes ?? DEFAULT_WRITE_HIGH_WATER_BYTES;
@@ -140,7 +137,7 @@ function settingsFor(options: ConnectionOptions): Settings {
   }
   const maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
   if (!(maxQueued >= 1)) throw new RangeError(`Invalid maxQueuedMessages: ${maxQueued}`);
-  const settings: Settings = {
+  return {
     flushQueue: flushQueue(options.defer ?? defaultDefer),
     logger,
     logDebug: logger !== undefined && logs("debug", level),
@@ -155,9 +152,7 @@ function settingsFor(options: ConnectionOptions): Settings {
     // Never above the write mark: what waits in the protocol counts as buffered.
     flushThreshold: Math.min(writeHighWater, FLUSH_THRESHOLD_BYTES),
   };
-  settingsCache.set(options, settings);
-  return settings;
-}
+});
 
 // Boolean state, packed in one number (`Connection.#flags`): each boolean
 // field costs 8 bytes on every idle connection.

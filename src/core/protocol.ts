@@ -21,6 +21,7 @@ import {
   writeHeader,
 } from "./frame.js";
 import { applyMask, applyMaskWords, copyMasked, wordsOf } from "./mask.js";
+import { perObject } from "./memo.js";
 import { OutputQueue, SLAB_MAX_FRAME } from "./output.js";
 import { defaultRandom, MaskPool, type RandomSource } from "./random.js";
 import {
@@ -169,23 +170,20 @@ const COPY_LIMIT = 1024;
 // Longest header: 10 bytes of length plus a 4-byte masking key.
 const MAX_HEADER = 14;
 
-const pickedCache = new WeakMap<ProtocolOptions, ProtocolOptions>();
-
 /**
  * The options every protocol object takes, picked out of a subclass's
  * options; the same object for the same options (so that the limits derived
  * from it are shared too, see {@link Limits}).
  */
-export function protocolOptions(options: ProtocolOptions): ProtocolOptions {
-  let picked = pickedCache.get(options);
-  if (picked !== undefined) return picked;
-  picked = {};
-  if (options.maxMessageBytes !== undefined) picked.maxMessageBytes = options.maxMessageBytes;
-  if (options.maxFrameBytes !== undefined) picked.maxFrameBytes = options.maxFrameBytes;
-  if (options.random !== undefined) picked.random = options.random;
-  pickedCache.set(options, picked);
-  return picked;
-}
+export const protocolOptions: (options: ProtocolOptions) => ProtocolOptions = perObject(
+  (options) => {
+    const picked: ProtocolOptions = {};
+    if (options.maxMessageBytes !== undefined) picked.maxMessageBytes = options.maxMessageBytes;
+    if (options.maxFrameBytes !== undefined) picked.maxFrameBytes = options.maxFrameBytes;
+    if (options.random !== undefined) picked.random = options.random;
+    return picked;
+  },
+);
 
 /**
  * A protocol's limits and random source: derived once per options object and
@@ -199,25 +197,19 @@ interface Limits {
   readonly masks: MaskPool;
 }
 
-const limitsCache = new WeakMap<ProtocolOptions, Limits>();
-
-function limitsFor(options: ProtocolOptions): Limits {
-  let limits = limitsCache.get(options);
-  if (limits !== undefined) return limits;
+const limitsFor = perObject((options: ProtocolOptions): Limits => {
   const maxMessageBytes = checkLimit(
     "maxMessageBytes",
     options.maxMessageBytes,
     DEFAULT_MAX_MESSAGE_BYTES,
   );
-  limits = {
+  return {
     maxMessageBytes,
     maxFrameBytes: checkLimit("maxFrameBytes", options.maxFrameBytes, maxMessageBytes),
     random: options.random ?? defaultRandom,
     masks: options.random === undefined ? sharedMasks : new MaskPool(options.random),
   };
-  limitsCache.set(options, limits);
-  return limits;
-}
+});
 
 function checkLimit(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
