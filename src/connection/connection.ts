@@ -165,7 +165,6 @@ const TRANSPORT_CLOSED = 32; // the transport reported its close
 const FINISHED = 64; // `closed` resolved
 const ITERATING = 128; // the waiting reader is an iterator (wants IteratorResult)
 const CLOSE_TIMER = 256; // `#timer` is the close deadline (else the open deadline)
-const PONG_TIMER = 512; // `#keepaliveTimer` waits for a pong (else for the next ping)
 
 /** The keepalive ping awaiting its pong. */
 class KeepalivePing extends Deadline<Connection> {
@@ -294,8 +293,8 @@ export class Connection implements AsyncIterable<Message> {
   // Outgoing.
 
   // The open deadline, then the close deadline (see CLOSE_TIMER); the
-  // keepalive deadline waits for the next ping, then for its pong (see
-  // PONG_TIMER). Deadlines, not timers: see deadlines.ts.
+  // keepalive deadline waits for the next ping, then for its pong (a
+  // KeepalivePing). Deadlines, not timers: see deadlines.ts.
   #timer: Deadline<Connection> | undefined;
   #keepaliveTimer: Deadline<Connection> | undefined;
 
@@ -675,13 +674,15 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #pong(data: Uint8Array): void {
-    const key = pingKey(data);
-    const now = performance.now();
     const cold = this.#cold;
     const pings = cold?.pings;
+    const timer = this.#keepaliveTimer;
+    const keepalive = timer instanceof KeepalivePing ? timer : undefined;
+    // An unsolicited pong (RFC 6455 5.5.3 allows them) answers nothing.
+    if (keepalive === undefined && (pings === undefined || pings.length === 0)) return;
+    const key = pingKey(data);
+    const now = performance.now();
     const index = pings === undefined ? -1 : pings.findIndex((ping) => ping.key === key);
-    const keepalive =
-      this.#flags & PONG_TIMER ? (this.#keepaliveTimer as KeepalivePing) : undefined;
     // A pong answers its ping and every ping sent before it (RFC 6455 5.5.3).
     if (
       keepalive !== undefined &&
@@ -933,7 +934,6 @@ export class Connection implements AsyncIterable<Message> {
   #armPing(): void {
     const settings = this.#settings;
     if (settings.pingIntervalMs === null || this.protocol.state !== "open") return;
-    this.#flags &= ~PONG_TIMER;
     settings.pingDeadlines ??= new Deadlines(settings.pingIntervalMs, Connection.#pingDue);
     this.#keepaliveTimer = settings.pingDeadlines.add(new Deadline<Connection>(this));
   }
@@ -947,7 +947,6 @@ export class Connection implements AsyncIterable<Message> {
     // The ping is remembered by its deadline, not in the pings of ping():
     // an idle connection allocates nothing else for it.
     const ping = new KeepalivePing(this, pingKey(bytes), performance.now());
-    this.#flags |= PONG_TIMER;
     this.#keepaliveTimer = ping;
     const settings = this.#settings;
     if (settings.pingTimeoutMs === null) return;
@@ -971,7 +970,7 @@ export class Connection implements AsyncIterable<Message> {
     this.#timer?.cancel();
     this.#keepaliveTimer?.cancel();
     this.#timer = this.#keepaliveTimer = undefined;
-    this.#flags &= ~(CLOSE_TIMER | PONG_TIMER);
+    this.#flags &= ~CLOSE_TIMER;
   }
 
   // ---------------------------------------------------------------- transport

@@ -11,7 +11,6 @@ import type { RequestEvent, ResponseEvent } from "../core/events.js";
 import type { ServerExtensionFactory } from "../core/extension.js";
 import { switchingProtocols } from "../core/handshake.js";
 import type { Request, Response } from "../core/http1.js";
-import { trimOws } from "../core/http1.js";
 import { ServerProtocol, type ServerProtocolOptions } from "../core/index.js";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import type { CloseInfo } from "./errors.js";
@@ -122,9 +121,8 @@ export class ServerConnection extends Connection {
   /** The response sent (101 when the connection opened), once sent. */
   override get response(): Response | undefined {
     if (this.handshakeResponse === null) {
-      const request = this.handshakeRequest!;
       this.handshakeResponse = switchingProtocols(
-        trimOws(request.headers.get("sec-websocket-key")!),
+        this.handshakeRequest!,
         this.protocol.subprotocol,
         "",
         this.#server.options,

@@ -459,7 +459,7 @@ export function acceptRequest(
   if (keys !== 1) {
     return refuse(options, 400, `expected one Sec-WebSocket-Key header, got ${keys}`);
   }
-  const key = trimOws(headers.get("sec-websocket-key")!);
+  const key = requestKey(request);
   if (decodedBase64Length(key) !== 16) {
     return refuse(options, 400, `invalid Sec-WebSocket-Key "${key}"`);
   }
@@ -546,20 +546,20 @@ export function acceptRequest(
 
   return {
     ok: true,
-    response: switchingProtocols(key, subprotocol, extensionAnswer, options),
+    response: switchingProtocols(request, subprotocol, extensionAnswer, options),
     subprotocol,
     extensions,
   };
 }
 
 /**
- * The 101 response that {@link acceptRequest} builds for a request with this
- * `Sec-WebSocket-Key` (trimmed), subprotocol and extension answer (`""` for
- * none). The same inputs give the same response, so a server that sent it
- * unchanged need not keep it: it can build it again when asked.
+ * The 101 response that {@link acceptRequest} builds for an accepted request
+ * with this subprotocol and extension answer (`""` for none). The same inputs
+ * give the same response, so a server that sent it unchanged need not keep
+ * it: it can build it again when asked.
  */
 export function switchingProtocols(
-  key: string,
+  request: Request,
   subprotocol: string | null,
   extensionAnswer: string,
   options: Pick<ServerHandshakeOptions, "serverHeader">,
@@ -567,13 +567,18 @@ export function switchingProtocols(
   const headers = new Headers();
   headers.append("Upgrade", "websocket");
   headers.append("Connection", "Upgrade");
-  headers.append("Sec-WebSocket-Accept", acceptKey(key));
+  headers.append("Sec-WebSocket-Accept", acceptKey(requestKey(request)));
   if (subprotocol !== null) headers.append("Sec-WebSocket-Protocol", subprotocol);
   if (extensionAnswer !== "") headers.append("Sec-WebSocket-Extensions", extensionAnswer);
   const serverHeader = serverHeaderOf(options);
   if (serverHeader !== null) headers.append("Server", serverHeader);
   headers[compactHeaders]();
   return { status: 101, reason: REASONS[101]!, headers, body: EMPTY_BYTES };
+}
+
+/** The request's `Sec-WebSocket-Key` (there is one: acceptRequest checked). */
+function requestKey(request: Request): string {
+  return trimOws(request.headers.get("sec-websocket-key")!);
 }
 
 function serverHeaderOf(options: Pick<ServerHandshakeOptions, "serverHeader">): string | null {
