@@ -25,7 +25,7 @@ import {
   TransportError,
 } from "../node/index.js";
 import { permessageDeflate } from "../node/permessage-deflate.js";
-import { EXIT, EXIT_HELP, type ExitStatus, UsageError } from "./exit.js";
+import { EXIT, EXIT_HELP, type ExitStatus, parseOrUsage, UsageError } from "./exit.js";
 import { parseBytes, showClose, showClosed, showConnectError, showMessage } from "./format.js";
 import { Terminal } from "./terminal.js";
 
@@ -112,13 +112,7 @@ export function normalizeUrl(text: string): string {
 
 /** Parses the command line of `connect` (without the command name). */
 export function parseConnectArgs(args: readonly string[]): ConnectArgs | "help" {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseOrUsage(() => parse(args));
   if (values.help === true) return "help";
   if (positionals.length !== 1) {
     throw new UsageError(

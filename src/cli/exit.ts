@@ -28,6 +28,15 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/** Runs a command-line parser, reporting what it rejects as a {@link UsageError}. */
+export function parseOrUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+}
+
 /** The exit-status table as shown by `--help`. */
 export const EXIT_HELP = `Exit status:
   0  the connection closed normally (1000, 1001 or no code, clean closing handshake)

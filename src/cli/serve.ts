@@ -26,7 +26,7 @@ import {
 } from "../node/index.js";
 import { permessageDeflate } from "../node/permessage-deflate.js";
 import type { Io } from "./connect.js";
-import { EXIT, type ExitStatus, UsageError } from "./exit.js";
+import { EXIT, type ExitStatus, parseOrUsage, UsageError } from "./exit.js";
 import { showClose } from "./format.js";
 import { PAGE_CSP, page } from "./page.js";
 
@@ -63,13 +63,7 @@ interface ServeArgs {
 
 /** Parses the command line of `serve` (without the command name). */
 export function parseServeArgs(args: readonly string[]): ServeArgs | "help" {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseOrUsage(() => parse(args));
   if (values.help === true) return "help";
   if (positionals.length > 0) {
     throw new UsageError(`Unexpected argument: ${JSON.stringify(positionals[0])}`);

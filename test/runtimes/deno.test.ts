@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { WebSocket, WebSocketServer } from "ws";
 import { chromiumSkip, withChromium } from "./browser.js";
-import { denoArgs, runtime, startPeer } from "./runtimes.js";
+import { denoArgs, runtime, startPeer, wsClientExchange } from "./runtimes.js";
 
 const deno = runtime("deno");
 const PEER = "deno-peer.js";
@@ -28,32 +28,6 @@ function expectExchange(result: unknown): void {
   );
 }
 
-/** A `ws` client's conversation with an echo server. */
-function wsClientExchange(port: number): Promise<{ echoes: unknown[]; closeCode: number }> {
-  return new Promise((resolve, reject) => {
-    const client = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
-    const echoes: unknown[] = [];
-    const big = Buffer.alloc(200_000, 0x5a);
-    const timer = setTimeout(() => reject(new Error("ws exchange timed out")), 10_000);
-    client.on("open", () => client.send("hello deno"));
-    client.on("message", (data, isBinary) => {
-      if (!isBinary) {
-        echoes.push(String(data));
-        client.send(big);
-      } else {
-        const bytes = data as Buffer;
-        echoes.push(bytes.length === big.length && bytes.equals(big));
-        client.close(1000, "done");
-      }
-    });
-    client.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ echoes, closeCode: code });
-    });
-    client.on("error", reject);
-  });
-}
-
 describe("websocket-sansio/web on Deno", { skip: deno.skip }, () => {
   const command = deno.skip === false ? deno.path : "deno";
 
@@ -61,10 +35,12 @@ describe("websocket-sansio/web on Deno", { skip: deno.skip }, () => {
     const peer = startPeer(command, denoArgs(PEER, "serve"));
     try {
       const port = await peer.ready;
-      const first = await wsClientExchange(port);
+      const first = await wsClientExchange(port, "hello deno");
       assert.deepEqual(first, { echoes: ["hello deno", true], closeCode: 1000 });
       // Many clients at once, each with several messages in flight.
-      const all = await Promise.all(Array.from({ length: 20 }, () => wsClientExchange(port)));
+      const all = await Promise.all(
+        Array.from({ length: 20 }, () => wsClientExchange(port, "hello deno")),
+      );
       for (const result of all) assert.deepEqual(result, first);
       assert.deepEqual(await peer.stop(), { stopped: true });
     } finally {

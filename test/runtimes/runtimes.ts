@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { WebSocket } from "ws";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file is .build/test/runtimes/runtimes.js once built). */
@@ -114,4 +115,36 @@ export function startPeer(command: string, args: readonly string[], timeoutMs = 
 /** Deno's command line for a fixture: every permission, the project's node_modules. */
 export function denoArgs(script: string, ...args: string[]): string[] {
   return ["run", "-A", "--node-modules-dir=manual", fixture(script), ...args];
+}
+
+/**
+ * A `ws` client's conversation with an echo server on another runtime: a
+ * text message (`greeting`), then 200 kB of binary, then a close with 1000.
+ */
+export function wsClientExchange(
+  port: number,
+  greeting: string,
+): Promise<{ echoes: unknown[]; closeCode: number }> {
+  return new Promise((resolve, reject) => {
+    const client = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+    const echoes: unknown[] = [];
+    const big = Buffer.alloc(200_000, 0x5a);
+    const timer = setTimeout(() => reject(new Error("ws exchange timed out")), 10_000);
+    client.on("open", () => client.send(greeting));
+    client.on("message", (data, isBinary) => {
+      if (!isBinary) {
+        echoes.push(String(data));
+        client.send(big);
+      } else {
+        const bytes = data as Buffer;
+        echoes.push(bytes.length === big.length && bytes.equals(big));
+        client.close(1000, "done");
+      }
+    });
+    client.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ echoes, closeCode: code });
+    });
+    client.on("error", reject);
+  });
 }
