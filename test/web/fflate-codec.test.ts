@@ -2,21 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import zlib from "node:zlib";
 import { fflateCodec } from "../../src/web/fflate-codec.js";
-
-const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
-const MiB = 1024 * 1024;
-const SYNC = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
-
-function text(length: number, seed = 1): Uint8Array {
-  const words = ["lorem", "ipsum", "dolor", "sit", "amet", "frame", "socket", "window"];
-  let s = seed;
-  let out = "";
-  while (out.length < length) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    out += `${words[(s >>> 16) % words.length]} `;
-  }
-  return new TextEncoder().encode(out.slice(0, length));
-}
+import { MiB, SYNC, TAIL, text } from "../helpers/codec.js";
 
 describe("fflate codec", () => {
   it("compresses only with a 32 KiB window", () => {
