@@ -273,7 +273,7 @@ const BENCHES: Bench[] = [
     load: { mode: "idle", connections: IDLE_CONNECTIONS },
     kind: "memory",
     rounds: MEMORY_ROUNDS,
-    description: `Growth of the server's resident memory (RSS, after garbage collection) from a warmed-up baseline to ${IDLE_CONNECTIONS} open, idle connections, divided by their number.`,
+    description: `Growth of the server's resident memory (RSS, after garbage collection) from a baseline taken after a warm-up of ${Math.floor(IDLE_CONNECTIONS / 5)} connections (opened and closed, so that the JIT has compiled the per-connection code) to ${IDLE_CONNECTIONS} open, idle connections, divided by their number.`,
   },
   {
     id: "memory-deflate",

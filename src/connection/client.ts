@@ -80,10 +80,12 @@ export class ClientConnection extends Connection {
   protected override onHandshake(event: RequestEvent | ResponseEvent): void {
     if (event.type !== "response") return;
     this.handshakeResponse = event.response;
-    this.logInfo("handshake", `${this.handshakeRequest?.target} ${event.response.status}`, {
-      target: this.handshakeRequest?.target,
-      status: event.response.status,
-    });
+    if (this.logsInfo) {
+      this.logInfo("handshake", `${this.handshakeRequest?.target} ${event.response.status}`, {
+        target: this.handshakeRequest?.target,
+        status: event.response.status,
+      });
+    }
     if (event.error === undefined) this.#resolveOpen();
     else this.#rejectOpen(event.error);
   }

@@ -94,10 +94,28 @@ const FLUSH_THRESHOLD_BYTES = 64 * 1024;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/**
+ * A waiting reader's resolve function. It also rejects: given a
+ * {@link rejecting} thenable, the promise takes its rejection. Keeping the
+ * promise's reject function as well would cost a closure on every idle
+ * connection, which waits here for its next message.
+ */
+type Settle = (value: Message | IteratorResult<Message> | PromiseLike<never>) => void;
+
 interface Waiter {
   readonly iterating: boolean;
-  resolve(value: Message | IteratorResult<Message>): void;
-  reject(error: Error): void;
+  readonly resolve: Settle;
+}
+
+/** A thenable that rejects with `error`, for a {@link Settle} to reject with. */
+function rejecting(error: Error): PromiseLike<never> {
+  return {
+    // biome-ignore lint/suspicious/noThenProperty: a thenable is the point
+    then: (_onFulfilled, onRejected) => {
+      onRejected?.(error);
+      return undefined as never;
+    },
+  } as PromiseLike<never>;
 }
 
 type ConnectionEvents = TransportHandler & Flushable & AsyncIterator<Message>;
@@ -287,8 +305,7 @@ export class Connection implements AsyncIterable<Message> {
   #queue: (Message | undefined)[] | undefined;
   #queueHead = 0;
   // The first waiting reader (more wait in #cold.waiters).
-  #resolveNext: ((value: Message | IteratorResult<Message>) => void) | undefined;
-  #rejectNext: ((error: Error) => void) | undefined;
+  #resolveNext: Settle | undefined;
 
   // Outgoing.
 
@@ -403,9 +420,7 @@ export class Connection implements AsyncIterable<Message> {
     if (info !== undefined) {
       return Promise.reject(ConnectionClosed.from("Cannot receive message", info));
     }
-    return new Promise((resolve, reject) => {
-      this.#wait(false, resolve as Waiter["resolve"], reject);
-    });
+    return new Promise((resolve) => this.#wait(false, resolve as Settle));
   }
 
   /**
@@ -430,19 +445,16 @@ export class Connection implements AsyncIterable<Message> {
         ? Promise.resolve({ value: undefined, done: true })
         : Promise.reject(ConnectionClosed.from("Cannot receive message", info));
     }
-    return new Promise((resolve, reject) => {
-      this.#wait(true, resolve as Waiter["resolve"], reject);
-    });
+    return new Promise((resolve) => this.#wait(true, resolve as Settle));
   }
 
-  #wait(iterating: boolean, resolve: Waiter["resolve"], reject: Waiter["reject"]): void {
+  #wait(iterating: boolean, resolve: Settle): void {
     if (this.#resolveNext === undefined) {
       this.#resolveNext = resolve;
-      this.#rejectNext = reject;
       if (iterating) this.#flags |= ITERATING;
       else this.#flags &= ~ITERATING;
     } else {
-      this.#coldState().waiters.push({ iterating, resolve, reject });
+      this.#coldState().waiters.push({ iterating, resolve });
     }
   }
 
@@ -482,11 +494,10 @@ export class Connection implements AsyncIterable<Message> {
   #shiftWaiter(): void {
     const next = this.#cold?.waiters.shift();
     if (next === undefined) {
-      this.#resolveNext = this.#rejectNext = undefined;
+      this.#resolveNext = undefined;
       return;
     }
     this.#resolveNext = next.resolve;
-    this.#rejectNext = next.reject;
     if (next.iterating) this.#flags |= ITERATING;
     else this.#flags &= ~ITERATING;
   }
@@ -497,11 +508,10 @@ export class Connection implements AsyncIterable<Message> {
     let error: ConnectionClosed | undefined;
     while (this.#resolveNext !== undefined) {
       const resolve = this.#resolveNext;
-      const reject = this.#rejectNext!;
       const iterating = (this.#flags & ITERATING) !== 0;
       this.#shiftWaiter();
       if (iterating && normal) resolve({ value: undefined, done: true });
-      else reject((error ??= closedWithoutStack("Cannot receive message", info)));
+      else resolve(rejecting((error ??= closedWithoutStack("Cannot receive message", info))));
     }
   }
 
@@ -777,6 +787,14 @@ export class Connection implements AsyncIterable<Message> {
       this.#flags |= PAUSED;
       this.#transport.pause();
     }
+  }
+
+  /**
+   * Whether info records are logged: callers check it before building a
+   * record, so that an unused logger costs nothing (not even the message).
+   */
+  protected get logsInfo(): boolean {
+    return this.#settings.logInfo;
   }
 
   /** Logs an info record, when a logger is set and takes info records. */

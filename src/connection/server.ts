@@ -66,10 +66,19 @@ export interface ServerOptions extends ConnectionOptions {
 /** Handles one open connection; when it returns, the connection is closed (1000, or 1011 if it throws). */
 export type Handler = (connection: ServerConnection) => void | Promise<void>;
 
+// Set in ServerConnection's static block, which can reach its server.
+let handlerFailed: (this: ServerConnection, error: unknown) => void;
+
 /** A connection accepted by a {@link Server}: a {@link Connection} that can also answer its handshake. */
 export class ServerConnection extends Connection {
   readonly #server: Server;
   declare protected readonly protocol: ServerProtocol;
+
+  static {
+    handlerFailed = function (this: ServerConnection, error: unknown): void {
+      this.#server.handlerFailed(this, error);
+    };
+  }
 
   /** @internal use {@link Server.handleTransport} */
   constructor(
@@ -105,14 +114,12 @@ export class ServerConnection extends Connection {
       // No hooks: answer at once. (An async function per handshake cost a
       // tenth of the garbage a handshake makes.) The caller, afterProtocol,
       // handles what the response sets off, and onOpen runs the handler.
-      const response = this.protocol.accept(request);
-      this.#respond(request, response);
-      // A 101 sent as accept() built it, with no extension answer, can be
-      // built again from the request: it is not kept (about a quarter of a
-      // kilobyte per idle connection), see `response`.
-      if (response.status === 101 && this.protocol.extensions.length === 0) {
-        this.handshakeResponse = null;
-      }
+      // A 101 with no extension answer is written without being built, and
+      // is built again from the request when asked for (see `response`):
+      // keeping it cost about a quarter of a kilobyte per idle connection.
+      const response = this.protocol.acceptAndSend(request);
+      this.handshakeResponse = response;
+      this.#logHandshake(request, response?.status ?? 101);
       return;
     }
     void this.#handshake(request, options);
@@ -158,11 +165,17 @@ export class ServerConnection extends Connection {
 
   #respond(request: Request, response: Response): void {
     this.handshakeResponse = response;
-    this.logInfo("handshake", `${request.method} ${request.target} ${response.status}`, {
-      target: request.target,
-      status: response.status,
-    });
+    this.#logHandshake(request, response.status);
     this.protocol.sendResponse(response);
+  }
+
+  #logHandshake(request: Request, status: number): void {
+    if (this.logsInfo) {
+      this.logInfo("handshake", `${request.method} ${request.target} ${status}`, {
+        target: request.target,
+        status,
+      });
+    }
   }
 }
 
@@ -242,19 +255,18 @@ export class Server {
     try {
       result = this.#handler(connection);
     } catch (error) {
-      this.#handlerFailed(connection, error);
+      this.handlerFailed(connection, error);
       return;
     }
     // Bound functions rather than closures: they are held for the life of the
     // connection, and two bound functions cost about half of two closures
     // and their context (idle memory).
-    Promise.resolve(result).then(
-      handlerReturned.bind(connection),
-      this.#handlerFailed.bind(this, connection),
-    );
+    // Bound to the connection alone: bound arguments would cost an array more.
+    Promise.resolve(result).then(handlerReturned.bind(connection), handlerFailed.bind(connection));
   }
 
-  #handlerFailed(connection: Connection, error: unknown): void {
+  /** @internal The handler of `connection` threw or rejected. */
+  handlerFailed(connection: Connection, error: unknown): void {
     this.logError("Connection handler failed", error);
     if (connection.state === "open") void connection.close(1011, "Internal error").catch(() => {});
   }

@@ -45,27 +45,44 @@ export function encodeBase64(bytes: Uint8Array): string {
 }
 
 function encodeBlock(bytes: Uint8Array, start: number, end: number): string {
-  let o = 0;
+  const o = encodeBase64Into(bytes, start, end, chars, 0);
+  if (view.length !== o) view = chars.subarray(0, o);
+  return ascii.decode(view);
+}
+
+/**
+ * Writes the padded base64 of `bytes[start..end)` into `out` at `offset`, as
+ * ASCII codes, and returns where it ended. `out` must have room for
+ * `4 * ceil((end - start) / 3)` bytes. (The server writes its
+ * `Sec-WebSocket-Accept` straight into its output this way: no string.)
+ */
+export function encodeBase64Into(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  offset: number,
+): number {
+  let o = offset;
   const whole = end - ((end - start) % 3);
   for (let i = start; i < whole; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    chars[o] = CODES[n >>> 18]!;
-    chars[o + 1] = CODES[(n >>> 12) & 63]!;
-    chars[o + 2] = CODES[(n >>> 6) & 63]!;
-    chars[o + 3] = CODES[n & 63]!;
+    out[o] = CODES[n >>> 18]!;
+    out[o + 1] = CODES[(n >>> 12) & 63]!;
+    out[o + 2] = CODES[(n >>> 6) & 63]!;
+    out[o + 3] = CODES[n & 63]!;
     o += 4;
   }
   const left = end - whole;
   if (left > 0) {
     const n = (bytes[whole]! << 16) | (left === 2 ? bytes[whole + 1]! << 8 : 0);
-    chars[o] = CODES[n >>> 18]!;
-    chars[o + 1] = CODES[(n >>> 12) & 63]!;
-    chars[o + 2] = left === 2 ? CODES[(n >>> 6) & 63]! : PAD;
-    chars[o + 3] = PAD;
+    out[o] = CODES[n >>> 18]!;
+    out[o + 1] = CODES[(n >>> 12) & 63]!;
+    out[o + 2] = left === 2 ? CODES[(n >>> 6) & 63]! : PAD;
+    out[o + 3] = PAD;
     o += 4;
   }
-  if (view.length !== o) view = chars.subarray(0, o);
-  return ascii.decode(view);
+  return o;
 }
 
 /**

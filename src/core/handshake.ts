@@ -8,7 +8,7 @@
  * @module
  */
 
-import { decodedBase64Length, encodeBase64 } from "./base64.js";
+import { decodedBase64Length, encodeBase64, encodeBase64Into } from "./base64.js";
 import { EMPTY_BYTES } from "./bytes.js";
 import { HandshakeError } from "./errors.js";
 import type { ClientExtensionFactory, Extension, ServerExtensionFactory } from "./extension.js";
@@ -20,7 +20,15 @@ import {
   serializeExtensionHeader,
 } from "./extension-header.js";
 import { compactHeaders, countFields, Headers } from "./headers.js";
-import { isToken, type Request, type Response, trimOws } from "./http1.js";
+import {
+  isFieldValue,
+  isToken,
+  type Request,
+  type Reserve,
+  type Response,
+  trimOws,
+  writeLatin1,
+} from "./http1.js";
 import { defaultRandom, type RandomSource } from "./random.js";
 import { sha1 } from "./sha1.js";
 
@@ -441,6 +449,34 @@ export function acceptRequest(
   request: Request,
   options: ServerHandshakeOptions = {},
 ): AcceptResult {
+  const result = negotiateRequest(request, options);
+  if (!result.ok) return result;
+  const { subprotocol, extensions, extensionAnswer } = result;
+  const response = switchingProtocols(request, subprotocol, extensionAnswer, options);
+  return { ok: true, response, subprotocol, extensions };
+}
+
+/** A refused {@link AcceptResult}. */
+type Refused = Extract<AcceptResult, { ok: false }>;
+
+/** What {@link negotiateRequest} agreed to, before a response is built. */
+export interface Negotiated {
+  readonly ok: true;
+  readonly subprotocol: string | null;
+  readonly extensions: Extension[];
+  /** The `Sec-WebSocket-Extensions` answer, `""` for none. */
+  readonly extensionAnswer: string;
+}
+
+/**
+ * {@link acceptRequest} without building the 101: what it agreed to, or the
+ * refusal. Internal: `ServerProtocol.acceptAndSend` writes a 101 without
+ * building it (see {@link writeSwitchingProtocols}).
+ */
+export function negotiateRequest(
+  request: Request,
+  options: ServerHandshakeOptions,
+): Negotiated | Refused {
   const { headers } = request;
   if (request.method !== "GET") {
     return refuse(options, 405, `method ${request.method} is not GET`, [["Allow", "GET"]]);
@@ -544,12 +580,62 @@ export function acceptRequest(
     }
   }
 
-  return {
-    ok: true,
-    response: switchingProtocols(request, subprotocol, extensionAnswer, options),
-    subprotocol,
-    extensions,
-  };
+  return { ok: true, subprotocol, extensions, extensionAnswer };
+}
+
+// The fixed start of every 101 that switchingProtocols builds, as bytes.
+const SWITCHING_HEAD = encoder.encode(
+  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+    "Sec-WebSocket-Accept: ",
+);
+const ACCEPT_LENGTH = 28; // base64 of a 20-byte SHA-1 digest
+
+/**
+ * Writes the bytes of `switchingProtocols(request, subprotocol, "", options)`
+ * serialized, straight into the space `reserve` gives: no response, headers,
+ * or accept key string is built (they were about a fifth of the garbage of a
+ * handshake). `subprotocol` is a token the client offered (checked by
+ * {@link negotiateRequest}); the `Server` header is checked here as the
+ * serializer would check it.
+ */
+export function writeSwitchingProtocols(
+  request: Request,
+  subprotocol: string | null,
+  options: Pick<ServerHandshakeOptions, "serverHeader">,
+  reserve: Reserve,
+): void {
+  const serverHeader = serverHeaderOf(options);
+  if (serverHeader !== null && !isFieldValue(serverHeader)) {
+    throw new TypeError('Cannot serialize HTTP response: invalid character in header "Server"');
+  }
+  // Each field line is its name, ": ", its value and CRLF; then the final CRLF.
+  let size = SWITCHING_HEAD.length + ACCEPT_LENGTH + 2 + 2;
+  if (subprotocol !== null) size += PROTOCOL_FIELD.length + subprotocol.length + 2;
+  if (serverHeader !== null) size += SERVER_FIELD.length + serverHeader.length + 2;
+  const { buffer, offset } = reserve(size);
+  buffer.set(SWITCHING_HEAD, offset);
+  let at = offset + SWITCHING_HEAD.length;
+  const digest = sha1(keyMessage(requestKey(request)), acceptDigest);
+  at = encodeBase64Into(digest, 0, digest.length, buffer, at);
+  at = crlf(buffer, at);
+  if (subprotocol !== null) {
+    buffer.set(PROTOCOL_FIELD, at);
+    at = crlf(buffer, writeLatin1(buffer, at + PROTOCOL_FIELD.length, subprotocol));
+  }
+  if (serverHeader !== null) {
+    buffer.set(SERVER_FIELD, at);
+    at = crlf(buffer, writeLatin1(buffer, at + SERVER_FIELD.length, serverHeader));
+  }
+  crlf(buffer, at);
+}
+
+const PROTOCOL_FIELD = encoder.encode("Sec-WebSocket-Protocol: ");
+const SERVER_FIELD = encoder.encode("Server: ");
+
+function crlf(buffer: Uint8Array, at: number): number {
+  buffer[at] = 0x0d;
+  buffer[at + 1] = 0x0a;
+  return at + 2;
 }
 
 /**
@@ -592,7 +678,7 @@ function refuse(
   message: string,
   extra: [string, string][] = [],
   cause?: unknown,
-): AcceptResult {
+): Refused {
   const text = `Cannot accept WebSocket: ${message}`;
   const serverHeader = serverHeaderOf(options);
   if (serverHeader !== null) extra.push(["Server", serverHeader]);
@@ -625,7 +711,7 @@ const UPGRADE_CONNECTIONS: ReadonlySet<string> = new Set([
  * RFC 6455 4.2.1 items 3 and 4: Upgrade must list websocket and Connection
  * must list Upgrade. Returns the refusal, or `undefined` when they do.
  */
-function checkUpgrade(headers: Headers, options: ServerHandshakeOptions): AcceptResult | undefined {
+function checkUpgrade(headers: Headers, options: ServerHandshakeOptions): Refused | undefined {
   const upgrade = headers.get("upgrade") ?? "";
   const connection = headers.get("connection") ?? "";
   if (upgrade === "websocket" && UPGRADE_CONNECTIONS.has(connection)) return undefined;

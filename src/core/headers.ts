@@ -103,6 +103,13 @@ export const countFields: unique symbol = Symbol("countFields");
  */
 export const flatFields: unique symbol = Symbol("flatFields");
 
+/**
+ * Adds fields given as one flat array (name, value, name, value, ...), taking
+ * the array itself when there are no fields yet. Internal: the HTTP parser
+ * hands over each head's fields in an array of the exact size this way.
+ */
+export const adoptFields: unique symbol = Symbol("adoptFields");
+
 /** An ordered, case-insensitive multimap of HTTP header fields. */
 export class Headers implements Iterable<[name: string, value: string]> {
   // Flat pairs: name as given (a shared string for the names a handshake
@@ -199,6 +206,11 @@ export class Headers implements Iterable<[name: string, value: string]> {
   /** @internal See {@link flatFields}. */
   [flatFields](): readonly string[] {
     return this.#fields;
+  }
+
+  /** @internal See {@link adoptFields}. */
+  [adoptFields](fields: string[]): void {
+    this.#fields = this.#fields.length === 0 ? fields : this.#fields.concat(fields);
   }
 
   /** @internal See {@link compactHeaders}. */

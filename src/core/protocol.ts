@@ -160,6 +160,20 @@ const TRANSPORT_CLOSED = 2; // ...which it was told already
 const SENDING_FRAGMENTS = 4; // a fragmented message is being sent
 const CLOSE_SENT = 8; // a close frame was sent
 const VALIDATE_AS_RECEIVED = 16; // the text message arriving is validated piece by piece
+const DISCARDING = 32; // no more input is processed: after a close frame (RFC 6455 5.5.1) or failing (7.1.7)
+const DEFERRED = 64; // input is held back (see hasDeferredInput), in #rare.deferred
+
+/**
+ * What few connections need, or need late: one object made on first use
+ * instead of four fields on every idle connection.
+ */
+class RareState {
+  subprotocol: string | null = null;
+  // The input held back behind a faulty frame (see `hasDeferredInput`).
+  deferred: Uint8Array | undefined;
+  closeReceived: { code: number; reason: string } | undefined;
+  error: ProtocolError | HandshakeError | undefined;
+}
 const NO_OUTPUT: Output = Object.freeze({ chunks: Object.freeze([]), closeTransport: false });
 const sharedMasks = new MaskPool(defaultRandom);
 // Unmasked frames this large are queued as a header plus the caller's payload
@@ -241,7 +255,6 @@ export class Protocol {
   readonly #limits: Limits;
 
   #state: State = "open";
-  #subprotocol: string | null = null;
   #extensions: readonly Extension[] = NO_EXTENSIONS;
   #rsvAllowed = 0;
   #handshake: HandshakeDriver | undefined;
@@ -254,29 +267,22 @@ export class Protocol {
   // costs 8 bytes on every idle connection.
   #flags = 0;
 
-  // Receiving. `#discarding` is set once no more input may be processed: after
-  // a close frame (RFC 6455 5.5.1) or after failing (7.1.7).
-  #discarding = false;
+  // Receiving.
   #header: Uint8Array | undefined;
   #headerLength = 0;
   // The frame whose payload is arriving in pieces.
   #partial: PartialFrame | undefined;
-  // The message being received: opcode 0 when none.
-  #messageOpcode = 0;
-  #messageRsv = 0;
+  // The message being received: the opcode and RSV bits of its first frame
+  // (`b0 & 0x7f`), 0 when none.
+  #message = 0;
   #messageFrames = 0;
   #messageBytes = 0;
   // Allocated while a fragmented message arrives (idle memory).
   #messageParts: Uint8Array[] | undefined;
   #utf8State = UTF8_ACCEPT;
-  // Messages delivered by the current receiveData call, and the input held
-  // back behind a faulty frame that follows them (see `hasDeferredInput`).
+  // Messages delivered by the current receiveData call.
   #deliveredThisCall = 0;
-  #deferred: Uint8Array | undefined;
-
-  // Closing.
-  #closeReceived: { code: number; reason: string } | undefined;
-  #error: ProtocolError | HandshakeError | undefined;
+  #rare: RareState | undefined;
 
   constructor(role: Role, options: OpenProtocolOptions = {}) {
     if (role !== "client" && role !== "server") throw new TypeError(`Invalid role: "${role}"`);
@@ -307,7 +313,7 @@ export class Protocol {
 
   /** The negotiated subprotocol, or `null`. */
   get subprotocol(): string | null {
-    return this.#subprotocol;
+    return this.#rare?.subprotocol ?? null;
   }
 
   /** The negotiated extensions, in the order they apply when sending. */
@@ -365,7 +371,7 @@ export class Protocol {
    */
   receiveData(bytes: Uint8Array): void {
     if (this.#handshake !== undefined) this.#handshake.receiveData(bytes);
-    else if (!this.#discarding && this.#deferred === undefined) {
+    else if ((this.#flags & (DISCARDING | DEFERRED)) === 0) {
       // (Input after held-back input is dropped: the connection fails at the
       // held frame, and nothing after a failure is processed.)
       this.#deliveredThisCall = 0;
@@ -383,14 +389,16 @@ export class Protocol {
    * failure would be.
    */
   get hasDeferredInput(): boolean {
-    return this.#deferred !== undefined;
+    return (this.#flags & DEFERRED) !== 0;
   }
 
   /** Processes the input held back (see {@link hasDeferredInput}). */
   receiveDeferred(): void {
-    const deferred = this.#deferred;
-    if (deferred === undefined) return;
-    this.#deferred = undefined;
+    if ((this.#flags & DEFERRED) === 0) return;
+    const rare = this.#rare!;
+    const deferred = rare.deferred!;
+    rare.deferred = undefined;
+    this.#flags &= ~DEFERRED;
     this.receiveData(deferred);
   }
 
@@ -403,16 +411,17 @@ export class Protocol {
     this.receiveDeferred();
     if (this.#state === "closed") return;
     this.#state = "closed";
-    this.#discarding = true;
+    this.#flags |= DISCARDING;
     if (!(this.#flags & TRANSPORT_CLOSED)) this.#flags |= CLOSE_TRANSPORT | TRANSPORT_CLOSED;
-    const received = this.#closeReceived;
+    const received = this.#rare?.closeReceived;
+    const error = this.#rare?.error;
     const closed = {
       type: "closed",
       code: received?.code ?? CloseCode.ABNORMAL_CLOSURE,
       reason: received?.reason ?? "",
       wasClean: (this.#flags & CLOSE_SENT) !== 0 && received !== undefined,
     } as const;
-    this.emit(this.#error === undefined ? closed : { ...closed, error: this.#error });
+    this.emit(error === undefined ? closed : { ...closed, error });
     // (Indexed loops in per-connection code: for-of allocates an iterator
     // until the function is optimized, and these run once per connection.)
     const extensions = this.#extensions;
@@ -513,7 +522,7 @@ export class Protocol {
       return;
     }
     if (this.#state === "open") this.#sendClose(code, reason);
-    this.#discarding = true;
+    this.#flags |= DISCARDING;
     if (this.role === "server" && this.#state !== "closed") this.#endTransport();
   }
 
@@ -564,7 +573,7 @@ export class Protocol {
   /** Ends the handshake with a failure: the connection is closed and the transport must close. */
   protected failHandshake(error: HandshakeError): void {
     this.#handshake = undefined;
-    this.#error = error;
+    this.#rareState().error = error;
     this.#state = "closing";
     this.receiveEof();
   }
@@ -572,12 +581,18 @@ export class Protocol {
   // ---------------------------------------------------------------- internals
 
   #setNegotiated(subprotocol: string | null, extensions: readonly Extension[]): void {
-    this.#subprotocol = subprotocol;
+    if (subprotocol !== null || this.#rare !== undefined)
+      this.#rareState().subprotocol = subprotocol;
     // The shared empty list when none: one array less per connection.
     this.#extensions = extensions.length === 0 ? NO_EXTENSIONS : extensions;
     let rsv = 0;
     for (let i = 0; i < extensions.length; i++) rsv |= extensions[i]!.rsvBits;
     this.#rsvAllowed = rsv;
+  }
+
+  #rareState(): RareState {
+    if (this.#rare === undefined) this.#rare = new RareState();
+    return this.#rare;
   }
 
   #output(): OutputQueue {
@@ -612,7 +627,7 @@ export class Protocol {
 
   /** Fails the connection because of the peer (or a limit) and records why. */
   #failPeer(code: number, message: string): void {
-    this.#error = new ProtocolError(code, message);
+    this.#rareState().error = new ProtocolError(code, message);
     // The reason travels in the close frame; a short one is enough for the
     // peer, and a close frame holds at most 123 bytes of reason (5.5.1).
     this.fail(code, encodeUtf8(message).length <= MAX_CONTROL_PAYLOAD - 2 ? message : "");
@@ -636,7 +651,7 @@ export class Protocol {
     this.#frame(FIN | Opcode.CLOSE, payload);
     this.#flags |= CLOSE_SENT;
     this.#state = "closing";
-    if (this.#closeReceived !== undefined && this.role === "server") this.#endTransport();
+    if (this.#rare?.closeReceived !== undefined && this.role === "server") this.#endTransport();
   }
 
   #sendControl(opcode: number, payload: Uint8Array): void {
@@ -738,7 +753,7 @@ export class Protocol {
     const end = data.length;
     let pos = 0;
     let words: Uint32Array | undefined;
-    while (pos < end && !this.#discarding) {
+    while (pos < end && (this.#flags & DISCARDING) === 0) {
       if (this.#partial !== undefined) {
         pos = this.#receivePayload(data, pos);
         continue;
@@ -820,7 +835,7 @@ export class Protocol {
       // (Receiving 64-byte frames: about a quarter faster than the general path.)
       if (
         b0 === (FIN | Opcode.BINARY) &&
-        this.#messageOpcode === 0 &&
+        this.#message === 0 &&
         this.#rsvAllowed === 0 &&
         masked === (this.role === "server") &&
         length <= this.maxFrameBytes &&
@@ -839,7 +854,8 @@ export class Protocol {
       const error = this.#checkHeader(b0, masked, length);
       if (error !== undefined) {
         if (this.#deliveredThisCall > 0 && kept === 0) {
-          this.#deferred = data.subarray(pos - size);
+          this.#rareState().deferred = data.subarray(pos - size);
+          this.#flags |= DEFERRED;
         } else {
           this.#failPeer(error.code, `Cannot parse frame: ${error.message}`);
         }
@@ -927,9 +943,9 @@ export class Protocol {
       error = "fragmented control frame"; // 5.5
     } else if (control && length > MAX_CONTROL_PAYLOAD) {
       error = `control frame of ${length} bytes, at most 125`; // 5.5
-    } else if (opcode === Opcode.CONTINUATION && this.#messageOpcode === 0) {
+    } else if (opcode === Opcode.CONTINUATION && this.#message === 0) {
       error = "continuation frame without a message to continue"; // 5.4
-    } else if (opcode !== Opcode.CONTINUATION && !control && this.#messageOpcode !== 0) {
+    } else if (opcode !== Opcode.CONTINUATION && !control && this.#message !== 0) {
       error = "new message before the previous one ended"; // 5.4
     } else if (length > this.maxFrameBytes || length > MAX_SAFE_LENGTH) {
       code = CloseCode.MESSAGE_TOO_BIG; // 10.4
@@ -949,8 +965,7 @@ export class Protocol {
     const opcode = b0 & 0x0f;
     if (opcode === Opcode.TEXT || opcode === Opcode.BINARY) {
       const rsv = b0 & 0x70;
-      this.#messageOpcode = opcode;
-      this.#messageRsv = rsv;
+      this.#message = opcode | rsv;
       this.#messageFrames = 0;
       this.#messageBytes = 0;
       this.#utf8State = UTF8_ACCEPT;
@@ -986,7 +1001,7 @@ export class Protocol {
         for (let i = this.#extensions.length - 1; i >= 0; i--) {
           data = this.#extensions[i]!.decode(
             data,
-            first ? this.#messageRsv : b0 & 0x70,
+            first ? this.#message & 0x70 : b0 & 0x70,
             first,
             fin,
             limit,
@@ -1006,10 +1021,10 @@ export class Protocol {
       }
     }
     this.#messageBytes += data.length;
-    const text = this.#messageOpcode === Opcode.TEXT;
+    const text = (this.#message & 0x0f) === Opcode.TEXT;
     if (fin && first && !validated) {
       // The common case, one unfragmented message in one read: decode at once.
-      this.#messageOpcode = 0;
+      this.#message = 0;
       if (!text) {
         this.#deliver({ type: "binary", data });
         return;
@@ -1031,7 +1046,7 @@ export class Protocol {
     if (!fin) return;
     const parts = this.#messageParts;
     this.#messageParts = undefined;
-    this.#messageOpcode = 0;
+    this.#message = 0;
     const whole = parts === undefined ? EMPTY : concatBytes(parts, this.#messageBytes);
     if (!text) {
       this.#deliver({ type: "binary", data: whole });
@@ -1078,8 +1093,8 @@ export class Protocol {
       }
       reason = decoded;
     }
-    this.#closeReceived = { code, reason };
-    this.#discarding = true;
+    this.#rareState().closeReceived = { code, reason };
+    this.#flags |= DISCARDING;
     this.emit({ type: "close", code, reason });
     if (this.#state === "open") {
       // 5.5.1: answer with a close frame, echoing the status code.

@@ -7,7 +7,14 @@
 import { concatBytes, EMPTY_BYTES } from "./bytes.js";
 import { HandshakeError, InvalidStateError } from "./errors.js";
 import type { Extension } from "./extension.js";
-import { acceptRequest, rejectResponse, type ServerHandshakeOptions } from "./handshake.js";
+import {
+  type Negotiated,
+  negotiateRequest,
+  rejectResponse,
+  type ServerHandshakeOptions,
+  switchingProtocols,
+  writeSwitchingProtocols,
+} from "./handshake.js";
 import {
   type HttpLimits,
   type Request,
@@ -76,18 +83,53 @@ export class ServerProtocol extends Protocol {
    * request is not an acceptable WebSocket handshake. Edit it, then `sendResponse`.
    */
   accept(request: Request): Response {
-    const result = acceptRequest(request, this.#options);
+    const result = negotiateRequest(request, this.#options);
+    return result.ok ? this.#accepted(request, result) : result.response;
+  }
+
+  /**
+   * `sendResponse(accept(request))` in one step, for a server that sends the
+   * response as `accept` builds it. A 101 that negotiated no extension is
+   * written straight into the output, with no response built (a fifth of the
+   * garbage of a handshake); `null` is returned for it, and
+   * `switchingProtocols(request, this.subprotocol, "", options)` builds the
+   * same response again when it is wanted. Otherwise returns the response sent.
+   */
+  acceptAndSend(request: Request): Response | null {
+    const handshake = this.#respondable();
+    const result = negotiateRequest(request, this.#options);
+    if (!result.ok || result.extensions.length > 0) {
+      const response = result.ok ? this.#accepted(request, result) : result.response;
+      this.sendResponse(response);
+      return response;
+    }
+    handshake.disposeNegotiated();
+    writeSwitchingProtocols(request, result.subprotocol, this.#options, (size) =>
+      this.reserve(size),
+    );
+    this.#open(handshake, result.subprotocol, result.extensions);
+    return null;
+  }
+
+  /** Keeps what `result` negotiated for the 101 it builds, to open with when that is sent. */
+  #accepted(request: Request, result: Negotiated): Response {
+    const { subprotocol, extensions } = result;
+    const response = switchingProtocols(
+      request,
+      subprotocol,
+      result.extensionAnswer,
+      this.#options,
+    );
     const handshake = this.#handshakeState();
-    if (!result.ok) return result.response;
     if (handshake === undefined) {
       // Too late to send it: release what it negotiated.
-      for (const extension of result.extensions) extension.dispose?.();
+      for (const extension of extensions) extension.dispose?.();
     } else {
       handshake.disposeNegotiated();
-      handshake.accepted = result.response;
-      handshake.negotiated = { subprotocol: result.subprotocol, extensions: result.extensions };
+      handshake.accepted = response;
+      handshake.negotiated = { subprotocol, extensions };
     }
-    return result.response;
+    return response;
   }
 
   /** Builds an HTTP error response (or any non-101 response) to refuse the handshake. */
@@ -100,10 +142,7 @@ export class ServerProtocol extends Protocol {
    * connection; any other response refuses it and closes the transport after it.
    */
   sendResponse(response: Response): void {
-    const handshake = this.#handshakeState();
-    if (this.state !== "connecting" || this.#request === undefined || handshake === undefined) {
-      throw new InvalidStateError("Cannot send the response: no request is waiting for one");
-    }
+    const handshake = this.#respondable();
     const negotiated = response === handshake.accepted ? handshake.negotiated : undefined;
     if (response.status === 101 && negotiated === undefined) {
       throw new InvalidStateError(
@@ -120,9 +159,23 @@ export class ServerProtocol extends Protocol {
       );
       return;
     }
+    this.#open(handshake, negotiated.subprotocol, negotiated.extensions);
+  }
+
+  /** The handshake, if a request waits for its response; else throws. */
+  #respondable(): HandshakeState {
+    const handshake = this.#handshakeState();
+    if (this.state !== "connecting" || this.#request === undefined || handshake === undefined) {
+      throw new InvalidStateError("Cannot send the response: no request is waiting for one");
+    }
+    return handshake;
+  }
+
+  /** The 101 is queued: open, then read what the client sent after its request. */
+  #open(handshake: HandshakeState, subprotocol: string | null, extensions: Extension[]): void {
     const early = handshake.early;
     const rest = early === undefined ? EMPTY_BYTES : concatBytes(early, handshake.earlyBytes);
-    this.completeHandshake(negotiated.subprotocol, negotiated.extensions, rest);
+    this.completeHandshake(subprotocol, extensions, rest);
   }
 
   /** The handshake in progress (the protocol's driver while `connecting`). */

@@ -181,6 +181,77 @@ describe("ServerProtocol: opening handshake (RFC 6455 4.2)", () => {
     assert.equal(u.extensions.length, 1);
   });
 
+  it("acceptAndSend writes the very bytes of sendResponse(accept(request)), building no 101", () => {
+    const early = clientFrame({ opcode: Opcode.TEXT, payload: "early" });
+    const cases: [string, Record<string, unknown>][] = [
+      ["defaults", {}],
+      ["a subprotocol", { subprotocols: ["superchat"] }],
+      ["selectSubprotocol", { selectSubprotocol: (offered: string[]) => offered[0] ?? null }],
+      ["no Server header", { serverHeader: null }],
+      ["a Server header of its own", { serverHeader: "demo/1.0 (test)" }],
+      ["both", { subprotocols: ["chat"], serverHeader: "x" }],
+    ];
+    for (const [what, options] of cases) {
+      const input = concat([REQUEST, early]);
+      const { s: built } = requested(input, options);
+      built.sendResponse(built.accept(built.request!));
+      const { s: direct } = requested(input, options);
+      assert.equal(direct.acceptAndSend(direct.request!), null, what);
+      assert.equal(direct.state, "open", what);
+      assert.equal(direct.subprotocol, built.subprotocol, what);
+      const [a, b] = [drain(direct), drain(built)];
+      assert.equal(text(a.output), text(b.output), what);
+      assert.match(text(a.output), /^HTTP\/1\.1 101 /, what);
+      assert.deepEqual(a.events, b.events, what);
+      assert.deepEqual(a.events, [{ type: "text", data: "early" }], what);
+    }
+  });
+
+  it("acceptAndSend returns the response it sends when it must build one", () => {
+    // A refusal: the transport closes after it.
+    const bad = bytes(text(REQUEST).replace("Version: 13", "Version: 8"));
+    const { s } = requested(bad);
+    const refused = s.acceptAndSend(s.request!);
+    assert.equal(refused?.status, 426);
+    assert.equal(s.state, "closed");
+    assert.match(text(drain(s).output), /^HTTP\/1\.1 426 /);
+    // An extension answer is sent, and kept in the response.
+    const factory: ServerExtensionFactory = {
+      name: "x-test",
+      negotiate: () => ({
+        params: [["p", "1"]],
+        extension: {
+          name: "x-test",
+          rsvBits: 0,
+          encode: (payload) => ({ payload, rsv: 0 }),
+          decode: (payload) => payload,
+        },
+      }),
+    };
+    const offer = bytes(
+      text(REQUEST).replace("\r\n\r\n", "\r\nSec-WebSocket-Extensions: x-test\r\n\r\n"),
+    );
+    const { s: t } = requested(offer, { extensions: [factory] });
+    const response = t.acceptAndSend(t.request!);
+    assert.equal(response?.status, 101);
+    assert.equal(response.headers.get("sec-websocket-extensions"), "x-test; p=1");
+    assert.equal(t.extensions.length, 1);
+    assert.match(text(drain(t).output), /\r\nSec-WebSocket-Extensions: x-test; p=1\r\n/);
+  });
+
+  it("acceptAndSend checks what it writes and when", () => {
+    const { s } = requested(REQUEST, { serverHeader: "bad\r\nX-Injected: 1" });
+    assert.throws(() => s.acceptAndSend(s.request!), {
+      name: "TypeError",
+      message: 'Cannot serialize HTTP response: invalid character in header "Server"',
+    });
+    assert.throws(() => s.sendResponse(s.accept(s.request!)), TypeError);
+    assert.throws(() => new ServerProtocol().acceptAndSend(s.request!), InvalidStateError);
+    const { s: t } = requested();
+    t.acceptAndSend(t.request!);
+    assert.throws(() => t.acceptAndSend(t.request!), InvalidStateError);
+  });
+
   it("misuse: responding with no request, or with a 101 not built by accept", () => {
     const s = new ServerProtocol();
     assert.throws(() => s.sendResponse(s.reject(400)), InvalidStateError);
