@@ -188,7 +188,7 @@ const BENCH_REQUEST = Buffer.from(
 
 /**
  * The core's side of a server handshake: a ServerProtocol fed one request (a
- * fresh copy, as a socket read would be), accept, sendResponse, takeOutput.
+ * fresh copy, as a socket read would be), acceptAndSend (what serve() does), takeOutput.
  * No ws counterpart: ws's handshake is spread over node:http and its server.
  */
 function serverHandshake(kind: string, request: Buffer): void {
@@ -206,7 +206,7 @@ function serverHandshake(kind: string, request: Buffer): void {
         protocol.receiveData(read);
         const event = protocol.takeEvents()[0];
         if (event?.type !== "request") throw new Error("no request");
-        protocol.sendResponse(protocol.accept(event.request));
+        protocol.acceptAndSend(event.request);
         for (const chunk of protocol.takeOutput().chunks) bytes += chunk.length;
       }
     }, batch);
