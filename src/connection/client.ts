@@ -11,6 +11,7 @@ import type { RequestEvent, ResponseEvent } from "../core/events.js";
 import type { ClientExtensionFactory } from "../core/extension.js";
 import { parseWebSocketUrl } from "../core/handshake.js";
 import { Headers } from "../core/headers.js";
+import type { Request } from "../core/http1.js";
 import { ClientProtocol } from "../core/index.js";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import { TimeoutError, TransportError } from "./errors.js";
@@ -71,18 +72,20 @@ export class ClientConnection extends Connection {
         info.error ?? new TransportError("Cannot open connection: closed during the handshake"),
       );
     });
-    const request = protocol.connect();
-    this.handshakeRequest = request;
-    protocol.sendRequest(request);
+    protocol.sendRequest(protocol.connect());
     this.afterProtocol();
+  }
+
+  override get request(): Request | undefined {
+    return this.protocol.request;
   }
 
   protected override onHandshake(event: RequestEvent | ResponseEvent): void {
     if (event.type !== "response") return;
     this.handshakeResponse = event.response;
     if (this.logsInfo) {
-      this.logInfo("handshake", `${this.handshakeRequest?.target} ${event.response.status}`, {
-        target: this.handshakeRequest?.target,
+      this.logInfo("handshake", `${this.protocol.request?.target} ${event.response.status}`, {
+        target: this.protocol.request?.target,
         status: event.response.status,
       });
     }

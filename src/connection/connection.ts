@@ -280,8 +280,6 @@ function closedWithoutStack(action: string, info: CloseInfo): ConnectionClosed {
 export class Connection implements AsyncIterable<Message> {
   /** The sans-I/O protocol this connection drives. */
   protected readonly protocol: Protocol;
-  /** The handshake request (sent by a client, received by a server), once known. */
-  protected handshakeRequest: Request | undefined;
   /**
    * The handshake response (received by a client, sent by a server), once
    * known; `null` when a server sent it but did not keep it (see
@@ -354,9 +352,13 @@ export class Connection implements AsyncIterable<Message> {
     return this.protocol.extensions;
   }
 
-  /** The opening handshake request (sent by a client, received by a server). */
+  /**
+   * The opening handshake request (sent by a client, received by a server).
+   * The protocol keeps it: `serve()` and `connect()` connections read it from
+   * there (no second reference per connection); a bare connection has none.
+   */
   get request(): Request | undefined {
-    return this.handshakeRequest;
+    return undefined;
   }
 
   /** The opening handshake response (received by a client, sent by a server). */

@@ -108,7 +108,6 @@ export class ServerConnection extends Connection {
   protected override onHandshake(event: RequestEvent | ResponseEvent): void {
     if (event.type !== "request") return;
     const request = event.request;
-    this.handshakeRequest = request;
     const options = this.#server.options;
     if (options.processRequest === undefined && options.processResponse === undefined) {
       // No hooks: answer at once. (An async function per handshake cost a
@@ -125,11 +124,15 @@ export class ServerConnection extends Connection {
     void this.#handshake(request, options);
   }
 
+  override get request(): Request | undefined {
+    return this.protocol.request;
+  }
+
   /** The response sent (101 when the connection opened), once sent. */
   override get response(): Response | undefined {
     if (this.handshakeResponse === null) {
       this.handshakeResponse = switchingProtocols(
-        this.handshakeRequest!,
+        this.protocol.request!,
         this.protocol.subprotocol,
         "",
         this.#server.options,
