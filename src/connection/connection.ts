@@ -644,6 +644,10 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #releaseDrain(): void {
+    if (this.#flags & UNWRITABLE && this.protocol.holdPongs) {
+      this.protocol.holdPongs = false;
+      if (this.protocol.hasOutput) this.#scheduleFlush();
+    }
     this.#flags &= ~UNWRITABLE;
     const cold = this.#cold;
     if (cold === undefined) return;
@@ -1026,7 +1030,10 @@ export class Connection implements AsyncIterable<Message> {
       this.#transport.bufferedAmount >= this.#settings.writeHighWater
     ) {
       // Both marks are passed: the transport's (so it will call onDrain) and ours.
+      // Until the peer reads, pings get one pong, for the latest: a peer that
+      // sends pings and never reads cannot grow the output without bound.
       this.#flags |= UNWRITABLE;
+      protocol.holdPongs = true;
     }
     if (output.closeTransport) {
       this.#flags |= ENDED;

@@ -162,6 +162,7 @@ const CLOSE_SENT = 8; // a close frame was sent
 const VALIDATE_AS_RECEIVED = 16; // the text message arriving is validated piece by piece
 const DISCARDING = 32; // no more input is processed: after a close frame (RFC 6455 5.5.1) or failing (7.1.7)
 const DEFERRED = 64; // input is held back (see hasDeferredInput), in #rare.deferred
+const HOLD_PONGS = 128; // pings are not answered at once (see holdPongs)
 
 /**
  * What few connections need, or need late: one object made on first use
@@ -173,6 +174,8 @@ class RareState {
   deferred: Uint8Array | undefined;
   closeReceived: { code: number; reason: string } | undefined;
   error: ProtocolError | HandshakeError | undefined;
+  // The data of the latest ping received while pongs are held (a copy).
+  pendingPong: Uint8Array | undefined;
 }
 const NO_OUTPUT: Output = Object.freeze({ chunks: Object.freeze([]), closeTransport: false });
 const sharedMasks = new MaskPool(defaultRandom);
@@ -328,6 +331,28 @@ export class Protocol {
    */
   get closeExpected(): boolean {
     return (this.#flags & CLOSE_SENT) !== 0 && this.#state !== "closed";
+  }
+
+  /**
+   * Whether automatic pongs are held back. While true, a ping is answered
+   * with no pong at once: the latest ping's data is kept, and setting this
+   * back to false queues one pong for it (RFC 6455 5.5.3 lets an endpoint
+   * answer only the most recent of several pings). The I/O layer holds pongs
+   * while the peer does not read what it is sent: a peer that sends pings and
+   * never reads would otherwise make the output grow without bound.
+   */
+  get holdPongs(): boolean {
+    return (this.#flags & HOLD_PONGS) !== 0;
+  }
+
+  set holdPongs(hold: boolean) {
+    this.#setFlag(HOLD_PONGS, hold);
+    const rare = this.#rare;
+    const pending = rare?.pendingPong;
+    if (hold || pending === undefined) return;
+    rare!.pendingPong = undefined;
+    // 5.5.2: no pong after a close frame.
+    if (this.#state === "open") this.#frame(FIN | Opcode.PONG, pending);
   }
 
   /** Whether `takeOutput()` has something to return. */
@@ -979,7 +1004,9 @@ export class Protocol {
     if (opcode === Opcode.PING) {
       this.emit({ type: "ping", data: payload });
       // 5.5.2: answer with the same data, unless a close frame was sent.
-      if (this.#state === "open") this.#frame(FIN | Opcode.PONG, payload);
+      if (this.#state !== "open") return;
+      if (this.#flags & HOLD_PONGS) this.#rareState().pendingPong = payload.slice();
+      else this.#frame(FIN | Opcode.PONG, payload);
     } else if (opcode === Opcode.PONG) {
       this.emit({ type: "pong", data: payload });
     } else if (opcode === Opcode.CLOSE) {

@@ -458,6 +458,52 @@ describe("Protocol: control frames (RFC 6455 5.5)", () => {
   });
 });
 
+describe("Protocol: holding pongs (RFC 6455 5.5.3)", () => {
+  it("while held, pings are reported and only the latest is answered, once released", () => {
+    const p = server();
+    assert.equal(p.holdPongs, false);
+    p.holdPongs = true;
+    const input = concat(
+      ["a", "bb", "ccc"].map((payload) => clientFrame({ opcode: Opcode.PING, payload })),
+    );
+    const r = feed(p, input);
+    assert.deepEqual(
+      r.events.map((e) => [e.type, text((e as { data: Uint8Array }).data)]),
+      [
+        ["ping", "a"],
+        ["ping", "bb"],
+        ["ping", "ccc"],
+      ],
+    );
+    assert.equal(r.output.length, 0);
+    // The kept data is a copy: the input may be reused after receiveData.
+    input.fill(0);
+    p.holdPongs = false;
+    const out = drain(p);
+    assert.deepEqual(
+      out.frames.map((f) => [f.opcode, text(f.payload)]),
+      [[Opcode.PONG, "ccc"]],
+    );
+    // Released with nothing pending, and holding again: nothing is sent.
+    p.holdPongs = false;
+    p.holdPongs = true;
+    p.holdPongs = false;
+    assert.equal(drain(p).output.length, 0);
+    // Not held: answered at once, as before.
+    assert.equal(feed(p, clientFrame({ opcode: Opcode.PING, payload: "d" })).frames.length, 1);
+  });
+
+  it("a pong held until after our close frame is dropped (5.5.2)", () => {
+    const p = server();
+    p.holdPongs = true;
+    feed(p, clientFrame({ opcode: Opcode.PING, payload: "x" }));
+    p.sendClose(1000);
+    drain(p);
+    p.holdPongs = false;
+    assert.equal(drain(p).output.length, 0);
+  });
+});
+
 describe("Protocol: closing (RFC 6455 5.5.1, 7)", () => {
   it("echoes a close frame's code; the server then closes the transport first (7.1.1)", () => {
     const p = server();

@@ -230,6 +230,61 @@ describe("serve (node)", () => {
     await server.close();
   });
 
+  test(
+    "a client that sends pings and never reads gets one pong, for the latest, once it reads",
+    T,
+    async () => {
+      let connection: import("../../src/node/index.js").ServerConnection | undefined;
+      let peak = 0;
+      const server = await serve(
+        async (c) => {
+          connection = c;
+          for await (const message of c) await c.send(message);
+        },
+        { host: "127.0.0.1", port: 0, compression: null },
+      );
+      const socket = netConnect(portOf(server.address), "127.0.0.1");
+      socket.write(
+        "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      );
+      try {
+        await new Promise((resolve) => socket.once("data", resolve));
+        socket.pause(); // reads nothing for now
+        // Masked pings (a zero key) of 125 bytes: 100,000 of them ask for 12.7 MB of pongs.
+        const ping = (fill: number) =>
+          Buffer.concat([Buffer.from([0x89, 0x80 | 125, 0, 0, 0, 0]), Buffer.alloc(125, fill)]);
+        const batch = Buffer.concat(Array.from({ length: 1000 }, () => ping(0x61)));
+        for (let i = 0; i < 100; i++) {
+          if (!socket.write(batch)) await new Promise((resolve) => socket.once("drain", resolve));
+          peak = Math.max(peak, connection?.bufferedAmount ?? 0);
+        }
+        socket.write(ping(0x7a)); // the latest
+        await sleep(100);
+        peak = Math.max(peak, connection?.bufferedAmount ?? 0);
+        assert.ok(peak < 4 * 1024 * 1024, `${peak} bytes buffered`);
+        // Reading again: the pongs written before the hold, then one for the latest ping.
+        let received = Buffer.alloc(0);
+        socket.on("data", (data: Buffer) => {
+          received = Buffer.concat([received, data]);
+        });
+        socket.resume();
+        const lastPong = Buffer.concat([Buffer.from([0x8a, 125]), Buffer.alloc(125, 0x7a)]);
+        for (let i = 0; i < 100 && received.indexOf(lastPong) < 0; i++) await sleep(20);
+        assert.ok(received.indexOf(lastPong) >= 0, "a pong answers the latest ping");
+        assert.ok(received.length < 100_000 * 127, `${received.length} bytes of pongs`);
+        // And the connection still works.
+        socket.write(Buffer.from([0x82, 0x82, 0, 0, 0, 0, 0x68, 0x69]));
+        const echoed = Buffer.from([0x82, 0x02, 0x68, 0x69]);
+        for (let i = 0; i < 100 && received.indexOf(echoed) < 0; i++) await sleep(20);
+        assert.ok(received.indexOf(echoed) >= 0, "the echo arrives");
+      } finally {
+        socket.destroy();
+        await server.close();
+      }
+    },
+  );
+
   test("a slow handshake is cut off at the open timeout", T, async () => {
     const server = await serve(echo, { host: "127.0.0.1", port: 0, openTimeoutMs: 100 });
     const socket = netConnect(portOf(server.address), "127.0.0.1");
