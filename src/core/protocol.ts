@@ -7,7 +7,7 @@
  * @module
  */
 
-import { concatBytes, EMPTY_BYTES } from "./bytes.js";
+import { EMPTY_BYTES } from "./bytes.js";
 import { CloseCode, isValidCloseCode } from "./close.js";
 import { type HandshakeError, InvalidStateError, ProtocolError } from "./errors.js";
 import type { ProtocolEvent } from "./events.js";
@@ -22,6 +22,7 @@ import {
 } from "./frame.js";
 import { applyMask, applyMaskWords, copyMasked, wordsOf } from "./mask.js";
 import { perObject } from "./memo.js";
+import { MessageParts } from "./message-parts.js";
 import { OutputQueue, SLAB_MAX_FRAME } from "./output.js";
 import { defaultRandom, MaskPool, type RandomSource } from "./random.js";
 import {
@@ -281,7 +282,7 @@ export class Protocol {
   #messageFrames = 0;
   #messageBytes = 0;
   // Allocated while a fragmented message arrives (idle memory).
-  #messageParts: Uint8Array[] | undefined;
+  #messageParts: MessageParts | undefined;
   #utf8State = UTF8_ACCEPT;
   // Messages delivered by the current receiveData call.
   #deliveredThisCall = 0;
@@ -1069,12 +1070,12 @@ export class Protocol {
         return;
       }
     }
-    if (data.length > 0) (this.#messageParts ??= []).push(data);
+    if (data.length > 0) (this.#messageParts ??= new MessageParts()).add(data);
     if (!fin) return;
     const parts = this.#messageParts;
     this.#messageParts = undefined;
     this.#message = 0;
-    const whole = parts === undefined ? EMPTY : concatBytes(parts, this.#messageBytes);
+    const whole = parts === undefined ? EMPTY : parts.join();
     if (!text) {
       this.#deliver({ type: "binary", data: whole });
     } else if (this.#utf8State !== UTF8_ACCEPT) {
