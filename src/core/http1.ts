@@ -6,7 +6,8 @@
  * RFC 9110 grammar by hand (no regular expressions, so no backtracking). They
  * are incremental (input may be split anywhere) and bounded: they keep at most
  * one partial line of {@link HttpLimits.maxLineBytes} plus the parsed fields,
- * at most {@link HttpLimits.maxHeaders} of them, and a response body of at most
+ * at most {@link HttpLimits.maxHeaders} of them in a head of at most
+ * {@link HttpLimits.maxHeadBytes}, and a response body of at most
  * {@link HttpLimits.maxBodyBytes}.
  *
  * Line endings: CRLF, or a bare LF (RFC 9112 2.2 lets a recipient recognise a
@@ -59,6 +60,8 @@ export interface HttpLimits {
   maxLineBytes: number;
   /** Most header fields in a head (and most trailer fields in a chunked body). */
   maxHeaders: number;
+  /** Most bytes in a head: start line, fields and line endings. */
+  maxHeadBytes: number;
   /** Most response body bytes kept; a longer body is truncated to this size. */
   maxBodyBytes: number;
 }
@@ -68,16 +71,20 @@ export interface HttpLimits {
  * field limit, nginx's 8k header buffers) and leaves room for large cookies,
  * while a browser's handshake lines are well under 1 KiB. A handshake carries
  * about 10-20 fields; 128 allows generous proxies and cookies (Apache allows
- * 100). A non-101 response body is only read to report why the handshake
+ * 100). A head is kept for the life of its connection, so its total is
+ * bounded too: 32 KiB, twice Node's own HTTP limit (16 KiB) and nginx's
+ * default (4 buffers of 8 KiB); lines and fields alone would allow 1 MiB.
+ * A non-101 response body is only read to report why the handshake
  * failed; 64 KiB shows any error page's message.
  */
 export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
   maxLineBytes: 8192,
   maxHeaders: 128,
+  maxHeadBytes: 32768,
   maxBodyBytes: 65536,
 });
 
-const LIMIT_NAMES = ["maxLineBytes", "maxHeaders", "maxBodyBytes"] as const;
+const LIMIT_NAMES = ["maxLineBytes", "maxHeaders", "maxHeadBytes", "maxBodyBytes"] as const;
 
 function resolveLimits(limits: Partial<HttpLimits> | undefined): Readonly<HttpLimits> {
   // The usual case (a parser per connection): the shared defaults, already checked.
@@ -427,9 +434,18 @@ abstract class HeadParser {
   protected readHead(bytes: Uint8Array, pos: number): number {
     parsedCount = 0;
     const end = this.#readHead(bytes, pos);
+    // Checked once per chunk: a head over the limit is refused before it is
+    // complete, having kept at most one chunk more.
+    this.#headBytes += (end === -1 ? bytes.length : end) - pos;
+    if (this.#headBytes > this.limits.maxHeadBytes) {
+      this.fail(`head longer than ${this.limits.maxHeadBytes} bytes`, this.headersTooLargeStatus);
+    }
     if (parsedCount > 0) this.headers[adoptFields](parsedFields.slice(0, parsedCount));
     return end;
   }
+
+  // Bytes of the current head read so far.
+  #headBytes = 0;
 
   #readHead(bytes: Uint8Array, pos: number): number {
     const split = this.#lines;

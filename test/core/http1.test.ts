@@ -100,10 +100,11 @@ function splitAt(bytes: Uint8Array, points: number[]): Uint8Array[] {
 }
 
 describe("HTTP limits", () => {
-  it("defaults to 8 KiB lines, 128 fields and 64 KiB bodies", () => {
+  it("defaults to 8 KiB lines, 128 fields, 32 KiB heads and 64 KiB bodies", () => {
     assert.deepEqual(DEFAULT_HTTP_LIMITS, {
       maxLineBytes: 8192,
       maxHeaders: 128,
+      maxHeadBytes: 32768,
       maxBodyBytes: 65536,
     });
     assert.ok(Object.isFrozen(DEFAULT_HTTP_LIMITS));
@@ -113,6 +114,7 @@ describe("HTTP limits", () => {
     assert.throws(() => new RequestParser({ maxLineBytes: -1 }), RangeError);
     assert.throws(() => new RequestParser({ maxHeaders: 1.5 }), RangeError);
     assert.throws(() => new ResponseParser({ maxBodyBytes: Number.NaN }), /maxBodyBytes/);
+    assert.throws(() => new RequestParser({ maxHeadBytes: -5 }), /maxHeadBytes/);
   });
 });
 
@@ -410,6 +412,43 @@ describe("RequestParser", () => {
     assert.throws(
       () => headerParser.feed(new Uint8Array(1 << 20).fill(0x61)),
       (e: unknown) => e instanceof HandshakeError && e.status === 431,
+    );
+  });
+
+  it("accepts a head of maxHeadBytes and rejects a longer one with 431, in one chunk or many", () => {
+    const head = (n: number) => {
+      const start = "GET / HTTP/1.1\r\n";
+      const filler = n - start.length - "X: \r\n\r\n".length;
+      return `${start}X: ${"a".repeat(filler)}\r\n\r\n`;
+    };
+    assert.equal(head(100).length, 100);
+    assert.equal(
+      parseRequest(head(100), { maxHeadBytes: 100 })?.request.headers.get("x")?.length,
+      100 - 23,
+    );
+    const error = requestError(head(101), { maxHeadBytes: 100 });
+    assert.equal(error.status, 431);
+    assert.match(error.message, /head longer than 100 bytes/);
+    // Fields within the line and field limits that add up to more than the default.
+    const fields = Array.from({ length: 100 }, (_, i) => `X-${i}: ${"v".repeat(400)}\r\n`).join("");
+    assert.equal(requestError(`GET / HTTP/1.1\r\n${fields}\r\n`).status, 431);
+    // Fed a line at a time, refused once the total passes the limit, before the head ends.
+    const parser = new RequestParser({ maxHeadBytes: 1000 });
+    parser.feed(latin1("GET / HTTP/1.1\r\n"));
+    let refused: unknown;
+    for (let i = 0; i < 100 && refused === undefined; i++) {
+      try {
+        parser.feed(latin1(`X-${i}: ${"v".repeat(50)}\r\n`));
+      } catch (e) {
+        refused = e;
+      }
+    }
+    assert.ok(refused instanceof HandshakeError && refused.status === 431);
+    // A response (the client's side) is bounded the same way.
+    const response = `HTTP/1.1 101 Switching Protocols\r\nX: ${"a".repeat(200)}\r\n\r\n`;
+    assert.throws(
+      () => new ResponseParser({ maxHeadBytes: 100 }).feed(latin1(response)),
+      (e: unknown) => e instanceof HandshakeError && /head longer than 100 bytes/.test(e.message),
     );
   });
 
