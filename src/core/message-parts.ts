@@ -53,6 +53,16 @@ export class MessageParts {
     this.#end += data.length;
   }
 
+  /** Copies what was received so far to the start of `target`. */
+  copyTo(target: Uint8Array): void {
+    this.#closeRun();
+    let at = 0;
+    for (const part of this.#parts) {
+      target.set(part, at);
+      at += part.length;
+    }
+  }
+
   /** The whole message: the parts joined (the only part itself, when there is one). */
   join(): Uint8Array {
     this.#closeRun();

@@ -1100,4 +1100,54 @@ describe("Protocol: hostile input (RFC 6455 10.7)", () => {
       { numRuns: 2000 },
     );
   });
+
+  it("a large text frame in small pieces is validated as it comes, before its buffer exists", () => {
+    const length = 256 * 1024;
+    const textFrame = (payload: Uint8Array) =>
+      clientFrame({ opcode: Opcode.TEXT, payload: payload as unknown as string });
+    // Valid: "é" (2 bytes) repeated, cut into 1000-byte reads (splitting code points).
+    const valid = new Uint8Array(length);
+    for (let i = 0; i < length; i += 2) valid.set([0xc3, 0xa9], i);
+    const wire = textFrame(valid);
+    const p = server({ maxMessageBytes: 2 ** 20 });
+    for (let at = 0; at < wire.length; at += 1000) p.receiveData(wire.slice(at, at + 1000));
+    const event = p.takeEvents()[0];
+    assert.ok(event?.type === "text");
+    assert.equal(event.data, "é".repeat(length / 2));
+    // Invalid in the first kilobyte: failed there, long before the rest comes.
+    const invalid = valid.slice();
+    invalid[500] = 0xff;
+    const q = server({ maxMessageBytes: 2 ** 20 });
+    const bad = textFrame(invalid);
+    q.receiveData(bad.slice(0, 1000));
+    assert.equal(q.state, "closing");
+    const close = parseFrames(concat(q.takeOutput().chunks))[0]!;
+    assert.equal(close.opcode, Opcode.CLOSE);
+    assert.equal((close.payload[0]! << 8) | close.payload[1]!, 1007);
+  });
+
+  it("a header announcing a large frame holds only the bytes that came (10.7)", () => {
+    // 200 connections, each sent the header of a 1 MiB frame and 3 bytes of it:
+    // announcing costs a peer 17 bytes; it must not cost the receiver 1 MiB.
+    const header = [0x82, 0xff, 0, 0, 0, 0, 0, 0x10, 0, 0, 0x11, 0x22, 0x33, 0x44, 1, 2, 3];
+    const before = process.memoryUsage().arrayBuffers;
+    const protocols = Array.from({ length: 200 }, () => {
+      const p = server({ maxMessageBytes: 2 ** 20 });
+      p.receiveData(Uint8Array.from(header));
+      return p;
+    });
+    const held = process.memoryUsage().arrayBuffers - before;
+    assert.ok(held < 10 * 2 ** 20, `${held} bytes of buffers held for 200 frames of 3 bytes`);
+    // And the frame still completes when the rest arrives, unmasked at the right phase.
+    const p = protocols[0]!;
+    const rest = new Uint8Array(2 ** 20 - 3);
+    const key = [0x11, 0x22, 0x33, 0x44];
+    for (let i = 0; i < rest.length; i++) rest[i] = ((i + 3) & 0xff) ^ key[(i + 3) & 3]!;
+    for (let at = 0; at < rest.length; at += 65536) p.receiveData(rest.subarray(at, at + 65536));
+    const event = p.takeEvents()[0];
+    assert.ok(event?.type === "binary");
+    assert.equal(event.data.length, 2 ** 20);
+    assert.deepEqual([...event.data.subarray(0, 8)], [1 ^ 0x11, 2 ^ 0x22, 3 ^ 0x33, 3, 4, 5, 6, 7]);
+    assert.ok(event.data.every((byte, i) => i < 3 || byte === (i & 0xff)));
+  });
 });
