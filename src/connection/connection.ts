@@ -60,6 +60,13 @@ export interface ConnectionOptions {
    */
   maxQueuedMessages?: number;
   /**
+   * Received bytes queued (a text message counts its characters) above which
+   * reads pause too, whichever mark comes first; they resume at a quarter.
+   * Default 1 MiB: with 16 messages of up to `maxMessageBytes` (1 MiB), a
+   * handler that stops reading would otherwise hold 16 MiB per connection.
+   */
+  maxQueuedBytes?: number;
+  /**
    * Bytes waiting in the transport above which `send()` waits for them to
    * drain. The transport's own mark applies too (the higher of the two
    * wins). Default 64 KiB: a few large messages or thousands of small ones in
@@ -81,6 +88,7 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const DEFAULT_PING_INTERVAL_MS = 20_000;
 const DEFAULT_PING_TIMEOUT_MS = 20_000;
 const DEFAULT_MAX_QUEUED_MESSAGES = 16;
+const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
 const DEFAULT_WRITE_HIGH_WATER_BYTES = 64 * 1024;
 // Output that sends may pile up in the protocol before it is handed to the
 // transport without waiting for the end of the turn. A loop awaiting each
@@ -93,6 +101,11 @@ const DEFAULT_WRITE_HIGH_WATER_BYTES = 64 * 1024;
 const FLUSH_THRESHOLD_BYTES = 64 * 1024;
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/** A queued message's size for the queue's byte mark: bytes, or a text's characters. */
+function sizeOf(message: Message): number {
+  return typeof message === "string" ? message.length : message.byteLength;
+}
 
 /**
  * A waiting reader's resolve function. It also rejects: given a
@@ -141,6 +154,8 @@ interface Settings {
   readonly pingTimeoutMs: number | null;
   readonly highQueue: number;
   readonly lowQueue: number;
+  readonly highQueueBytes: number;
+  readonly lowQueueBytes: number;
   readonly writeHighWater: number;
   /** Output queued in the protocol above which a send flushes at once (see FLUSH_THRESHOLD_BYTES). */
   readonly flushThreshold: number;
@@ -155,6 +170,8 @@ const settingsFor = perObject((options: ConnectionOptions): Settings => {
   }
   const maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
   if (!(maxQueued >= 1)) throw new RangeError(`Invalid maxQueuedMessages: ${maxQueued}`);
+  const maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+  if (!(maxQueuedBytes >= 0)) throw new RangeError(`Invalid maxQueuedBytes: ${maxQueuedBytes}`);
   return {
     flushQueue: flushQueue(options.defer ?? defaultDefer),
     logger,
@@ -166,6 +183,8 @@ const settingsFor = perObject((options: ConnectionOptions): Settings => {
     pingTimeoutMs: option(options.pingTimeoutMs, DEFAULT_PING_TIMEOUT_MS),
     highQueue: maxQueued,
     lowQueue: Math.floor(maxQueued / 4),
+    highQueueBytes: maxQueuedBytes,
+    lowQueueBytes: Math.floor(maxQueuedBytes / 4),
     writeHighWater,
     // Never above the write mark: what waits in the protocol counts as buffered.
     flushThreshold: Math.min(writeHighWater, FLUSH_THRESHOLD_BYTES),
@@ -302,6 +321,7 @@ export class Connection implements AsyncIterable<Message> {
   // read), allocated while messages wait.
   #queue: (Message | undefined)[] | undefined;
   #queueHead = 0;
+  #queuedBytes = 0;
   // The first waiting reader (more wait in #cold.waiters).
   #resolveNext: Settle | undefined;
 
@@ -465,13 +485,15 @@ export class Connection implements AsyncIterable<Message> {
     const queue = this.#queue!;
     const message = queue[this.#queueHead]!;
     queue[this.#queueHead++] = undefined;
+    this.#queuedBytes -= sizeOf(message);
     if (this.#queueHead === queue.length) {
       this.#queue = undefined;
       this.#queueHead = 0;
     }
     if (
       this.#flags & PAUSED &&
-      (this.#queue === undefined ? 0 : queue.length - this.#queueHead) <= this.#settings.lowQueue
+      (this.#queue === undefined ? 0 : queue.length - this.#queueHead) <= this.#settings.lowQueue &&
+      this.#queuedBytes <= this.#settings.lowQueueBytes
     ) {
       this.#flags &= ~PAUSED;
       if (!(this.#flags & TRANSPORT_CLOSED)) this.#transport.resume();
@@ -484,6 +506,7 @@ export class Connection implements AsyncIterable<Message> {
     if (resolve === undefined) {
       if (this.#queue === undefined) this.#queue = [message];
       else this.#queue.push(message);
+      this.#queuedBytes += sizeOf(message);
       return;
     }
     const iterating = (this.#flags & ITERATING) !== 0;
@@ -788,7 +811,8 @@ export class Connection implements AsyncIterable<Message> {
     if (
       queue !== undefined &&
       !(this.#flags & (PAUSED | TRANSPORT_CLOSED)) &&
-      queue.length - this.#queueHead > this.#settings.highQueue
+      (queue.length - this.#queueHead > this.#settings.highQueue ||
+        this.#queuedBytes > this.#settings.highQueueBytes)
     ) {
       this.#flags |= PAUSED;
       this.#transport.pause();

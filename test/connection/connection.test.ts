@@ -219,6 +219,32 @@ describe("Connection", () => {
     await client.close();
   });
 
+  test("queued bytes pause reads too, before the message count does", T, async () => {
+    const { client, server } = await connectPair({
+      // 100 messages may wait, but only 64 KiB of them.
+      server: { maxQueuedMessages: 100, maxQueuedBytes: 64 * 1024 },
+      client: { writeHighWaterBytes: 4096 },
+      transport: { highWaterMark: 1024 },
+    });
+    const message = new Uint8Array(16 * 1024).fill(7);
+    let sent = 0;
+    const sending = (async () => {
+      for (; sent < 100; sent++) await client.send(message);
+    })();
+    await tick(50);
+    // The server does not read: its queue stops at about 64 KiB (5 messages of
+    // 16 KiB), and the sender is held back soon after, far short of 100.
+    assert.ok(sent > 0 && sent < 20, `${sent} sends went through`);
+    for (let i = 0; i < 100; i++) assert.equal((await server.recv()).length, 16 * 1024);
+    await sending;
+    assert.throws(
+      () =>
+        new Connection(new Protocol("server"), createTransportPair()[0], { maxQueuedBytes: -1 }),
+      RangeError,
+    );
+    await client.close();
+  });
+
   test("keepalive finds a silent peer and fails with 1011", T, async () => {
     const { client, server, wire } = await connectPair({
       server: { pingIntervalMs: 20, pingTimeoutMs: 30, closeTimeoutMs: 30 },
