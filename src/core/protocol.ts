@@ -173,6 +173,11 @@ const VALIDATE_AS_RECEIVED = 16; // the text message arriving is validated piece
 const DISCARDING = 32; // no more input is processed: after a close frame (RFC 6455 5.5.1) or failing (7.1.7)
 const DEFERRED = 64; // input is held back (see hasDeferredInput), in #rare.deferred
 const HOLD_PONGS = 128; // pings are not answered at once (see holdPongs)
+// A ping that arrives while this much output waits to be taken is answered in
+// the next takeOutput(), with one pong for the latest such ping (RFC 6455
+// 5.5.3): one read full of pings makes at most this much output in pongs,
+// whatever the read's size (Bun's reads of a ping flood made 4 MB of them).
+const PONG_OUTPUT_LIMIT = 64 * 1024;
 
 /**
  * What few connections need, or need late: one object made on first use
@@ -393,6 +398,10 @@ export class Protocol {
 
   /** The bytes to write since the last call, and whether to close the transport after them. */
   takeOutput(): Output {
+    // A pong deferred by PONG_OUTPUT_LIMIT leaves now, unless pongs are held.
+    if (this.#rare?.pendingPong !== undefined && !(this.#flags & HOLD_PONGS)) {
+      this.holdPongs = false;
+    }
     if (!this.hasOutput) return NO_OUTPUT;
     const closeTransport = (this.#flags & CLOSE_TRANSPORT) !== 0;
     this.#flags &= ~CLOSE_TRANSPORT;
@@ -1042,8 +1051,11 @@ export class Protocol {
       this.emit({ type: "ping", data: payload });
       // 5.5.2: answer with the same data, unless a close frame was sent.
       if (this.#state !== "open") return;
-      if (this.#flags & HOLD_PONGS) this.#rareState().pendingPong = payload.slice();
-      else this.#frame(FIN | Opcode.PONG, payload);
+      if (this.#flags & HOLD_PONGS || this.bufferedBytes >= PONG_OUTPUT_LIMIT) {
+        this.#rareState().pendingPong = payload.slice();
+      } else {
+        this.#frame(FIN | Opcode.PONG, payload);
+      }
     } else if (opcode === Opcode.PONG) {
       this.emit({ type: "pong", data: payload });
     } else if (opcode === Opcode.CLOSE) {

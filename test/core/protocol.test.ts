@@ -493,6 +493,22 @@ describe("Protocol: holding pongs (RFC 6455 5.5.3)", () => {
     assert.equal(feed(p, clientFrame({ opcode: Opcode.PING, payload: "d" })).frames.length, 1);
   });
 
+  it("pings beyond 64 KiB of waiting output get one pong, for the latest, when output is taken", () => {
+    const p = server();
+    const pings = Array.from({ length: 2000 }, (_, i) =>
+      clientFrame({ opcode: Opcode.PING, payload: `${i}`.padStart(125, "-") }),
+    );
+    p.receiveData(concat(pings));
+    assert.equal(p.takeEvents().length, 2000);
+    const pongs = parseFrames(concat(p.takeOutput().chunks));
+    // About 64 KiB of pongs answered one by one (127 bytes each), then one for the latest.
+    assert.ok(pongs.length > 500 && pongs.length < 530, `${pongs.length} pongs`);
+    assert.ok(pongs.every((f) => f.opcode === Opcode.PONG));
+    assert.equal(text(pongs.at(-2)!.payload), `${pongs.length - 2}`.padStart(125, "-"));
+    assert.equal(text(pongs.at(-1)!.payload), "1999".padStart(125, "-"));
+    assert.equal(p.takeOutput().chunks.length, 0);
+  });
+
   it("a pong held until after our close frame is dropped (5.5.2)", () => {
     const p = server();
     p.holdPongs = true;
