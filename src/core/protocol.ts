@@ -171,8 +171,7 @@ const SENDING_FRAGMENTS = 4; // a fragmented message is being sent
 const CLOSE_SENT = 8; // a close frame was sent
 const VALIDATE_AS_RECEIVED = 16; // the text message arriving is validated piece by piece
 const DISCARDING = 32; // no more input is processed: after a close frame (RFC 6455 5.5.1) or failing (7.1.7)
-const DEFERRED = 64; // input is held back (see hasDeferredInput), in #rare.deferred
-const HOLD_PONGS = 128; // pings are not answered at once (see holdPongs)
+const HOLD_PONGS = 64; // pings are not answered at once (see holdPongs)
 // A ping that arrives while this much output waits to be taken is answered in
 // the next takeOutput(), with one pong for the latest such ping (RFC 6455
 // 5.5.3): one read full of pings makes at most this much output in pongs,
@@ -367,12 +366,7 @@ export class Protocol {
 
   set holdPongs(hold: boolean) {
     this.#setFlag(HOLD_PONGS, hold);
-    const rare = this.#rare;
-    const pending = rare?.pendingPong;
-    if (hold || pending === undefined) return;
-    rare!.pendingPong = undefined;
-    // 5.5.2: no pong after a close frame.
-    if (this.#state === "open") this.#frame(FIN | Opcode.PONG, pending);
+    if (!hold) this.#sendPendingPong();
   }
 
   /** Whether `takeOutput()` has something to return. */
@@ -399,9 +393,7 @@ export class Protocol {
   /** The bytes to write since the last call, and whether to close the transport after them. */
   takeOutput(): Output {
     // A pong deferred by PONG_OUTPUT_LIMIT leaves now, unless pongs are held.
-    if (this.#rare?.pendingPong !== undefined && !(this.#flags & HOLD_PONGS)) {
-      this.holdPongs = false;
-    }
+    if (!(this.#flags & HOLD_PONGS)) this.#sendPendingPong();
     if (!this.hasOutput) return NO_OUTPUT;
     const closeTransport = (this.#flags & CLOSE_TRANSPORT) !== 0;
     this.#flags &= ~CLOSE_TRANSPORT;
@@ -420,7 +412,7 @@ export class Protocol {
    */
   receiveData(bytes: Uint8Array): void {
     if (this.#handshake !== undefined) this.#handshake.receiveData(bytes);
-    else if ((this.#flags & (DISCARDING | DEFERRED)) === 0) {
+    else if ((this.#flags & DISCARDING) === 0 && this.#rare?.deferred === undefined) {
       // (Input after held-back input is dropped: the connection fails at the
       // held frame, and nothing after a failure is processed.)
       this.#deliveredThisCall = 0;
@@ -438,16 +430,14 @@ export class Protocol {
    * failure would be.
    */
   get hasDeferredInput(): boolean {
-    return (this.#flags & DEFERRED) !== 0;
+    return this.#rare?.deferred !== undefined;
   }
 
   /** Processes the input held back (see {@link hasDeferredInput}). */
   receiveDeferred(): void {
-    if ((this.#flags & DEFERRED) === 0) return;
-    const rare = this.#rare!;
-    const deferred = rare.deferred!;
-    rare.deferred = undefined;
-    this.#flags &= ~DEFERRED;
+    const deferred = this.#rare?.deferred;
+    if (deferred === undefined) return;
+    this.#rare!.deferred = undefined;
     this.receiveData(deferred);
   }
 
@@ -637,6 +627,15 @@ export class Protocol {
     let rsv = 0;
     for (let i = 0; i < extensions.length; i++) rsv |= extensions[i]!.rsvBits;
     this.#rsvAllowed = rsv;
+  }
+
+  /** Queues the pong for the latest ping held back, if any (5.5.2: none after a close frame). */
+  #sendPendingPong(): void {
+    const rare = this.#rare;
+    const pending = rare?.pendingPong;
+    if (pending === undefined) return;
+    rare!.pendingPong = undefined;
+    if (this.#state === "open") this.#frame(FIN | Opcode.PONG, pending);
   }
 
   #rareState(): RareState {
@@ -904,7 +903,6 @@ export class Protocol {
       if (error !== undefined) {
         if (this.#deliveredThisCall > 0 && kept === 0) {
           this.#rareState().deferred = data.subarray(pos - size);
-          this.#flags |= DEFERRED;
         } else {
           this.#failPeer(error.code, `Cannot parse frame: ${error.message}`);
         }
