@@ -1,13 +1,12 @@
+// src/connection/settings.ts: options validated once, derived settings shared.
+
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { flushQueue } from "../../src/connection/schedule.js";
-import {
-  FLUSH_THRESHOLD_BYTES,
-  settingsFor,
-  timeoutOption,
-} from "../../src/connection/settings.js";
+import * as settingsModule from "../../src/connection/settings.js";
 
-// src/connection/settings.ts: options validated once, derived settings shared.
+const { FLUSH_THRESHOLD_BYTES, settingsFor, timeoutOption } = settingsModule;
+
 describe("Connection settings", () => {
   test("defaults: 10 s deadlines, 20 s keepalive, 16 messages or 1 MiB queued, 64 KiB writes", () => {
     const settings = settingsFor({});

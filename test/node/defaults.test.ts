@@ -8,16 +8,14 @@ const T = { timeout: 10_000 };
 
 // src/node/defaults.ts: what Node's server and client share.
 describe("Node defaults", () => {
-  test("nodeDefer runs after the turn's microtasks", async () => {
-    const log: string[] = [];
-    await new Promise<void>((resolve) => {
-      nodeDefer(() => {
-        log.push("deferred");
-        resolve();
-      });
-      queueMicrotask(() => log.push("microtask"));
-    });
-    assert.deepEqual(log, ["microtask", "deferred"]);
+  test("nodeDefer is setImmediate: after microtasks, in order with other immediates", async () => {
+    const order: string[] = [];
+    setImmediate(() => order.push("setImmediate before"));
+    const done = new Promise<void>((resolve) => nodeDefer(resolve));
+    setImmediate(() => order.push("setImmediate after"));
+    void done.then(() => order.push("nodeDefer"));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.deepEqual(order, ["setImmediate before", "nodeDefer", "setImmediate after"]);
   });
 
   test("both sides negotiate permessage-deflate by default", T, async () => {
