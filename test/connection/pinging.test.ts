@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { Connection } from "../../src/connection/connection.js";
 import { ConnectionClosedOK, TimeoutError } from "../../src/connection/errors.js";
-import { connectPair } from "../../src/testing/index.js";
+import { Protocol } from "../../src/core/protocol.js";
+import { connectPair, createTransportPair } from "../../src/testing/index.js";
 
 const T = { timeout: 5000 };
 const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -51,26 +53,55 @@ describe("Pings and keepalive", () => {
     await client.close();
   });
 
-  test("an unsolicited pong answers nothing and costs nothing", T, async () => {
-    const { client, server } = await connectPair({ server: { pingIntervalMs: null } });
-    const ping = server.ping("awaited");
-    // The client's own ping gets a pong the server did not ask for.
-    await client.ping("unrelated");
-    assert.ok((await ping) >= 0, "the server's ping is answered by its own pong");
-    await client.close();
+  test("an unsolicited pong answers nothing and allocates nothing", T, async () => {
+    const [raw, b] = createTransportPair();
+    raw.start({ onData() {}, onEnd() {}, onDrain() {}, onError() {}, onClose() {} });
+    const server = new Connection(new Protocol("server"), b, { pingIntervalMs: null });
+    const reading = server.recv();
+    // A pong (RFC 6455 5.5.3 allows unsolicited ones), then a message: "a".
+    raw.write([new Uint8Array([0x8a, 0x81, 0, 0, 0, 0, 1, 0x81, 0x81, 0, 0, 0, 0, 0x61])]);
+    assert.equal(await reading, "a");
+    assert.equal(server.latency, 0);
+    assert.equal((server as unknown as { cold: unknown }).cold, undefined);
+    raw.destroy();
+    await server.closed;
   });
 
   test("a pong that answers a later ping() also answers the keepalive ping", T, async () => {
-    const { client, server, wire } = await connectPair({
-      server: { pingIntervalMs: 10, pingTimeoutMs: 200 },
+    // A raw peer that answers only the latest of the first two pings (RFC
+    // 6455 5.5.3 allows it), and every ping after them.
+    const [raw, b] = createTransportPair();
+    const pings: number[][] = [];
+    const pong = (payload: readonly number[]): void =>
+      void raw.write([new Uint8Array([0x8a, 0x80 | payload.length, 0, 0, 0, 0, ...payload])]);
+    raw.start({
+      onData: (chunk) => {
+        // Unmasked server frames: [0x89, length, ...payload] for a ping.
+        for (let at = 0; at < chunk.length; at += 2 + chunk[at + 1]!) {
+          if (chunk[at] !== 0x89) continue;
+          const payload = [...chunk.subarray(at + 2, at + 2 + chunk[at + 1]!)];
+          pings.push(payload);
+          if (pings.length > 2) pong(payload);
+        }
+      },
+      onEnd: () => {},
+      onDrain: () => {},
+      onError: () => {},
+      onClose: () => {},
     });
-    await tick(20); // the keepalive ping is out
-    wire[0].pause(); // its pong waits with the client's reads
+    const server = new Connection(new Protocol("server"), b, {
+      pingIntervalMs: 10,
+      pingTimeoutMs: 100,
+    });
+    for (let i = 0; i < 500 && pings.length === 0; i++) await tick(1);
+    assert.equal(pings.length, 1, "the keepalive ping is out");
     const later = server.ping("later");
-    wire[0].resume();
+    for (let i = 0; i < 500 && pings.length === 1; i++) await tick(1);
+    pong([...new TextEncoder().encode("later")]); // not the keepalive ping's
     assert.ok((await later) >= 0);
-    await tick(250);
+    await tick(150); // past the keepalive ping's pong deadline
     assert.equal(server.state, "open", "the keepalive ping counted as answered");
-    await client.close();
+    raw.destroy();
+    await server.closed;
   });
 });
