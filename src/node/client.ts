@@ -15,7 +15,7 @@ import {
   type ReconnectOptions,
   reconnect as reconnectWith,
 } from "../connection/client.js";
-import { defaultCompression, nodeDefer } from "./server.js";
+import { defaultCompression, nodeDefer } from "./defaults.js";
 import { SocketTransport } from "./transport.js";
 
 /** Options of {@link connect} on Node. */

@@ -20,16 +20,15 @@
 
 export * from "../connection/index.js";
 export { connect, type NodeClientOptions, reconnect } from "./client.js";
+export { defaultCompression, nodeDefer } from "./defaults.js";
 export {
   type NodePerMessageDeflateOptions,
   permessageDeflate,
 } from "./permessage-deflate.js";
 export {
   createServer,
-  defaultCompression,
   handleUpgrade,
   type NodeServerOptions,
-  nodeDefer,
   serve,
   WebSocketServer,
 } from "./server.js";

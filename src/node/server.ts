@@ -17,20 +17,8 @@ import {
 import type { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { type Handler, Server, type ServerOptions } from "../connection/server.js";
-import type { Defer } from "../connection/transport.js";
-import { permessageDeflate } from "./permessage-deflate.js";
+import { defaultCompression, nodeDefer } from "./defaults.js";
 import { SocketTransport } from "./transport.js";
-
-/** Node's after-this-turn primitive, for write coalescing. */
-export const nodeDefer: Defer = (callback) => void setImmediate(callback);
-
-/**
- * permessage-deflate on Node's zlib, negotiated by default by `serve()` and
- * `connect()` (pass `compression: null` to turn it off). Its defaults (4 KiB
- * window, codecs created on first use and shared when there is no context
- * takeover) keep an idle connection free of zlib memory.
- */
-export const defaultCompression: ReturnType<typeof permessageDeflate> = permessageDeflate();
 
 /** Options of {@link serve}. */
 export interface NodeServerOptions extends ServerOptions {

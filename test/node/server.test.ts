@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import WebSocket from "ws";
+import { TimeoutError } from "../../src/connection/errors.js";
 import { connect, createServer, serve } from "../../src/node/index.js";
+import { SocketTransport } from "../../src/node/transport.js";
 import { echo, portOf, selfSigned, sleep } from "./helpers.js";
 
 const T = { timeout: 10_000 };
@@ -70,24 +72,45 @@ describe("serve (node)", () => {
   });
 
   test("answers many pipelined messages in few writes", T, async () => {
+    // Counts the server's transport writes: the 2000 messages arrive in a
+    // few reads, and the echoes of each read leave in one write.
+    let writes = 0;
+    const write = SocketTransport.prototype.write;
+    SocketTransport.prototype.write = function (this: SocketTransport, chunks) {
+      writes++;
+      return write.call(this, chunks);
+    };
     const server = await serve(echo, { host: "127.0.0.1", port: 0 });
-    const ws = await wsOpen(`ws://127.0.0.1:${portOf(server.address)}/`);
-    const count = 2000;
-    const received: string[] = [];
-    const done = new Promise<void>((resolve) =>
-      ws.on("message", (data) => {
-        received.push(data.toString());
-        if (received.length === count) resolve();
-      }),
-    );
-    for (let i = 0; i < count; i++) ws.send(`m${i}`);
-    await done;
-    assert.deepEqual(
-      received,
-      Array.from({ length: count }, (_, i) => `m${i}`),
-    );
-    ws.close();
-    await server.close();
+    try {
+      // Without compression: ws compresses each message in a turn of its own,
+      // so with it the messages would not be pipelined (one read, and one
+      // write, per message).
+      const ws = await wsOpen(`ws://127.0.0.1:${portOf(server.address)}/`, {
+        perMessageDeflate: false,
+      });
+      const count = 2000;
+      const received: string[] = [];
+      const done = new Promise<void>((resolve) =>
+        ws.on("message", (data) => {
+          received.push(data.toString());
+          if (received.length === count) resolve();
+        }),
+      );
+      const before = writes; // the 101 is behind
+      for (let i = 0; i < count; i++) ws.send(`m${i}`);
+      await done;
+      assert.deepEqual(
+        received,
+        Array.from({ length: count }, (_, i) => `m${i}`),
+      );
+      // About 20 KiB of frames: one or a few reads, so a handful of writes
+      // (2 here, quiet); a write per message would be 2000.
+      assert.ok(writes - before <= 10, `${writes - before} writes for ${count} echoes`);
+      ws.close();
+    } finally {
+      SocketTransport.prototype.write = write;
+      await server.close();
+    }
   });
 
   test("listens on a Unix socket", T, async () => {
@@ -285,14 +308,28 @@ describe("serve (node)", () => {
     },
   );
 
-  test("a slow handshake is cut off at the open timeout", T, async () => {
-    const server = await serve(echo, { host: "127.0.0.1", port: 0, openTimeoutMs: 100 });
+  test("a slow handshake is cut off at the open timeout, with TimeoutError", T, async () => {
+    const errors: unknown[] = [];
+    const server = await serve(echo, {
+      host: "127.0.0.1",
+      port: 0,
+      openTimeoutMs: 100,
+      logger: (record) => {
+        if (record.event === "error") errors.push(record.details?.["error"]);
+      },
+    });
     const socket = netConnect(portOf(server.address), "127.0.0.1");
+    // Timed from the connection: the server's deadline starts no sooner.
+    await new Promise((resolve) => socket.once("connect", resolve));
+    const started = performance.now();
     socket.write("GET / HTTP/1.1\r\nHost: x\r\n"); // never finishes the head
-    const started = Date.now();
     await new Promise((resolve) => socket.once("close", resolve));
-    const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 80 && elapsed < 2000, `closed after ${elapsed} ms`);
+    const elapsed = performance.now() - started;
+    // Never early; late by no more than timer and scheduling delays.
+    assert.ok(elapsed >= 95 && elapsed < 400, `closed after ${elapsed} ms`);
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0] instanceof TimeoutError, String(errors[0]));
+    assert.equal(errors[0].message, "Cannot open connection: no handshake within 100 ms");
     await server.close();
   });
 

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { TransportHandler } from "../../src/connection/transport.js";
 import { createTransportPair, type MemoryTransport } from "../../src/testing/index.js";
+import { sendContractSuite } from "../helpers/send-contract.js";
+import { type TransportPair, transportSuite } from "../helpers/transport-suite.js";
 
 const T = { timeout: 5000 };
 
@@ -85,3 +87,12 @@ describe("MemoryTransport", () => {
     assert.deepEqual(other.log, ["error Connection reset by peer", "close"]);
   });
 });
+
+async function memoryPair(): Promise<TransportPair> {
+  const [a, b] = createTransportPair();
+  return { a, b, cleanup: () => {} };
+}
+
+// The in-memory wire answers an end with its own, like a Node socket without allowHalfOpen.
+transportSuite("in-memory pair", memoryPair, { halfOpen: false });
+sendContractSuite("in-memory pair", memoryPair);

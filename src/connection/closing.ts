@@ -1,0 +1,211 @@
+/**
+ * The end of a connection: `close()`, the open and close deadlines, the
+ * transport's error and close, and `closed`, which resolves once both the
+ * protocol and the transport are closed (see the table in `state.ts`).
+ *
+ * @module
+ */
+
+import { WebSocketError } from "../core/errors.js";
+import type { ProtocolEvent } from "../core/events.js";
+import { Deadline, Deadlines } from "./deadlines.js";
+import { type CloseInfo, TimeoutError, TransportError } from "./errors.js";
+import { Pinging } from "./pinging.js";
+import {
+  CLOSE_DEADLINE_SET,
+  type ConnectionState,
+  FINISHED,
+  FLUSH_SCHEDULED,
+  TRANSPORT_GONE,
+} from "./state.js";
+
+/** The sixth class of a connection's chain (see `state.ts`): closing. */
+export abstract class Closing extends Pinging {
+  /**
+   * Starts the closing handshake (default code 1000) and resolves when the
+   * connection is closed. If the peer does not answer within the close
+   * timeout, the transport is destroyed. During the opening handshake, the
+   * transport is closed at once.
+   */
+  close(code = 1000, reason = ""): Promise<CloseInfo> {
+    const state = this.protocol.state;
+    if (state === "open") {
+      try {
+        this.protocol.sendClose(code, reason);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const cold = this.coldState();
+      cold.closeFrame ??= { code, reason };
+      if (this.settings.logInfo) this.log("info", "close", "Closing connection", { code, reason });
+      this.afterProtocol();
+    } else if (state === "connecting") {
+      this.abort(new WebSocketError("Cannot open connection: closed during the handshake"));
+    }
+    return this.closed;
+  }
+
+  /**
+   * Resolves when the connection is closed (protocol and transport), with the
+   * close code and reason and whether the close was clean. Never rejects.
+   */
+  get closed(): Promise<CloseInfo> {
+    const cold = this.coldState();
+    if (cold.closed === undefined) {
+      if (this.flags & FINISHED) cold.closed = Promise.resolve(cold.info!);
+      else {
+        cold.closed = new Promise((resolve) => {
+          cold.resolveClosed = resolve;
+        });
+      }
+    }
+    return cold.closed;
+  }
+
+  /** Called once when the connection is closed, as `closed` resolves. `serve()` overrides it. */
+  protected onClosed(): void {}
+
+  /** Arms the open deadline (a connection in the `connecting` state, from its constructor). */
+  protected armOpenDeadline(): void {
+    const settings = this.settings;
+    if (settings.openTimeoutMs === null) return;
+    settings.openDeadlines ??= new Deadlines(settings.openTimeoutMs, Closing.openExpired);
+    this.openCloseDeadline = settings.openDeadlines.add(new Deadline<ConnectionState>(this));
+  }
+
+  /** Cancels the open deadline when the connection opens (unless a close deadline replaced it). */
+  protected cancelOpenDeadline(): void {
+    if (this.flags & CLOSE_DEADLINE_SET) return;
+    this.openCloseDeadline?.cancel();
+    this.openCloseDeadline = undefined;
+  }
+
+  /**
+   * Arms the close deadline: for the closing handshake, then (once the
+   * protocol is closed) for the transport to finish closing.
+   */
+  protected armCloseDeadline(): void {
+    const settings = this.settings;
+    if (settings.closeTimeoutMs === null) return;
+    // The open deadline, if still set, gives way: the handshake is over.
+    this.openCloseDeadline?.cancel();
+    this.flags |= CLOSE_DEADLINE_SET;
+    settings.closeDeadlines ??= new Deadlines(settings.closeTimeoutMs, Closing.closeExpired);
+    this.openCloseDeadline = settings.closeDeadlines.add(new Deadline<ConnectionState>(this));
+  }
+
+  private static readonly openExpired = (state: ConnectionState): void => {
+    const connection = state as Closing;
+    connection.openCloseDeadline = undefined;
+    connection.abort(
+      new TimeoutError(
+        `Cannot open connection: no handshake within ${connection.settings.openTimeoutMs} ms`,
+      ),
+    );
+  };
+
+  private static readonly closeExpired = (state: ConnectionState): void => {
+    const connection = state as Closing;
+    connection.openCloseDeadline = undefined;
+    if (connection.cold?.info !== undefined) {
+      // The protocol is done and the transport did not finish closing in time.
+      connection.transport.destroy();
+      return;
+    }
+    connection.abort(
+      new TimeoutError(
+        `Cannot close connection: no close handshake within ${connection.settings.closeTimeoutMs} ms`,
+      ),
+    );
+  };
+
+  /** Destroys the transport now, recording `error` as the reason. */
+  protected abort(error: Error): void {
+    this.coldState().localError ??= error;
+    if (this.settings.logInfo) this.log("warn", "error", error.message, { error });
+    if (!(this.flags & TRANSPORT_GONE)) this.transport.destroy();
+    // The transport reports its close asynchronously; the protocol learns now.
+    this.protocol.receiveEof();
+    this.afterProtocol();
+  }
+
+  /** The protocol's `closed` event: everything waiting is settled (see `state.ts`). */
+  protected protocolClosed(event: Extract<ProtocolEvent, { type: "closed" }>): void {
+    // A local cause (timeout, transport error) explains more than the
+    // protocol's view of it (a handshake cut short).
+    const localError = this.cold?.localError;
+    const error = localError ?? event.error;
+    const info: CloseInfo = {
+      code: event.code,
+      reason: event.reason,
+      wasClean: event.wasClean && localError === undefined,
+      ...(error === undefined ? {} : { error }),
+    };
+    this.coldState().info = info;
+    this.cancelDeadlines();
+    if (this.settings.logInfo) {
+      this.log(error === undefined ? "info" : "warn", "closed", "Connection closed", {
+        code: info.code,
+        reason: info.reason,
+        wasClean: info.wasClean,
+        error,
+      });
+    }
+    this.releaseWaiters(info);
+    this.rejectPings(info);
+    // Senders waiting for a drain are let go; their next send rejects.
+    this.releaseDrain();
+    if (this.flags & TRANSPORT_GONE) this.finish(info);
+    else this.armCloseDeadline();
+  }
+
+  private cancelDeadlines(): void {
+    this.openCloseDeadline?.cancel();
+    this.keepaliveDeadline?.cancel();
+    this.openCloseDeadline = this.keepaliveDeadline = undefined;
+    this.flags &= ~CLOSE_DEADLINE_SET;
+  }
+
+  private finish(info: CloseInfo): void {
+    if (this.flags & FINISHED) return;
+    this.flags |= FINISHED;
+    this.cold?.resolveClosed?.(info);
+    this.onClosed();
+  }
+
+  /**
+   * The transport failed. The runtime's error is kept as the `cause` of a
+   * {@link TransportError}, so that `closed` and the errors of waiting
+   * readers say whose failure it was (the runtime's, not the peer's); an
+   * error of this library's own (a transport's `TransportError`) is kept as
+   * it is.
+   */
+  protected transportFailed(error: Error): void {
+    const cold = this.coldState();
+    if (cold.localError === undefined) {
+      cold.localError =
+        error instanceof WebSocketError
+          ? error
+          : new TransportError(`Cannot use transport: ${error.message}`, { cause: error });
+    }
+    if (this.settings.logInfo) {
+      this.log("warn", "error", `Transport error: ${error.message}`, { error });
+    }
+  }
+
+  /** The transport closed (its last callback): completes the close. */
+  protected transportClosed(): void {
+    this.flags |= TRANSPORT_GONE;
+    this.protocol.receiveEof();
+    this.afterProtocol();
+    // Normally the protocol closed first; the transport's close completes it.
+    this.flags &= ~FLUSH_SCHEDULED;
+    if (this.flags & CLOSE_DEADLINE_SET) {
+      this.openCloseDeadline?.cancel();
+      this.openCloseDeadline = undefined;
+      this.flags &= ~CLOSE_DEADLINE_SET;
+    }
+    const info = this.cold?.info;
+    if (info !== undefined) this.finish(info);
+  }
+}

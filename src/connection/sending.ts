@@ -1,0 +1,164 @@
+/**
+ * The outgoing side: `send()` of whole messages and of fragmented ones (never
+ * interleaved), `sendPrepared()` for broadcasts, and backpressure: a send
+ * resolves at once while the write buffer is under its marks, else when the
+ * transport drains.
+ *
+ * @module
+ */
+
+import type { PreparedMessage } from "../core/protocol.js";
+import { Incoming } from "./incoming.js";
+import { bytesView, type Fragment, type SendData } from "./message.js";
+import { UNWRITABLE } from "./state.js";
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** The fourth class of a connection's chain (see `state.ts`): sending messages. */
+export abstract class Sending extends Incoming {
+  /**
+   * Sends a message: a string as text, bytes (any typed array, `DataView` or
+   * `ArrayBuffer`) as binary, or an iterable or async iterable of fragments
+   * (all strings or all bytes) as one fragmented message. Messages never
+   * interleave: a send waits for a fragmented message in progress.
+   *
+   * Resolves at once while the write buffer is under the transport's
+   * high-water mark, else when it drains; rejects with
+   * {@link ConnectionClosed} if the connection is not open.
+   *
+   * Binary data of 1 KiB or more that a server sends without compression is
+   * written without a copy (a client masks a copy, compression makes one,
+   * smaller data is copied beside its frame header at once). Such bytes leave
+   * at the end of the turn or later, after the returned promise may have
+   * resolved: do not modify them until `bufferedAmount` is back to 0 (or
+   * send a copy).
+   */
+  send(data: SendData): Promise<void> {
+    const chain = this.cold?.sendChain;
+    if (chain !== undefined) {
+      const run = (): Promise<void> => this.sendNow(data);
+      const next = chain.then(run, run);
+      this.chainSend(next);
+      return next;
+    }
+    return this.sendNow(data);
+  }
+
+  /**
+   * Sends a message framed once for many connections (see `broadcast`).
+   * Returns `false`, sending nothing, when the connection is not open or is
+   * in the middle of a fragmented message.
+   */
+  sendPrepared(message: PreparedMessage): boolean {
+    if (this.protocol.state !== "open" || this.cold?.sendChain !== undefined) return false;
+    this.protocol.sendPrepared(message);
+    this.afterSend();
+    return true;
+  }
+
+  /** Makes `promise` the send that later sends wait for, until it settles. */
+  protected chainSend(promise: Promise<void>): void {
+    const cold = this.coldState();
+    cold.sendChain = promise;
+    const clear = (): void => {
+      if (cold.sendChain === promise) cold.sendChain = undefined;
+    };
+    promise.then(clear, clear);
+  }
+
+  protected sendNow(data: SendData): Promise<void> {
+    if (this.protocol.state !== "open") return Promise.reject(this.closedError("send message"));
+    if (typeof data === "string") {
+      this.protocol.sendText(data);
+      if (this.settings.logDebug) {
+        this.log("debug", "send", "Sent text message", { length: data.length });
+      }
+    } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+      const bytes = bytesView(data);
+      this.protocol.sendBinary(bytes);
+      if (this.settings.logDebug) {
+        this.log("debug", "send", "Sent binary message", { length: bytes.length });
+      }
+    } else if (
+      data !== null &&
+      typeof data === "object" &&
+      (Symbol.asyncIterator in data || Symbol.iterator in data)
+    ) {
+      const sending = this.sendFragments(data);
+      this.chainSend(sending);
+      return sending;
+    } else {
+      return Promise.reject(
+        new TypeError(`Invalid message data: ${Object.prototype.toString.call(data)}`),
+      );
+    }
+    return this.afterSend();
+  }
+
+  protected async sendFragments(
+    source: Iterable<Fragment> | AsyncIterable<Fragment>,
+  ): Promise<void> {
+    let text: boolean | undefined;
+    try {
+      for await (const fragment of source) {
+        if (this.protocol.state !== "open") throw this.closedError("send message fragment");
+        const isText = typeof fragment === "string";
+        const data = isText ? fragment : bytesView(fragment);
+        if (text === undefined) {
+          text = isText;
+          if (typeof data === "string") this.protocol.sendText(data, false);
+          else this.protocol.sendBinary(data, false);
+        } else if (text !== isText) {
+          throw new TypeError("Invalid message fragments: strings and bytes mixed in one message");
+        } else {
+          this.protocol.sendContinuation(data, false);
+        }
+        await this.afterSend();
+      }
+    } catch (error) {
+      // A message cut in the middle cannot be finished or followed by another:
+      // fail the connection, as Python websockets does (1011).
+      if (text !== undefined && this.protocol.state === "open") {
+        this.coldState().localError ??= error as Error;
+        this.protocol.fail(1011, "Error in fragmented message");
+        this.afterProtocol();
+      }
+      throw error;
+    }
+    if (text === undefined) return;
+    if (this.protocol.state !== "open") throw this.closedError("send message fragment");
+    this.protocol.sendContinuation(new Uint8Array(0), true);
+    await this.afterSend();
+  }
+
+  /** After queuing output: flush now when a lot is pending, else at the end of the turn. */
+  protected afterSend(): Promise<void> {
+    if (this.protocol.bufferedBytes >= this.settings.flushThreshold) this.flushThenHeldInput();
+    else this.scheduleFlush();
+    return this.flags & UNWRITABLE ? this.drainPromise() : RESOLVED;
+  }
+
+  protected drainPromise(): Promise<void> {
+    const cold = this.coldState();
+    if (cold.drain === undefined) {
+      cold.drain = new Promise((resolve) => {
+        cold.resolveDrain = resolve;
+      });
+    }
+    return cold.drain;
+  }
+
+  /** The transport drained (or the connection closed): senders go on, held pongs leave. */
+  protected releaseDrain(): void {
+    if (this.flags & UNWRITABLE && this.protocol.holdPongs) {
+      this.protocol.holdPongs = false;
+      if (this.protocol.hasOutput) this.scheduleFlush();
+    }
+    this.flags &= ~UNWRITABLE;
+    const cold = this.cold;
+    if (cold === undefined) return;
+    const resolve = cold.resolveDrain;
+    cold.drain = cold.resolveDrain = undefined;
+    resolve?.();
+  }
+}
