@@ -21,6 +21,12 @@
 export * from "../connection/index.js";
 export { connect, type NodeClientOptions, reconnect } from "./client.js";
 export {
+  type ClusterBackplaneOptions,
+  type ClusterStats,
+  clusterBackplane,
+  startClusterRelay,
+} from "./cluster-backplane.js";
+export {
   type NodePerMessageDeflateOptions,
   permessageDeflate,
 } from "./permessage-deflate.js";
