@@ -4,13 +4,14 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type ClientConnection, connect } from "../../src/node/index.js";
+import { type ClientConnection, connect, type ServerConnection } from "../../src/node/index.js";
 import { redisBackplane } from "../../src/redis/index.js";
 import { serveInMemory } from "../../src/testing/index.js";
 import { type ServeProcess, startServe } from "../cli/helpers.js";
 import {
   numsub,
   type RedisProcess,
+  redisCli,
   SKIP_REDIS,
   startRedis,
   startRedisCluster,
@@ -235,6 +236,58 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
       assert.equal(await server.stop(), 0);
       servers = [];
       await down.stop();
+    },
+  );
+});
+
+async function subscribeToT(connection: ServerConnection): Promise<void> {
+  connection.subscribe("t");
+  await connection.closed;
+}
+
+describe("Redis backplane, in one process", { skip: SKIP_REDIS }, () => {
+  test(
+    "a user's client, binary messages, one PUBLISH per publish, and close leaves the client open",
+    T,
+    async () => {
+      const redis = await startRedis();
+      const { createClient } = await import("redis");
+      const client = createClient({ url: redis.url });
+      await client.connect();
+      try {
+        const mine = redisBackplane({ client: client as never });
+        const other = redisBackplane({ url: redis.url });
+        await Promise.all([mine.ready(), other.ready()]);
+        const a = serveInMemory(subscribeToT, {
+          topics: { backplane: mine },
+        });
+        const b = serveInMemory(subscribeToT, {
+          topics: { backplane: other },
+        });
+        const [ca, cb] = [await a.connect(), await b.connect()];
+        await until(() => numsub(redis.port, "websocket-sansio:t") === 2, "both subscribed");
+        const publishes = (): number =>
+          Number(
+            /cmdstat_publish:calls=(\d+)/.exec(redisCli(redis.port, "INFO", "commandstats"))?.[1] ??
+              0,
+          );
+        const before = publishes();
+        // No subscriber anywhere: one command, nothing else.
+        a.server.publish("nobody", "x");
+        b.server.publish("t", new Uint8Array([1, 2, 3]));
+        await until(() => publishes() === before + 2, "two PUBLISH commands");
+        assert.deepEqual(await ca.recv(), new Uint8Array([1, 2, 3]));
+        assert.deepEqual(await cb.recv(), new Uint8Array([1, 2, 3]));
+        assert.equal(other.stats.published, 1);
+        assert.equal(mine.stats.received, 1);
+        await a.server.close();
+        await b.server.close();
+        assert.equal(client.isReady, true, "the user's client is left open");
+        assert.equal(await client.ping(), "PONG");
+      } finally {
+        client.destroy();
+        await redis.stop();
+      }
     },
   );
 });
