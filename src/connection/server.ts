@@ -253,6 +253,8 @@ export class Server {
       ...(o.compression == null ? {} : { extensions: o.compression }),
       ...(o.serverHeader === undefined ? {} : { serverHeader: o.serverHeader }),
     };
+    // A backplane delivers from other processes before anyone here subscribes, and is closed with the server.
+    if (o.topics?.backplane != null) void this.topics;
   }
 
   /** Connections whose handshake succeeded and that are not closed yet. */

@@ -6,14 +6,14 @@ import { describe, test } from "node:test";
 import { type ClientConnection, connect } from "../../src/node/index.js";
 import { startServe } from "../cli/helpers.js";
 
-const T = { timeout: 30_000 };
+const T = { timeout: 60_000 };
 
 describe("cluster backplane (serve --workers 2)", () => {
   test("clients on both workers get each message once, in per-publisher order", T, async () => {
-    const server = await startServe(["--broadcast", "--workers", "2", "--no-compression"]);
+    const server = await startServe(["--broadcast", "--workers", "2", "--no-compression"], 20_000);
     try {
-      await server.waitForLog(/\[worker 2\] .*Listening/);
-      await server.waitForLog(/\[worker 1\] .*Listening/);
+      await server.waitForLog(/\[worker 2\] .*Listening/, 20_000);
+      await server.waitForLog(/\[worker 1\] .*Listening/, 20_000);
       const clients: ClientConnection[] = [];
       // Connections are spread over the workers by the primary; open enough to reach both.
       for (let i = 0; i < 6; i++) {
