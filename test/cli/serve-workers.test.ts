@@ -1,10 +1,12 @@
-// The cluster backplane through `websocket-sansio serve --broadcast --workers 2`:
-// two processes on one port, joined by the primary's relay.
+// The cluster backplane (src/node/cluster-backplane.ts) through
+// `websocket-sansio serve --broadcast --workers 2`: two processes on one
+// port, joined by the primary's relay. Node only (a CLI test): Bun's and
+// Deno's node:cluster differ.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type ClientConnection, connect } from "../../src/node/index.js";
-import { startServe } from "../cli/helpers.js";
+import { startServe } from "./helpers.js";
 
 const T = { timeout: 60_000 };
 
