@@ -35,7 +35,7 @@ export interface RedisClientLike {
   connect(): Promise<unknown>;
   publish(channel: string, message: Buffer): Promise<unknown>;
   sPublish(channel: string, message: Buffer): Promise<unknown>;
-  duplicate(): RedisClientLike;
+  duplicate(overrides?: { disableOfflineQueue?: boolean }): RedisClientLike;
   subscribe(channels: string[], listener: Listener, bufferMode: true): Promise<unknown>;
   unsubscribe(channels: string[], listener: Listener, bufferMode: true): Promise<unknown>;
   sSubscribe(channels: string[], listener: Listener, bufferMode: true): Promise<unknown>;
@@ -68,6 +68,9 @@ export interface RedisBackplaneOptions {
    * A node-redis client of yours, connected or not (the backplane connects
    * it if needed, and never closes it). A duplicate of it receives (a
    * subscribed connection can do nothing else); the backplane owns that one.
+   * Make it with `disableOfflineQueue: true` for exact accounting: otherwise
+   * a message published just as the connection drops is sent after the
+   * reconnection instead of being counted as dropped.
    */
   client?: RedisClientLike;
   /** A node-redis cluster client of yours: sharded Pub/Sub. Never closed by the backplane. */
@@ -219,10 +222,19 @@ class RedisPubSub implements RedisBackplane {
       let client = options.client;
       if (client === undefined) {
         const { createClient } = await import("redis");
-        client = createClient({ url: options.url!, socket }) as unknown as RedisClientLike;
+        // Without the offline queue, commands issued just as the connection
+        // drops fail (and are counted) instead of going out after the
+        // reconnection, possibly before the other processes resubscribed.
+        client = createClient({
+          url: options.url!,
+          socket,
+          disableOfflineQueue: true,
+        }) as unknown as RedisClientLike;
         this.#own(client, "publisher");
       } else this.#watch(client, "publisher");
-      const subscriber = client.duplicate();
+      // The subscriber keeps its offline queue: a subscription asked for while
+      // Redis is away goes out when it is back.
+      const subscriber = client.duplicate({ disableOfflineQueue: false });
       this.#own(subscriber, "subscriber");
       this.#publisher = client;
       this.#subscriber = subscriber;

@@ -92,6 +92,10 @@ export async function startRedis(extra: string[] = [], port?: number): Promise<R
       ),
       { stdio: "ignore" },
     );
+    // Not left behind if the test process dies (a timeout, a crash).
+    const orphan = (): void => void child.kill("SIGKILL");
+    process.once("exit", orphan);
+    child.once("exit", () => process.off("exit", orphan));
     await until(() => redisCli(chosen, "PING") === "PONG", `redis-server on port ${chosen}`);
   };
   const kill = async (): Promise<void> => {

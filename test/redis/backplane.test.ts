@@ -3,7 +3,7 @@
 // and a Redis Cluster for sharded Pub/Sub.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, beforeEach, describe, test } from "node:test";
 import { type ClientConnection, connect, type ServerConnection } from "../../src/node/index.js";
 import { redisBackplane } from "../../src/redis/index.js";
 import { serveInMemory } from "../../src/testing/index.js";
@@ -62,12 +62,17 @@ function assertOncePerPublisherInOrder(
   }
 }
 
+// Every server started, stopped at the end even if a test failed before stopping its own.
+const started: ServeProcess[] = [];
+
 async function startServers(n: number, redis: RedisProcess): Promise<ServeProcess[]> {
-  return Promise.all(
+  const servers = await Promise.all(
     Array.from({ length: n }, () =>
       startServe(["--broadcast", "--redis", redis.url, "--no-compression"], LISTEN_TIMEOUT_MS),
     ),
   );
+  started.push(...servers);
+  return servers;
 }
 
 describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () => {
@@ -76,8 +81,13 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
   before(async () => {
     redis = await startRedis();
   });
-  after(async () => {
+  // A failed test leaves its servers: stop them before the next one counts subscribers.
+  beforeEach(async () => {
     await Promise.all(servers.map((server) => server.stop()));
+    servers = [];
+  });
+  after(async () => {
+    await Promise.all(started.map((server) => server.stop()));
     await redis?.stop();
   });
 
@@ -125,7 +135,8 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
       await a.client.send("a.0");
       await until(() => b.got.length === 1, "a.0 across");
       await redis.kill();
-      await servers[0]!.waitForLog(/Cannot reach Redis/);
+      // Once the publishing connection knows (the subscribed one may know first).
+      await servers[0]!.waitForLog(/Cannot reach Redis at \S+ \(publisher\)/);
       // While Redis is down: local subscribers are still served, others miss it.
       for (let i = 1; i <= 3; i++) await a.client.send(`a.${i}`);
       await until(() => a.got.length === 4, "local delivery while Redis is down");
