@@ -286,6 +286,11 @@ const GROUPS: readonly { id: string; title: string; note: string }[] = [
     title: "Broadcast to 1,000 connections",
     note: "ratio to ws + bufferutil, higher is better (log scale)",
   },
+  {
+    id: "pubsub",
+    title: "Publish to one topic of 1,000 and 10,000 subscribers",
+    note: "ratio to ws + bufferutil, higher is better (log scale)",
+  },
 ];
 
 const ORDER = ["ours", "ours-small", "ws", "ws-js", "bun", "deno"];

@@ -13,7 +13,7 @@
  * - `--rounds N`, `--seconds S`, `--warmup S`: rounds per benchmark (default
  *   5), measuring window and warm-up of each run (default 1.5 and 0.5).
  * - `--only a,b`: benchmark ids or groups (`throughput`, `latency`,
- *   `handshake`, `memory`, `compression`, `broadcast`).
+ *   `handshake`, `memory`, `compression`, `broadcast`, `pubsub`).
  * - `--impls a,b`: implementations (`ours`, `ws`, `ws-js`, `bun`, `deno`).
  * - `--node PATH`: the Node that runs the Node servers (default: Node 24 from
  *   .runtimes/, else the system's); `--load-node PATH`: the Node that runs the
@@ -201,7 +201,7 @@ interface Bench {
   readonly unit: string;
   readonly better: "higher" | "lower";
   readonly impls: readonly string[];
-  readonly serverMode: "echo" | "broadcast";
+  readonly serverMode: "echo" | "broadcast" | "publish";
   /** Compression setting passed to the servers: `matched` offers permessage-deflate. */
   readonly deflate?: string;
   readonly load: Record<string, string | number | boolean>;
@@ -316,6 +316,20 @@ const BENCHES: Bench[] = [
     description:
       "1,000 connections; one of them publishes, and the server relays each message to all 1,000 (ours: `broadcast()`, framing once; ws: a loop over `wss.clients`; Bun: `server.publish`; Deno: a loop over its sockets). 16 broadcasts in flight; messages received per second over all connections.",
   },
+  ...[1000, 10_000].map(
+    (connections): Bench => ({
+      id: `publish-${connections / 1000}k`,
+      group: "pubsub",
+      title: `Publish to a topic of ${connections.toLocaleString("en-US")} subscribers, 64 B messages`,
+      unit: "deliveries/s",
+      better: "higher",
+      impls: ["ours", "ws", "bun"],
+      serverMode: "publish",
+      load: { mode: "broadcast", size: 64, connections, inflight: 16 },
+      kind: "rate",
+      description: `${connections.toLocaleString("en-US")} connections subscribed to one topic; one of them sends, and the server publishes each message to the topic (ours: \`server.publish\`, framed once; Bun: \`server.publish\`; ws: a loop over \`wss.clients\`, which has no topics). 16 publishes in flight; messages received per second over all connections.`,
+    }),
+  ),
 ];
 
 // --- processes ---------------------------------------------------------------

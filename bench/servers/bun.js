@@ -4,7 +4,9 @@
 // Broadcast uses Bun's own pub/sub (`server.publish`), as a Bun user would.
 
 const argv = process.argv.slice(2);
-const mode = argv.includes("--mode") ? argv[argv.indexOf("--mode") + 1] : "echo";
+const given = argv.includes("--mode") ? argv[argv.indexOf("--mode") + 1] : "echo";
+// "publish" (topics) is Bun's server.publish, as "broadcast" is.
+const mode = given === "publish" ? "broadcast" : given;
 const deflate = argv.includes("--deflate");
 
 const server = Bun.serve({

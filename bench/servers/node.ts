@@ -57,9 +57,15 @@ if (impl === "ours") {
       ? async (connection) => {
           for await (const message of connection) broadcast(server!.connections, message);
         }
-      : async (connection) => {
-          for await (const message of connection) await connection.send(message);
-        },
+      : mode === "publish"
+        ? async (connection) => {
+            // Topics: every connection subscribes, the message is published to the topic.
+            connection.subscribe("all");
+            for await (const message of connection) server!.publish("all", message);
+          }
+        : async (connection) => {
+            for await (const message of connection) await connection.send(message);
+          },
     {
       host: "127.0.0.1",
       port: 0,
@@ -84,7 +90,7 @@ if (impl === "ours") {
   await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
   wss.on("connection", (socket) => {
     socket.on("error", () => {});
-    if (mode === "broadcast") {
+    if (mode === "broadcast" || mode === "publish") {
       socket.on("message", (data, isBinary) => {
         for (const client of wss.clients) {
           if (client.readyState === 1) client.send(data, { binary: isBinary });

@@ -7,6 +7,7 @@
  * @module
  */
 
+import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import {
   createServer as createHttpServer,
@@ -17,7 +18,6 @@ import {
 import { createServer as createHttpsServer } from "node:https";
 import { parseArgs } from "node:util";
 import {
-  broadcast,
   ConnectionClosed,
   type NodeServerOptions,
   type ServerConnection,
@@ -27,6 +27,7 @@ import {
 import { permessageDeflate } from "../node/permessage-deflate.js";
 import type { Io } from "./connect.js";
 import { EXIT, type ExitStatus, parseOrUsage, UsageError } from "./exit.js";
+import { isServeWorker, makeBackplane, ROOM, runPrimary } from "./fanout.js";
 import { showClose } from "./format.js";
 import { PAGE_CSP, page } from "./page.js";
 
@@ -43,6 +44,10 @@ Options:
       --host HOST        interface to listen on (default 127.0.0.1; 0.0.0.0 for all)
   -p, --port PORT        TCP port (default 8765; 0 picks a free one)
   -b, --broadcast        relay each message to every client instead of echoing it
+      --redis URL        with --broadcast: relay through Redis (redis://host:port) to
+                         the clients of every server using it, on any machine
+      --workers N        run N processes on this machine (sharing the port); with
+                         --broadcast they share one room (through Redis if --redis)
       --cert FILE        TLS certificate (PEM): serve wss:// and https://
       --key FILE         TLS private key (PEM), with --cert
       --no-compression   do not negotiate permessage-deflate
@@ -59,6 +64,8 @@ interface ServeArgs {
   readonly broadcast: boolean;
   readonly tls: { readonly cert: string; readonly key: string } | undefined;
   readonly compression: boolean;
+  readonly redis: string | undefined;
+  readonly workers: number;
 }
 
 /** Parses the command line of `serve` (without the command name). */
@@ -76,6 +83,21 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | "help" {
   if ((values.cert === undefined) !== (values.key === undefined)) {
     throw new UsageError("Invalid TLS options: --cert and --key go together");
   }
+  const redis = values.redis;
+  if (redis !== undefined) {
+    if (values.broadcast !== true)
+      throw new UsageError("Invalid options: --redis needs --broadcast");
+    if (!/^rediss?:\/\/./.test(redis)) {
+      throw new UsageError(`Invalid --redis: "${redis}" is not a redis:// or rediss:// URL`);
+    }
+  }
+  const workersText = values.workers ?? "1";
+  const workers = Number(workersText);
+  if (!/^\d+$/.test(workersText) || workers < 1 || workers > 1024) {
+    throw new UsageError(
+      `Invalid --workers: "${workersText}" is not a number of processes (1-1024)`,
+    );
+  }
   let tls: ServeArgs["tls"];
   if (values.cert !== undefined && values.key !== undefined) {
     tls = { cert: readPem("cert", values.cert), key: readPem("key", values.key) };
@@ -86,6 +108,8 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | "help" {
     broadcast: values.broadcast === true,
     tls,
     compression: values["no-compression"] !== true,
+    redis,
+    workers,
   };
 }
 
@@ -100,6 +124,8 @@ function parse(args: readonly string[]) {
       cert: { type: "string" },
       key: { type: "string" },
       "no-compression": { type: "boolean" },
+      redis: { type: "string" },
+      workers: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -150,7 +176,12 @@ export async function serveCommand(
     io.stdout.write(SERVE_HELP);
     return EXIT.ok;
   }
-  const log = (line: string): void => void io.stderr.write(`${time()} ${line}\n`);
+  const who = isServeWorker() ? `[worker ${cluster.worker?.id}] ` : "";
+  const log = (line: string): void => void io.stderr.write(`${time()} ${who}${line}\n`);
+  if (parsed.workers > 1 && cluster.isPrimary) {
+    const relay = parsed.broadcast && parsed.redis === undefined;
+    return runPrimary(parsed.workers, relay, log, control.handleSignals !== false);
+  }
   const mode = parsed.broadcast ? "broadcast" : "echo";
   const html = page(mode);
 
@@ -193,9 +224,10 @@ export async function serveCommand(
       const why = info.error === undefined ? "" : `: ${info.error.message}`;
       log(`${who} closed ${showClose(info.code, info.reason)}${how}${why}`);
     });
+    if (parsed.broadcast) connection.subscribe(ROOM);
     try {
       for await (const message of connection) {
-        if (parsed.broadcast && server !== undefined) broadcast(server.connections, message);
+        if (parsed.broadcast) connection.publish(ROOM, message, { includeSelf: true });
         else await connection.send(message);
       }
     } catch (error) {
@@ -217,6 +249,7 @@ export async function serveCommand(
       }
     },
     logLevel: "warn",
+    topics: { backplane: parsed.broadcast ? await makeBackplane(parsed.redis, log) : null },
   };
   server = await serve(handler, options);
 

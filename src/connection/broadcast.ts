@@ -4,7 +4,7 @@
  * @module
  */
 
-import { prepareMessage } from "../core/protocol.js";
+import { type PreparedMessage, prepareMessage } from "../core/protocol.js";
 import type { BinaryData, Connection } from "./connection.js";
 
 /** Options of {@link broadcast}. */
@@ -43,9 +43,27 @@ export function broadcast(
   message: string | BinaryData,
   options: BroadcastOptions = {},
 ): number {
-  const limit = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-  const close = options.slowPolicy === "close";
-  const prepared = prepareMessage(
+  return sendPreparedToAll(connections, prepare(message), slowConsumers(options));
+}
+
+/** A broadcast's slow-consumer policy, resolved once (see {@link BroadcastOptions}). */
+export interface SlowConsumers {
+  readonly maxBufferedBytes: number;
+  readonly closesSlow: boolean;
+}
+
+/** Resolves and checks {@link BroadcastOptions}. */
+export function slowConsumers(options: BroadcastOptions): SlowConsumers {
+  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  if (!(maxBufferedBytes >= 0)) {
+    throw new RangeError(`Invalid maxBufferedBytes: ${maxBufferedBytes}`);
+  }
+  return { maxBufferedBytes, closesSlow: options.slowPolicy === "close" };
+}
+
+/** Frames a message once (strings as text), from any kind of bytes. */
+export function prepare(message: string | BinaryData): PreparedMessage {
+  return prepareMessage(
     typeof message === "string"
       ? message
       : message instanceof Uint8Array
@@ -54,11 +72,25 @@ export function broadcast(
           ? new Uint8Array(message.buffer, message.byteOffset, message.byteLength)
           : new Uint8Array(message),
   );
+}
+
+/**
+ * The loop of {@link broadcast} over a message already framed, skipping
+ * `except` (a publisher that does not hear itself). Topics share it, so that
+ * there is one slow-consumer policy.
+ */
+export function sendPreparedToAll(
+  connections: Iterable<Connection>,
+  prepared: PreparedMessage,
+  policy: SlowConsumers,
+  except?: Connection,
+): number {
+  const limit = policy.maxBufferedBytes;
   let sent = 0;
   for (const connection of connections) {
-    if (connection.state !== "open") continue;
+    if (connection === except || connection.state !== "open") continue;
     if (connection.bufferedAmount > limit) {
-      if (close) void connection.close(1008, "Too slow to keep up").catch(() => {});
+      if (policy.closesSlow) void connection.close(1008, "Too slow to keep up").catch(() => {});
       continue;
     }
     if (connection.sendPrepared(prepared)) sent++;

@@ -7,6 +7,7 @@
  * @module
  */
 
+export type { Backplane, BackplaneReceiver } from "./backplane.js";
 export { type BroadcastOptions, broadcast } from "./broadcast.js";
 export {
   ClientConnection,
@@ -43,4 +44,10 @@ export {
   ServerConnection,
   type ServerOptions,
 } from "./server.js";
+export {
+  type PublishOptions,
+  TopicLimitError,
+  Topics,
+  type TopicsOptions,
+} from "./topics.js";
 export type { Defer, Transport, TransportHandler } from "./transport.js";

@@ -12,8 +12,10 @@ import type { ServerExtensionFactory } from "../core/extension.js";
 import { switchingProtocols } from "../core/handshake.js";
 import type { Request, Response } from "../core/http1.js";
 import { ServerProtocol, type ServerProtocolOptions } from "../core/index.js";
+import type { BinaryData } from "./connection.js";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import type { CloseInfo } from "./errors.js";
+import { type PublishOptions, Topics, type TopicsOptions } from "./topics.js";
 import type { Transport } from "./transport.js";
 
 /** What a request hook may return: a response to send instead of accepting, or nothing to go on. */
@@ -61,6 +63,8 @@ export interface ServerOptions extends ConnectionOptions {
     response: Response,
     connection: ServerConnection,
   ) => HookResult | Promise<HookResult>;
+  /** Limits, slow-consumer policy and backplane of the server's topics (see {@link Topics}). */
+  topics?: TopicsOptions;
 }
 
 /** Handles one open connection; when it returns, the connection is closed (1000, or 1011 if it throws). */
@@ -103,6 +107,38 @@ export class ServerConnection extends Connection {
 
   protected override onClosed(): void {
     this.#server.forget(this);
+  }
+
+  /**
+   * Subscribes this connection to `topic` (see {@link Topics.subscribe}); it
+   * is unsubscribed from every topic when it closes.
+   */
+  subscribe(topic: string): boolean {
+    return this.#server.topics.subscribe(this, topic);
+  }
+
+  /** Unsubscribes this connection from `topic`; false if it was not subscribed. */
+  unsubscribe(topic: string): boolean {
+    return this.#server.topics.unsubscribe(this, topic);
+  }
+
+  /** Whether this connection is subscribed to `topic`. */
+  isSubscribed(topic: string): boolean {
+    return this.#server.topics.isSubscribed(this, topic);
+  }
+
+  /** The topics this connection is subscribed to. */
+  get topics(): string[] {
+    return this.#server.topics.topicsOf(this);
+  }
+
+  /**
+   * Publishes to every subscriber of `topic` but this connection (unless
+   * `includeSelf`), in this process and, through the backplane, in others.
+   * Returns how many connections of this process it was queued on.
+   */
+  publish(topic: string, message: string | BinaryData, options?: PublishOptions): number {
+    return this.#server.topics.publish(topic, message, options?.includeSelf ? undefined : this);
   }
 
   protected override onHandshake(event: RequestEvent | ResponseEvent): void {
@@ -201,6 +237,7 @@ export class Server {
   readonly #all = new Set<ServerConnection>();
   readonly #open = new Set<ServerConnection>();
   #closing: Promise<void> | undefined;
+  #topics: Topics | undefined;
   #stopListening: (() => void | Promise<void>) | undefined;
 
   constructor(handler: Handler, options: ServerOptions = {}) {
@@ -216,11 +253,36 @@ export class Server {
       ...(o.compression == null ? {} : { extensions: o.compression }),
       ...(o.serverHeader === undefined ? {} : { serverHeader: o.serverHeader }),
     };
+    // A backplane delivers from other processes before anyone here subscribes, and is closed with the server.
+    if (o.topics?.backplane != null) void this.topics;
   }
 
   /** Connections whose handshake succeeded and that are not closed yet. */
   get connections(): ReadonlySet<ServerConnection> {
     return this.#open;
+  }
+
+  /** The server's topics, made on first use (see {@link Topics}). */
+  get topics(): Topics {
+    this.#topics ??= new Topics({
+      ...(this.options.logger === undefined ? {} : { logger: this.options.logger }),
+      ...this.options.topics,
+    });
+    return this.#topics;
+  }
+
+  /**
+   * Publishes `message` to every subscriber of `topic`, in this process and,
+   * through the backplane, in others. Returns how many connections of this
+   * process it was queued on.
+   */
+  publish(topic: string, message: string | BinaryData): number {
+    return this.topics.publish(topic, message);
+  }
+
+  /** How many connections of this process are subscribed to `topic`. */
+  subscriberCount(topic: string): number {
+    return this.#topics?.subscriberCount(topic) ?? 0;
   }
 
   /** Whether `close()` was called. */
@@ -248,6 +310,7 @@ export class Server {
   forget(connection: ServerConnection): void {
     this.#all.delete(connection);
     this.#open.delete(connection);
+    this.#topics?.forget(connection);
   }
 
   /** @internal Runs the handler on a connection whose handshake succeeded. */
@@ -305,6 +368,7 @@ export class Server {
       );
     }
     await Promise.all(closing);
+    await this.#topics?.close();
     await stopped;
   }
 }

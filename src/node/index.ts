@@ -22,6 +22,12 @@ export * from "../connection/index.js";
 export { connect, type NodeClientOptions, reconnect } from "./client.js";
 export { defaultCompression, nodeDefer } from "./defaults.js";
 export {
+  type ClusterBackplaneOptions,
+  type ClusterStats,
+  clusterBackplane,
+  startClusterRelay,
+} from "./cluster-backplane.js";
+export {
   type NodePerMessageDeflateOptions,
   permessageDeflate,
 } from "./permessage-deflate.js";

@@ -27,6 +27,7 @@ import {
   type MemoryTransportOptions,
 } from "./memory-transport.js";
 
+export { type BackplaneHub, createBackplaneHub } from "./memory-backplane.js";
 export { createTransportPair, MemoryTransport, type MemoryTransportOptions };
 
 /** A {@link Server} reachable in memory: `connect()` opens a client connection to it. */

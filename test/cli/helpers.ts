@@ -70,7 +70,10 @@ export interface ServeProcess {
 }
 
 /** Starts `websocket-sansio serve --port 0 ...args` and waits until it listens. */
-export async function startServe(args: readonly string[] = []): Promise<ServeProcess> {
+export async function startServe(
+  args: readonly string[] = [],
+  listenTimeoutMs = 5000,
+): Promise<ServeProcess> {
   const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -100,12 +103,13 @@ export async function startServe(args: readonly string[] = []): Promise<ServePro
       waiters.add(check);
       check();
     });
-  const listening = await waitForLog(/Listening on wss?:\/\/127\.0\.0\.1:(\d+)\//).catch(
-    (error: unknown) => {
-      child.kill("SIGKILL");
-      throw error;
-    },
-  );
+  const listening = await waitForLog(
+    /Listening on wss?:\/\/127\.0\.0\.1:(\d+)\//,
+    listenTimeoutMs,
+  ).catch((error: unknown) => {
+    child.kill("SIGKILL");
+    throw error;
+  });
   const port = Number(/:(\d+)\//.exec(listening)![1]);
   return {
     child,

@@ -51,6 +51,8 @@ describe("serve: arguments", () => {
       broadcast: false,
       tls: undefined,
       compression: true,
+      redis: undefined,
+      workers: 1,
     });
     const parsed = parseServeArgs(["--host", "::1", "-p", "0", "-b", "--no-compression"]);
     assert.ok(parsed !== "help");
@@ -58,6 +60,10 @@ describe("serve: arguments", () => {
     assert.equal(parsed.port, 0);
     assert.equal(parsed.broadcast, true);
     assert.equal(parsed.compression, false);
+    const fanout = parseServeArgs(["-b", "--redis", "redis://10.0.0.1:6379", "--workers", "4"]);
+    assert.ok(fanout !== "help");
+    assert.equal(fanout.redis, "redis://10.0.0.1:6379");
+    assert.equal(fanout.workers, 4);
     assert.equal(parseServeArgs(["-h"]), "help");
   });
 
@@ -70,6 +76,10 @@ describe("serve: arguments", () => {
       ["--cert", "/nonexistent/cert.pem", "--key", "/nonexistent/key.pem"],
       ["extra"],
       ["--frobnicate"],
+      ["--redis", "redis://127.0.0.1:6379"], // without --broadcast
+      ["-b", "--redis", "127.0.0.1:6379"],
+      ["--workers", "0"],
+      ["--workers", "two"],
     ]) {
       assert.throws(() => parseServeArgs(args), UsageError, JSON.stringify(args));
     }
