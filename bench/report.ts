@@ -164,6 +164,9 @@ const SHORT: Record<string, string> = {
   "ws-js": "ws, no bufferutil",
   bun: "Bun",
   deno: "Deno",
+  cli: "ours, the CLI",
+  "ours-attached": "ours on node:http",
+  "ws-attached": "ws on node:http",
 };
 
 const COLORS: Record<string, string> = {
@@ -173,6 +176,9 @@ const COLORS: Record<string, string> = {
   "ws-js": "#a0aec0",
   bun: "#d69e2e",
   deno: "#38a169",
+  cli: "#2c5282",
+  "ours-attached": "#4299e1",
+  "ws-attached": "#4a5568",
 };
 
 interface ChartRow {

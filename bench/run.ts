@@ -156,6 +156,23 @@ const IMPL_LIST: Impl[] = [
       {},
     ],
   },
+  ...["cli", "ours-attached", "ws-attached"].map(
+    (id): Impl => ({
+      id,
+      label:
+        id === "cli"
+          ? "websocket-sansio serve (the CLI)"
+          : id === "ours-attached"
+            ? "websocket-sansio on node:http"
+            : "ws on node:http",
+      available: true,
+      server: (mode) => [
+        SERVER_NODE,
+        ["--expose-gc", nodeServer, "--impl", id, "--mode", mode],
+        {},
+      ],
+    }),
+  ),
   {
     id: "ws-js",
     label: "ws without bufferutil",
@@ -211,6 +228,8 @@ interface Bench {
 }
 
 const ALL = ["ws", "ours", "ws-js", "bun", "deno"];
+/** The main job as a user starts it, and both libraries attached to a node:http server. */
+const SERVING = [...ALL, "cli", "ours-attached", "ws-attached"];
 const echo = (
   size: number,
   label: string,
@@ -255,7 +274,7 @@ const BENCHES: Bench[] = [
     title: "Opening handshakes per second",
     unit: "conn/s",
     better: "higher",
-    impls: ALL,
+    impls: SERVING,
     serverMode: "echo",
     load: { mode: "handshake", connections: 16 },
     kind: "rate",
@@ -268,7 +287,7 @@ const BENCHES: Bench[] = [
     title: `Memory per idle connection (${IDLE_CONNECTIONS} connections)`,
     unit: "KiB/conn",
     better: "lower",
-    impls: ALL,
+    impls: SERVING,
     serverMode: "echo",
     load: { mode: "idle", connections: IDLE_CONNECTIONS },
     kind: "memory",

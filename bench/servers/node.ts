@@ -5,14 +5,24 @@
  * library's documentation shows, with no tuning beyond the limits and
  * timeouts that would otherwise end a benchmark early.
  *
- * Usage: `node node.js --impl ours|ws [--mode echo|broadcast] [--deflate matched|defaults]`
+ * `cli` is `websocket-sansio serve` as a user starts it (its defaults:
+ * keepalive on, permessage-deflate offered, the page at `/`, a log line per
+ * open and close, here written to /dev/null as to a log file). `ours-attached`
+ * and `ws-attached` attach each library to a plain `node:http` server, as an
+ * Express or Fastify application has it.
+ *
+ * Usage: `node node.js --impl ours|ws|cli|ours-attached|ws-attached [--mode echo|broadcast] [--deflate matched|defaults]`
  * Prints `PORT <n>`; then reads commands on stdin: `gc` (collect garbage,
  * answers `GC`); the end of stdin stops the server.
  *
  * @module
  */
 
+import { openSync, writeSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
+import type { Writable } from "node:stream";
 import { WebSocketServer as WsServer } from "ws";
 import { broadcast, serve, type WebSocketServer } from "../../src/node/index.js";
 import { permessageDeflate } from "../../src/node/permessage-deflate.js";
@@ -105,6 +115,54 @@ if (impl === "ours") {
       for (const client of wss.clients) client.terminate();
       wss.close(() => resolve());
     });
+} else if (impl === "cli") {
+  const { serveCommand } = await import("../../src/cli/serve.js");
+  const devNull = openSync("/dev/null", "w");
+  const log = { write: (text: string) => writeSync(devNull, text) } as unknown as Writable;
+  const controller = new AbortController();
+  let exited: Promise<unknown> = Promise.resolve();
+  const url = await new Promise<URL>((resolve) => {
+    exited = serveCommand(
+      ["--port", "0", ...(mode === "broadcast" ? ["--broadcast"] : [])],
+      { stdin: process.stdin, stdout: log, stderr: log },
+      { onListening: resolve, signal: controller.signal, handleSignals: false },
+    );
+  });
+  port = Number(url.port);
+  stop = async () => {
+    controller.abort();
+    await exited;
+  };
+} else if (impl === "ours-attached" || impl === "ws-attached") {
+  const http = createHttpServer((_request, response) => response.end("not a WebSocket\n"));
+  let close: () => Promise<void>;
+  if (impl === "ours-attached") {
+    const server = await serve(
+      async (connection) => {
+        for await (const message of connection) await connection.send(message);
+      },
+      { server: http, compression: null, maxMessageBytes: MAX_MESSAGE_BYTES, pingIntervalMs: null },
+    );
+    close = () => server.close();
+  } else {
+    const wss = new WsServer({ server: http, maxPayload: MAX_MESSAGE_BYTES });
+    wss.on("connection", (socket) => {
+      socket.on("error", () => {});
+      socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
+    });
+    close = () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close(() => resolve());
+      });
+  }
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  port = (http.address() as AddressInfo).port;
+  stop = async () => {
+    await close();
+    http.closeAllConnections();
+    http.close();
+  };
 } else {
   throw new TypeError(`Unknown implementation: ${JSON.stringify(impl)}`);
 }

@@ -9,13 +9,6 @@
 
 import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
-import {
-  createServer as createHttpServer,
-  type Server as HttpServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from "node:http";
-import { createServer as createHttpsServer } from "node:https";
 import { parseArgs } from "node:util";
 import {
   ConnectionClosed,
@@ -29,15 +22,18 @@ import type { Io } from "./connect.js";
 import { EXIT, type ExitStatus, parseOrUsage, UsageError } from "./exit.js";
 import { isServeWorker, makeBackplane, ROOM, runPrimary } from "./fanout.js";
 import { showClose } from "./format.js";
-import { PAGE_CSP, page } from "./page.js";
+import { httpAnswers } from "./http-answers.js";
+import { LogLines } from "./log-lines.js";
+import { page } from "./page.js";
 
 /** `--help` of `serve`. */
 export const SERVE_HELP = `Usage: websocket-sansio serve [options]
 
 Runs a WebSocket server: it echoes every message back (or, with --broadcast,
 relays it to every client, as a chat room), and answers a plain HTTP GET / with
-a page that talks to it from a browser. It negotiates permessage-deflate with
-clients that offer it. Connections and closes are logged to stderr.
+a page that talks to it from a browser (GET /healthz answers 200 OK). It
+negotiates permessage-deflate with clients that offer it. Connections and
+closes are logged to stderr.
 Ctrl-C (SIGINT) or SIGTERM closes every connection with 1001 and exits.
 
 Options:
@@ -141,10 +137,6 @@ function readPem(option: string, path: string): string {
   }
 }
 
-function time(): string {
-  return new Date().toISOString().slice(11, 19);
-}
-
 /** Where a connection comes from, for the log. */
 function peer(connection: ServerConnection): string {
   const address = connection.remoteAddress ?? "?";
@@ -176,54 +168,27 @@ export async function serveCommand(
     io.stdout.write(SERVE_HELP);
     return EXIT.ok;
   }
-  const who = isServeWorker() ? `[worker ${cluster.worker?.id}] ` : "";
-  const log = (line: string): void => void io.stderr.write(`${time()} ${who}${line}\n`);
+  const logLines = new LogLines(io.stderr);
+  const worker = isServeWorker() ? `[worker ${cluster.worker?.id}] ` : "";
+  const log = (line: string): void => logLines.line(`${worker}${line}`);
   if (parsed.workers > 1 && cluster.isPrimary) {
     const relay = parsed.broadcast && parsed.redis === undefined;
-    return runPrimary(parsed.workers, relay, log, control.handleSignals !== false);
+    try {
+      return await runPrimary(parsed.workers, relay, log, control.handleSignals !== false);
+    } finally {
+      logLines.flush();
+    }
   }
   const mode = parsed.broadcast ? "broadcast" : "echo";
-  const html = page(mode);
-
-  // Plain HTTP requests get the page; upgrade requests go to the WebSocket server.
-  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
-    const path = (request.url ?? "/").split("?")[0];
-    const isRead = request.method === "GET" || request.method === "HEAD";
-    if (isRead && (path === "/" || path === "/index.html")) {
-      response.writeHead(200, {
-        "Content-Type": "text/html; charset=utf-8",
-        "Content-Security-Policy": PAGE_CSP,
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-      });
-      response.end(request.method === "HEAD" ? undefined : html);
-      return;
-    }
-    response.writeHead(isRead ? 404 : 405, {
-      "Content-Type": "text/plain; charset=utf-8",
-      ...(isRead ? {} : { Allow: "GET, HEAD" }),
-    });
-    response.end(
-      isRead
-        ? "Not found. This is a WebSocket server: open / in a browser, or connect with a WebSocket client.\n"
-        : "Method not allowed.\n",
-    );
-  };
-  const http: HttpServer =
-    parsed.tls === undefined
-      ? createHttpServer(onRequest)
-      : createHttpsServer({ cert: parsed.tls.cert, key: parsed.tls.key }, onRequest);
 
   let server: WebSocketServer | undefined;
   const handler = async (connection: ServerConnection): Promise<void> => {
-    const who = peer(connection);
+    // Logged here rather than in a callback on `closed`: an idle connection
+    // keeps no closure or string of its own for the log.
     const extensions = connection.extensions.map((extension) => extension.name);
-    log(`${who} connected${extensions.length === 0 ? "" : ` (${extensions.join(", ")})`}`);
-    void connection.closed.then((info) => {
-      const how = info.wasClean ? "" : " (not clean)";
-      const why = info.error === undefined ? "" : `: ${info.error.message}`;
-      log(`${who} closed ${showClose(info.code, info.reason)}${how}${why}`);
-    });
+    log(
+      `${peer(connection)} connected${extensions.length === 0 ? "" : ` (${extensions.join(", ")})`}`,
+    );
     if (parsed.broadcast) connection.subscribe(ROOM);
     try {
       for await (const message of connection) {
@@ -231,13 +196,21 @@ export async function serveCommand(
         else await connection.send(message);
       }
     } catch (error) {
-      // An abnormal closure is logged from `closed`; anything else is a bug worth showing.
+      // An abnormal closure is logged below; anything else is a bug worth showing.
       if (!(error instanceof ConnectionClosed)) throw error;
     }
+    const info = await connection.closed;
+    const how = info.wasClean ? "" : " (not clean)";
+    const why = info.error === undefined ? "" : `: ${info.error.message}`;
+    log(`${peer(connection)} closed ${showClose(info.code, info.reason)}${how}${why}`);
   };
   const options: NodeServerOptions = {
-    server: http,
+    host: parsed.host,
+    port: parsed.port,
+    ...(parsed.tls === undefined ? {} : { tls: parsed.tls }),
     compression: parsed.compression ? [permessageDeflate().server] : null,
+    // Plain HTTP requests get the page (or 404, 405); WebSocket requests go on.
+    processRequest: httpAnswers(page(mode)),
     logger: (record) => {
       // Handshake failures, hook errors, timeouts; opens and closes are logged above.
       if (record.level === "warn" || record.level === "error") {
@@ -251,16 +224,8 @@ export async function serveCommand(
     logLevel: "warn",
     topics: { backplane: parsed.broadcast ? await makeBackplane(parsed.redis, log) : null },
   };
-  server = await serve(handler, options);
-
   try {
-    await new Promise<void>((resolve, reject) => {
-      http.once("error", reject);
-      http.listen({ host: parsed.host, port: parsed.port }, () => {
-        http.off("error", reject);
-        resolve();
-      });
-    });
+    server = await serve(handler, options);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -270,11 +235,10 @@ export async function serveCommand(
           ? "permission denied"
           : (error as Error).message;
     io.stderr.write(`websocket-sansio: Cannot listen on ${parsed.host}:${parsed.port}: ${why}\n`);
-    await server.close();
     return EXIT.unreachable;
   }
 
-  const address = http.address();
+  const address = server.address;
   const port = typeof address === "object" && address !== null ? address.port : parsed.port;
   const host = parsed.host.includes(":") ? `[${parsed.host}]` : parsed.host;
   const secure = parsed.tls !== undefined;
@@ -303,11 +267,8 @@ export async function serveCommand(
     `Stopping (${stop}): closing ${count} connection${count === 1 ? "" : "s"} with 1001 (going away)`,
   );
   await server.close(1001, "Server shutting down");
-  await new Promise<void>((resolve) => {
-    http.close(() => resolve());
-    http.closeAllConnections();
-  });
   for (const signal of signals) process.off(signal, hurry);
   log("Stopped");
+  logLines.flush();
   return EXIT.ok;
 }

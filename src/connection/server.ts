@@ -145,19 +145,33 @@ export class ServerConnection extends Connection {
     if (event.type !== "request") return;
     const request = event.request;
     const options = this.#server.options;
-    if (options.processRequest === undefined && options.processResponse === undefined) {
-      // No hooks: answer at once. (An async function per handshake cost a
-      // tenth of the garbage a handshake makes.) The caller, afterProtocol,
-      // handles what the response sets off, and onOpen runs the handler.
-      // A 101 with no extension answer is written without being built, and
-      // is built again from the request when asked for (see `response`):
-      // keeping it cost about a quarter of a kilobyte per idle connection.
-      const response = this.protocol.acceptAndSend(request);
-      this.handshakeResponse = response;
-      this.#logHandshake(request, response?.status ?? 101);
+    let answer: HookResult | Promise<HookResult>;
+    try {
+      answer = options.processRequest?.(request, this);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    // A hook that answers at once (a health check, a page, or nothing for a
+    // WebSocket request) keeps the handshake synchronous, and one that returns
+    // nothing takes the same path as no hook at all (acceptAndSend, below):
+    // the CLI's server answers its page from this hook, and an async step per
+    // handshake would cost it a promise chain and a kept 101 per connection.
+    if (isThenable(answer) || options.processResponse !== undefined) {
+      void this.#handshake(request, answer, options);
       return;
     }
-    void this.#handshake(request, options);
+    if (answer !== undefined) {
+      // The caller, afterProtocol, handles what the response sets off.
+      this.#respond(request, answer);
+      return;
+    }
+    // Nothing from a hook: accept at once, and onOpen runs the handler.
+    // A 101 with no extension answer is written without being built, and
+    // is built again from the request when asked for (see `response`):
+    // keeping it cost about a quarter of a kilobyte per idle connection.
+    const response = this.protocol.acceptAndSend(request);
+    this.handshakeResponse = response;
+    this.#logHandshake(request, response?.status ?? 101);
   }
 
   override get request(): Request | undefined {
@@ -181,12 +195,15 @@ export class ServerConnection extends Connection {
     this.#server.run(this);
   }
 
-  async #handshake(request: Request, options: ServerOptions): Promise<void> {
+  /** The handshake when a hook answers later (a promise) or edits the response. */
+  async #handshake(
+    request: Request,
+    answer: HookResult | Promise<HookResult>,
+    options: ServerOptions,
+  ): Promise<void> {
     let response: Response | undefined;
     try {
-      if (options.processRequest !== undefined) {
-        response = (await options.processRequest(request, this)) ?? undefined;
-      }
+      response = (await answer) ?? undefined;
       response ??= this.protocol.accept(request);
       if (options.processResponse !== undefined) {
         const accepted: Response = response;
@@ -216,6 +233,10 @@ export class ServerConnection extends Connection {
       });
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
 
 function handlerReturned(this: ServerConnection): void {

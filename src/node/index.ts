@@ -20,13 +20,13 @@
 
 export * from "../connection/index.js";
 export { connect, type NodeClientOptions, reconnect } from "./client.js";
-export { defaultCompression, nodeDefer } from "./defaults.js";
 export {
   type ClusterBackplaneOptions,
   type ClusterStats,
   clusterBackplane,
   startClusterRelay,
 } from "./cluster-backplane.js";
+export { defaultCompression, nodeDefer } from "./defaults.js";
 export {
   type NodePerMessageDeflateOptions,
   permessageDeflate,

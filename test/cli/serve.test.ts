@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpGet, request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { createServer as createNetServer } from "node:net";
+import { createServer as createNetServer, connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -192,11 +192,42 @@ describe("serve: HTTP", () => {
       const head = await fetchText(server.port, "/?x=1", "HEAD");
       assert.equal(head.status, 200);
       assert.equal(head.body, "");
+      // The headers of the GET, its length included (RFC 9110 9.3.2).
+      assert.equal(head.headers["content-length"], String(Buffer.byteLength(page.body)));
+      const health = await fetchText(server.port, "/healthz");
+      assert.equal(health.status, 200);
+      assert.equal(health.body, "OK\n");
       const missing = await fetchText(server.port, "/favicon.ico");
       assert.equal(missing.status, 404);
       const post = await fetchText(server.port, "/", "POST");
       assert.equal(post.status, 405);
       assert.equal(post.headers.allow, "GET, HEAD");
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("serve: a slow request head", () => {
+  // A client that trickles its request a byte at a time is closed at the
+  // open timeout (10 s), as the library's own server does: the CLI answers
+  // HTTP itself rather than through node:http (whose header timeout is 60 s).
+  test("is closed at the 10 s open timeout", { timeout: 20_000 }, async () => {
+    const server = await startServe();
+    try {
+      const socket = netConnect(server.port, "127.0.0.1");
+      await once(socket, "connect");
+      const started = Date.now();
+      const head = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+      let sent = 0;
+      const trickle = setInterval(() => {
+        if (!socket.destroyed) socket.write(head[sent++ % head.length] ?? "a");
+      }, 500);
+      socket.resume();
+      await once(socket, "close");
+      clearInterval(trickle);
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed >= 9_500 && elapsed < 12_000, `closed after ${elapsed} ms`);
     } finally {
       await server.stop();
     }

@@ -104,6 +104,31 @@ describe("Server", () => {
     assert.equal((await handshakeError(memory.connect())).status, 500);
   });
 
+  test("a hook that answers at once keeps the handshake in the same turn", T, async () => {
+    // The hook queues a microtask before it returns: with the handshake done
+    // at once it sees the connection open; behind an await it would not.
+    const seen: string[] = [];
+    const memory = serveInMemory(async (connection) => void (await connection.closed), {
+      processRequest: (_request, connection) => {
+        queueMicrotask(() => seen.push(connection.state));
+        return undefined;
+      },
+    });
+    const client = await memory.connect();
+    await client.close();
+    assert.deepEqual(seen, ["open"]);
+    // A promise from the hook is still waited for.
+    const later = serveInMemory(async (connection) => void (await connection.closed), {
+      processRequest: async (_request, connection) => {
+        queueMicrotask(() => seen.push(connection.state));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return connection.reject(403, "No\n");
+      },
+    });
+    assert.equal((await handshakeError(later.connect())).status, 403);
+    assert.deepEqual(seen, ["open", "connecting"]);
+  });
+
   test("origins outside the allow-list get 403", T, async () => {
     const memory = serveInMemory(() => {}, { origins: ["https://good.test"] });
     const error = await handshakeError(memory.connect(undefined, { origin: "https://evil.test" }));
