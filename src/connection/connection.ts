@@ -11,7 +11,7 @@
 import { InvalidStateError, WebSocketError } from "../core/errors.js";
 import type { ProtocolEvent, RequestEvent, ResponseEvent } from "../core/events.js";
 import type { Extension } from "../core/extension.js";
-import type { Request, Response } from "../core/http1.js";
+import type { Request, Response } from "../core/http1/message.js";
 import { perObject } from "../core/memo.js";
 import type { PreparedMessage, Protocol, State } from "../core/protocol.js";
 import { Deadline, Deadlines } from "./deadlines.js";

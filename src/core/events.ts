@@ -6,7 +6,7 @@
  */
 
 import type { HandshakeError, ProtocolError } from "./errors.js";
-import type { Request, Response } from "./http1.js";
+import type { Request, Response } from "./http1/message.js";
 
 /** Server: the client's opening handshake request arrived (or could not be parsed: see `error`). */
 export interface RequestEvent {
