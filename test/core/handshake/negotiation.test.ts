@@ -5,6 +5,13 @@ import type { Extension, ServerExtensionFactory } from "../../../src/core/extens
 import { checkResponse } from "../../../src/core/handshake/http1-client.js";
 import { acceptRequest } from "../../../src/core/handshake/http1-server.js";
 import {
+  acceptAnswers,
+  checkOrigin,
+  disposeAll,
+  negotiateOffers,
+} from "../../../src/core/handshake/negotiation.js";
+import { Headers } from "../../../src/core/headers.js";
+import {
   checkFails,
   clientFactory,
   FakeExtension,
@@ -376,5 +383,99 @@ describe("server: the offers acceptRequest negotiates (checkOrigin, negotiateOff
         /invalid parameter/,
       );
     });
+  });
+});
+
+describe("negotiation reads no HTTP/1.1 field (shared with RFC 8441 extended CONNECT)", () => {
+  // An HTTP/2 request as RFC 8441 5 maps it: no Upgrade, Connection or key.
+  const connectRequest = () => ({
+    method: "CONNECT",
+    target: "/chat",
+    headers: new Headers([
+      ["Sec-WebSocket-Version", "13"],
+      ["Sec-WebSocket-Protocol", "chat, superchat"],
+      ["Sec-WebSocket-Extensions", "x-one; a=1, x-two"],
+      ["Origin", "https://example.com"],
+    ]),
+  });
+
+  it("negotiateOffers chooses the subprotocol and extensions from those fields alone", () => {
+    const one = serverFactory("x-one");
+    const result = negotiateOffers(connectRequest(), {
+      subprotocols: ["superchat"],
+      extensions: [one.factory],
+    });
+    assert.ok(result.ok);
+    assert.equal(result.subprotocol, "superchat");
+    assert.equal(result.extensionAnswer, "x-one; a=1");
+    assert.deepEqual(result.extensions, one.created);
+  });
+
+  it("negotiateOffers answers no offers with nothing, and malformed offers with 400", () => {
+    const bare = { method: "CONNECT", target: "/", headers: new Headers() };
+    assert.deepEqual(negotiateOffers(bare, { subprotocols: ["chat"] }), {
+      ok: true,
+      subprotocol: null,
+      extensions: [],
+      extensionAnswer: "",
+    });
+    const bad = connectRequest();
+    bad.headers.set("Sec-WebSocket-Protocol", "a b");
+    const refused = negotiateOffers(bad, { serverHeader: null });
+    assert.ok(!refused.ok);
+    assert.equal(refused.response.status, 400);
+    assert.equal(refused.response.headers.has("server"), false);
+  });
+
+  it("checkOrigin allows anything without origins, and refuses a repeated Origin with 403", () => {
+    const request = connectRequest();
+    assert.equal(checkOrigin(request.headers, {}), undefined);
+    assert.equal(checkOrigin(request.headers, { origins: ["https://example.com"] }), undefined);
+    request.headers.append("Origin", "https://example.com");
+    const refused = checkOrigin(request.headers, { origins: ["https://example.com"] });
+    assert.equal(refused?.response.status, 403);
+    assert.match(refused?.error.message ?? "", /^Cannot accept WebSocket: origin /);
+  });
+
+  it("acceptAnswers reads the answers of any response (such as HTTP/2's 200), failing through fail", () => {
+    const one = clientFactory("x-one");
+    const headers = new Headers([
+      ["Sec-WebSocket-Protocol", "chat"],
+      ["Sec-WebSocket-Extensions", "x-one"],
+    ]);
+    const fail = (message: string, cause?: unknown): never => {
+      throw new Error(message, { cause });
+    };
+    const result = acceptAnswers(
+      headers,
+      { subprotocols: ["chat"], extensions: [one.factory] },
+      fail,
+    );
+    assert.equal(result.subprotocol, "chat");
+    assert.deepEqual(result.extensions, one.created);
+    assert.deepEqual(acceptAnswers(new Headers(), {}, fail), { subprotocol: null, extensions: [] });
+    assert.throws(
+      () => acceptAnswers(headers, {}, fail),
+      /^Error: subprotocol "chat" was not offered$/,
+    );
+    const malformed = new Headers([["Sec-WebSocket-Extensions", "x-one;;"]]);
+    assert.throws(
+      () => acceptAnswers(malformed, { extensions: [one.factory] }, fail),
+      (error: Error) => error.cause instanceof Error && error.message === error.cause.message,
+    );
+  });
+
+  it("disposeAll disposes every extension that can be disposed", () => {
+    const a = new FakeExtension("a", []);
+    const b = new FakeExtension("b", []);
+    const plain: Extension = {
+      name: "c",
+      rsvBits: 0,
+      encode: (p) => ({ payload: p, rsv: 0 }),
+      decode: (p) => p,
+    };
+    disposeAll([a, plain, b]);
+    assert.equal(a.disposed, true);
+    assert.equal(b.disposed, true);
   });
 });
