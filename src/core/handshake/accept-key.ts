@@ -1,7 +1,9 @@
 /**
  * The handshake's key and its answer (RFC 6455 1.3, 4.1, 4.2.2): a fresh
  * `Sec-WebSocket-Key` for each client request, and the
- * `Sec-WebSocket-Accept` that proves the server read it.
+ * `Sec-WebSocket-Accept` that proves the server read it. `acceptKey` is
+ * public (the package entry exports it, for applications that check or
+ * answer a handshake themselves); the rest is the core's own.
  *
  * @module
  */

@@ -1,6 +1,8 @@
 /**
  * The client's side of the HTTP/1.1 opening handshake (RFC 6455 4.1): the
  * Upgrade request it sends, and the check of the server's 101 answer.
+ * Internal to the core (the package does not export it): `ClientProtocol`
+ * calls these.
  *
  * @module
  */

@@ -3,7 +3,8 @@
  * checks of the Upgrade request that only HTTP/1.1 has (method, version,
  * Host, Upgrade, Connection, key, WebSocket version), then the negotiation
  * shared with other handshakes ({@link checkOrigin}, {@link negotiateOffers}),
- * and the 101 answer or the refusal.
+ * and the 101 answer or the refusal. Internal to the core (the package does
+ * not export it): `ServerProtocol` calls these.
  *
  * @module
  */

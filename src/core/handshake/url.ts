@@ -1,6 +1,7 @@
 /**
  * WebSocket URLs (RFC 6455 3): what a client needs from `ws://` or `wss://`
- * to connect and to write its request, whatever the HTTP version.
+ * to connect and to write its request, whatever the HTTP version. Public:
+ * the package entry exports `parseWebSocketUrl`.
  *
  * @module
  */
