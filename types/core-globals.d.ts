@@ -40,7 +40,7 @@ interface Crypto {
 }
 declare var crypto: Crypto;
 
-// The WHATWG URL parser, for parsing ws:/wss: URLs (src/core/handshake.ts).
+// The WHATWG URL parser, for parsing ws:/wss: URLs (src/core/handshake/url.ts).
 // Only the members the core reads are declared.
 interface URL {
   readonly href: string;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Request, Response } from "../core/http1.js";
+import type { Request, Response } from "../core/http1/message.js";
 import type { ServerConnection } from "../node/index.js";
 import { PAGE_CSP } from "./page.js";
 

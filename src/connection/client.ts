@@ -9,9 +9,9 @@
 import { HandshakeError, WebSocketError } from "../core/errors.js";
 import type { RequestEvent, ResponseEvent } from "../core/events.js";
 import type { ClientExtensionFactory } from "../core/extension.js";
-import { parseWebSocketUrl } from "../core/handshake.js";
+import { parseWebSocketUrl } from "../core/handshake/url.js";
 import { Headers } from "../core/headers.js";
-import type { Request } from "../core/http1.js";
+import type { Request } from "../core/http1/message.js";
 import { ClientProtocol } from "../core/index.js";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import { TimeoutError, TransportError } from "./errors.js";

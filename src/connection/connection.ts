@@ -14,7 +14,7 @@
 
 import type { ProtocolEvent, RequestEvent, ResponseEvent } from "../core/events.js";
 import type { Extension } from "../core/extension.js";
-import type { Request, Response } from "../core/http1.js";
+import type { Request, Response } from "../core/http1/message.js";
 import type { Protocol, State } from "../core/protocol.js";
 import { Closing } from "./closing.js";
 import type { Message } from "./message.js";

@@ -9,8 +9,8 @@
 
 import type { RequestEvent, ResponseEvent } from "../core/events.js";
 import type { ServerExtensionFactory } from "../core/extension.js";
-import { switchingProtocols } from "../core/handshake.js";
-import type { Request, Response } from "../core/http1.js";
+import { switchingProtocols } from "../core/handshake/switching-protocols.js";
+import type { Request, Response } from "../core/http1/message.js";
 import { ServerProtocol, type ServerProtocolOptions } from "../core/index.js";
 import type { BinaryData } from "./connection.js";
 import { Connection, type ConnectionOptions } from "./connection.js";

@@ -79,7 +79,7 @@
  * @module
  */
 
-import type { Response } from "../core/http1.js";
+import type { Response } from "../core/http1/message.js";
 import type { Protocol } from "../core/protocol.js";
 import type { Deadline } from "./deadlines.js";
 import { type CloseInfo, ConnectionClosed } from "./errors.js";

@@ -5,15 +5,13 @@
  */
 
 import { HandshakeError, InvalidStateError } from "./errors.js";
-import {
-  buildRequest,
-  type ClientHandshakeOptions,
-  checkResponse,
-  generateKey,
-  parseWebSocketUrl,
-  type WebSocketUrl,
-} from "./handshake.js";
-import { type HttpLimits, type Request, ResponseParser, serializeRequest } from "./http1.js";
+import { generateKey } from "./handshake/accept-key.js";
+import { buildRequest, checkResponse } from "./handshake/http1-client.js";
+import type { ClientHandshakeOptions } from "./handshake/options.js";
+import { parseWebSocketUrl, type WebSocketUrl } from "./handshake/url.js";
+import type { HttpLimits, Request } from "./http1/message.js";
+import { ResponseParser } from "./http1/response-parser.js";
+import { serializeRequest } from "./http1/serialize.js";
 import { Protocol, type ProtocolOptions, protocolOptions } from "./protocol.js";
 
 /** Options of a {@link ClientProtocol}. */

@@ -6,9 +6,13 @@
  */
 
 import type { HandshakeError, ProtocolError } from "./errors.js";
-import type { Request, Response } from "./http1.js";
+import type { Request, Response } from "./http1/message.js";
 
-/** Server: the client's opening handshake request arrived (or could not be parsed: see `error`). */
+/**
+ * Server: the client's opening handshake request arrived. A request that
+ * cannot be parsed gives no such event: the error response is queued in the
+ * output and a {@link ClosedEvent} carries the {@link HandshakeError}.
+ */
 export interface RequestEvent {
   readonly type: "request";
   readonly request: Request;

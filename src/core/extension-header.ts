@@ -13,7 +13,7 @@
 
 import { HandshakeError } from "./errors.js";
 import type { ExtensionParam } from "./extension.js";
-import { isToken, isTokenChar, trimOws } from "./http1.js";
+import { isToken, isTokenChar, trimOws } from "./http1/grammar.js";
 
 /** One element of a `Sec-WebSocket-Extensions` list: an extension token and its parameters. */
 export interface ExtensionHeaderItem {

@@ -41,14 +41,11 @@ export {
   ServerPerMessageDeflateFactory,
 } from "./extensions/permessage-deflate.js";
 export { Opcode } from "./frame.js";
-export type {
-  ClientHandshakeOptions,
-  ServerHandshakeOptions,
-  WebSocketUrl,
-} from "./handshake.js";
-export { acceptKey, parseWebSocketUrl } from "./handshake.js";
+export { acceptKey } from "./handshake/accept-key.js";
+export type { ClientHandshakeOptions, ServerHandshakeOptions } from "./handshake/options.js";
+export { parseWebSocketUrl, type WebSocketUrl } from "./handshake/url.js";
 export { Headers } from "./headers.js";
-export type { HttpLimits, Request, Response } from "./http1.js";
+export type { HttpLimits, Request, Response } from "./http1/message.js";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   type OpenProtocolOptions,

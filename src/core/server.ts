@@ -7,21 +7,15 @@
 import { concatBytes, EMPTY_BYTES } from "./bytes.js";
 import { HandshakeError, InvalidStateError } from "./errors.js";
 import type { Extension } from "./extension.js";
-import {
-  type Negotiated,
-  negotiateRequest,
-  rejectResponse,
-  type ServerHandshakeOptions,
-  switchingProtocols,
-  writeSwitchingProtocols,
-} from "./handshake.js";
-import {
-  type HttpLimits,
-  type Request,
-  RequestParser,
-  type Response,
-  serializeResponseInto,
-} from "./http1.js";
+import { negotiateRequest } from "./handshake/http1-server.js";
+import type { Negotiated } from "./handshake/negotiation.js";
+import type { ServerHandshakeOptions } from "./handshake/options.js";
+import { rejectResponse } from "./handshake/refusal.js";
+import { switchingProtocols } from "./handshake/switching-protocols.js";
+import { writeSwitchingProtocols } from "./handshake/switching-protocols-fast.js";
+import type { HttpLimits, Request, Response } from "./http1/message.js";
+import { RequestParser } from "./http1/request-parser.js";
+import { serializeResponseInto } from "./http1/serialize.js";
 import {
   type HandshakeDriver,
   Protocol,

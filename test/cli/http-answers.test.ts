@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { httpAnswers } from "../../src/cli/http-answers.js";
 import { Headers } from "../../src/core/headers.js";
-import type { Request } from "../../src/core/http1.js";
+import type { Request } from "../../src/core/http1/message.js";
 import { ServerProtocol } from "../../src/core/index.js";
 import type { ServerConnection } from "../../src/node/index.js";
 

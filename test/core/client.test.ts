@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { ClientProtocol } from "../../src/core/client.js";
 import { HandshakeError, InvalidStateError } from "../../src/core/errors.js";
 import { Opcode } from "../../src/core/frame.js";
-import { acceptKey } from "../../src/core/handshake.js";
+import { acceptKey } from "../../src/core/handshake/accept-key.js";
 import { Headers } from "../../src/core/headers.js";
 import { bytewise, drain, feed } from "../helpers/drive.js";
 import { bytes, concat, frame, text } from "../helpers/wire.js";

@@ -5,7 +5,7 @@ import { HandshakeError, InvalidStateError } from "../../src/core/errors.js";
 import type { ProtocolEvent } from "../../src/core/events.js";
 import type { ServerExtensionFactory } from "../../src/core/extension.js";
 import { Opcode } from "../../src/core/frame.js";
-import { acceptKey } from "../../src/core/handshake.js";
+import { acceptKey } from "../../src/core/handshake/accept-key.js";
 import type { Protocol } from "../../src/core/protocol.js";
 import { ServerProtocol } from "../../src/core/server.js";
 import { bytewise, drain, feed } from "../helpers/drive.js";
