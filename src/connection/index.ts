@@ -7,6 +7,7 @@
  * @module
  */
 
+export { ProxyError } from "../proxy/errors.js";
 export { type BroadcastOptions, broadcast } from "./broadcast.js";
 export {
   ClientConnection,
@@ -35,6 +36,7 @@ export {
   TransportError,
 } from "./errors.js";
 export type { Logger, LogLevel, LogRecord } from "./log.js";
+export type { ProxyDialEndpoint, ProxyNetwork, RawStream } from "./proxy-tunnel.js";
 export { defaultDefer } from "./schedule.js";
 export {
   type Handler,
