@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the test suites that must pass on every runtime (core, connection, the
+# Runs the test suites that must pass on every runtime (core, proxy, connection, the
 # Node entry point, the in-memory transport, the shared transport suite) on
 # Node 22, 24 and 26, Bun and Deno: the same compiled .build/ JavaScript on
 # each. node:test files run as they are: Bun's `bun test` and Deno's
@@ -27,7 +27,7 @@ done
 [ -d .build/test ] || npx tsc -p tsconfig.json
 
 mapfile -t files < <(
-  find .build/test/core .build/test/connection .build/test/node .build/test/testing \
+  find .build/test/core .build/test/connection .build/test/node .build/test/proxy .build/test/testing \
     .build/test/runtimes/transports.test.js -name '*.test.js' 2>/dev/null | sort
 )
 # Bun replaces the `ws` package with its own, which has no PerMessageDeflate

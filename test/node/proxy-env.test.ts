@@ -65,8 +65,11 @@ describe("proxy from the environment (child processes)", () => {
     return { a, b, env };
   }
 
-  function routeOf(a: FakeProxy, b: FakeProxy): string {
-    assert.ok(a.requests.length + b.requests.length <= 1);
+  function routeOf(a: FakeProxy, b: FakeProxy, label = ""): string {
+    assert.ok(
+      a.requests.length + b.requests.length <= 1,
+      `${label}: ${[...a.requests, ...b.requests].join(" / ")}`,
+    );
     return a.requests.length === 1 ? "A" : b.requests.length === 1 ? "B" : "direct";
   }
 
@@ -121,7 +124,11 @@ describe("proxy from the environment (child processes)", () => {
     cases.forEach(([scheme, vars, expected], i) => {
       const label = `${scheme} ${JSON.stringify(vars)}`;
       assert.equal(lines[i], "ok", label);
-      assert.equal(routeOf(prepared[i]!.a, prepared[i]!.b), expected, label);
+      assert.equal(
+        routeOf(prepared[i]!.a, prepared[i]!.b, label),
+        expected,
+        `${label}: ${prepared[i]!.a.requests.join(" / ")}`,
+      );
     });
   });
 
@@ -134,9 +141,7 @@ describe("proxy from the environment (child processes)", () => {
       ["ws", { http_proxy: "$A", NO_PROXY: "127.0.0.1" }, "direct"],
     ] as const) {
       const { a, b, env } = await prepare(vars);
-      const list = [
-        { url: targetOf(scheme), env: {}, ...(scheme === "wss" ? { ca: tls.cert } : {}) },
-      ];
+      const list = [{ url: targetOf(scheme), ...(scheme === "wss" ? { ca: tls.cert } : {}) }];
       const { stdout } = await run(process.execPath, [CHILD, JSON.stringify(list)], 20_000, {
         ...baseEnv(),
         ...env,
