@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** A running proxy. */
 export interface ProxyServer {
@@ -25,6 +26,7 @@ const BINARIES = {
   stunnel: ["/usr/bin/stunnel4", "stunnel4"],
   microsocks: ["/usr/bin/microsocks", "microsocks"],
   danted: ["/usr/sbin/danted", "dante-server"],
+  socks4a: ["/usr/share/perl5/IO/Socket/Socks.pm", "libio-socket-socks-perl"],
 } as const;
 
 export type ProxyKind = keyof typeof BINARIES;
@@ -243,4 +245,17 @@ export async function danted(): Promise<ProxyServer> {
   return start(BINARIES.danted[0], ["-f", config, "-N", "1"], port, () =>
     rmSync(dir, { recursive: true, force: true }),
   );
+}
+
+/**
+ * SOCKS4 and SOCKS4a on IO::Socket::Socks (dante 1.4.2 does not implement
+ * 4a: it logs a request for 0.0.0.1 and refuses it).
+ */
+export async function socks4a(): Promise<ProxyServer> {
+  const port = await freePort();
+  // The script is not compiled: it stays in test/, three levels above .build/test/node/.
+  const script = fileURLToPath(
+    new URL("../../../test/node/fixtures/socks4a-server.pl", import.meta.url),
+  );
+  return start("perl", [script, String(port)], port);
 }

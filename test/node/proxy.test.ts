@@ -16,7 +16,7 @@ import {
   TransportError,
   type WebSocketServer,
 } from "../../src/node/index.js";
-import { fakeProxy } from "./fake-proxies.js";
+import { connectProxy, fakeProxy } from "./fake-proxies.js";
 import { portOf, selfSigned } from "./helpers.js";
 import * as proxies from "./proxy-servers.js";
 
@@ -235,6 +235,38 @@ describe("through dante (SOCKS4, SOCKS5)", { skip: proxies.skipUnless("danted") 
   });
 });
 
+describe("through a SOCKS4a proxy (IO::Socket::Socks)", {
+  skip: proxies.skipUnless("socks4a"),
+}, () => {
+  let proxy: proxies.ProxyServer;
+  before(async () => {
+    proxy = await proxies.socks4a();
+  });
+  after(() => proxy.stop());
+
+  test("socks4a sends the name, socks4 the address we resolved; ws: and wss:", T, async () => {
+    await roundTrip(
+      await connect(wsUrl("localhost"), { proxy: `socks4a://127.0.0.1:${proxy.port}` }),
+    );
+    await roundTrip(
+      await connect(wssUrl(), {
+        proxy: `socks4a://me@127.0.0.1:${proxy.port}`,
+        tls: { ca: tls.cert },
+      }),
+    );
+    await roundTrip(
+      await connect(wsUrl("localhost"), { proxy: `socks4://127.0.0.1:${proxy.port}` }),
+    );
+    const port = portOf(plain.address);
+    const requests = proxy.log().match(/^CONNECT .*$/gm);
+    assert.deepEqual(requests, [
+      `CONNECT localhost:${port}`,
+      `CONNECT localhost:${portOf(secure.address)}`,
+      `CONNECT 127.0.0.1:${port}`,
+    ]);
+  });
+});
+
 describe("proxy failures", () => {
   test("refused: nothing listens on the proxy's port", T, async () => {
     const port = await proxies.freePort();
@@ -373,5 +405,25 @@ describe("proxy failures", () => {
     );
     await proxy.allClosed();
     await proxy.close();
+  });
+
+  test("a redirect chooses the proxy again, for the new host", T, async () => {
+    const proxy = await connectProxy();
+    const redirect = await fakeProxy((socket) =>
+      socket.end(
+        `HTTP/1.1 302 Found\r\nLocation: ws://localhost:${portOf(plain.address)}/\r\n\r\n`,
+      ),
+    );
+    // 127.0.0.1 is reached directly (no_proxy), localhost through the proxy.
+    const env = { ws_proxy: proxy.url, no_proxy: "127.0.0.1" };
+    await roundTrip(await connect(`ws://127.0.0.1:${redirect.port}/`, { proxyEnv: env }));
+    assert.equal(redirect.requests.length, 1);
+    assert.match(redirect.requests[0]!, /^GET \/ HTTP\/1\.1\r\n/);
+    assert.deepEqual(
+      proxy.requests.map((request) => request.split("\r\n")[0]),
+      [`CONNECT localhost:${portOf(plain.address)} HTTP/1.1`],
+    );
+    await proxy.close();
+    await redirect.close();
   });
 });
