@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { HandshakeError } from "../../src/core/errors.js";
 import {
   type ClientConnection,
@@ -17,7 +18,7 @@ import {
   type WebSocketServer,
 } from "../../src/node/index.js";
 import { connectProxy, fakeProxy } from "./fake-proxies.js";
-import { portOf, selfSigned } from "./helpers.js";
+import { portOf, run, selfSigned } from "./helpers.js";
 import * as proxies from "./proxy-servers.js";
 
 const T = { timeout: 20_000 };
@@ -191,6 +192,16 @@ describe("through microsocks (SOCKS5)", { skip: proxies.skipUnless("microsocks")
     assert.equal(wrong.isTransient, false);
     const missing = await rejection(connect(wsUrl(), { proxy: `socks5h://127.0.0.1:${port}` }));
     assert.match(missing.message, /the proxy requires authentication \(no credentials given\)$/);
+  });
+
+  test("examples/socks-own-io.ts: the machines over a raw socket", T, async () => {
+    const example = fileURLToPath(new URL("../../examples/socks-own-io.js", import.meta.url));
+    const { stdout } = await run(
+      process.execPath,
+      [example, `socks5h://127.0.0.1:${open.port}`, wsUrl("localhost")],
+      10_000,
+    );
+    assert.equal(stdout, 'received "Hello through SOCKS!"\nclosed, code 1000\n');
   });
 
   test("a closed target port: reply 0x05 (connection refused)", T, async () => {
