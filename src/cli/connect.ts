@@ -21,10 +21,12 @@ import {
   connect,
   isNormalClosure,
   type NodeClientOptions,
+  ProxyError,
   TimeoutError,
   TransportError,
 } from "../node/index.js";
 import { permessageDeflate } from "../node/permessage-deflate.js";
+import { parseProxyUrl } from "../proxy/proxy-url.js";
 import { EXIT, EXIT_HELP, type ExitStatus, parseOrUsage, UsageError } from "./exit.js";
 import { parseBytes, showClose, showClosed, showConnectError, showMessage } from "./format.js";
 import { Terminal } from "./terminal.js";
@@ -65,8 +67,18 @@ Options:
   -k, --insecure               do not verify the server's TLS certificate
       --no-compression         do not offer permessage-deflate
   -w, --wait MS                pipe mode: quiet time before closing after input ends (default 1000)
-      --timeout MS             opening handshake deadline (default 10000)
+      --timeout MS             opening deadline, proxy tunnel included (default 10000)
+      --proxy URL              connect through this proxy: http://[user:pass@]host:port,
+                               https://..., socks5h://..., socks5://..., socks4a://..., socks4://...
+      --no-proxy               connect directly, whatever the environment says
   -h, --help                   show this help
+
+Proxies: without --proxy, the environment chooses, as curl and Python do:
+wss_proxy (wss:) or ws_proxy (ws:), then https_proxy, then http_proxy (ws:
+only), then all_proxy; lower case wins over upper case; no_proxy lists hosts
+to reach directly (names and domain suffixes, host:port, IP addresses, CIDR
+ranges, or * for all). The proxy's TLS certificate is checked like the
+server's (--insecure skips both).
 
 ${EXIT_HELP}
 `;
@@ -129,7 +141,19 @@ export function parseConnectArgs(args: readonly string[]): ConnectArgs | "help" 
   if (values.header !== undefined) options.headers = values.header.map(parseHeader);
   if (values.subprotocol !== undefined) options.subprotocols = values.subprotocol;
   if (values.origin !== undefined) options.origin = values.origin;
-  if (values.insecure === true) options.tls = { rejectUnauthorized: false };
+  if (values.insecure === true) {
+    options.tls = { rejectUnauthorized: false };
+    options.proxyTls = { rejectUnauthorized: false };
+  }
+  if (values.proxy !== undefined && values["no-proxy"] === true) {
+    throw new UsageError("Cannot use --proxy with --no-proxy");
+  }
+  if (values.proxy !== undefined) {
+    const proxy = values.proxy;
+    parseOrUsage(() => parseProxyUrl(proxy));
+    options.proxy = proxy;
+  }
+  if (values["no-proxy"] === true) options.proxy = null;
   return { url, options, waitMs: parseMs("wait", values.wait, DEFAULT_WAIT_MS) };
 }
 
@@ -145,6 +169,8 @@ function parse(args: readonly string[]) {
       "no-compression": { type: "boolean" },
       wait: { type: "string", short: "w" },
       timeout: { type: "string" },
+      proxy: { type: "string" },
+      "no-proxy": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -153,7 +179,13 @@ function parse(args: readonly string[]) {
 /** The exit status for an error that kept the connection from opening. */
 function connectFailureStatus(error: unknown): ExitStatus {
   if (error instanceof HandshakeError) return EXIT.handshake;
-  if (error instanceof TransportError || error instanceof TimeoutError) return EXIT.unreachable;
+  if (
+    error instanceof TransportError ||
+    error instanceof TimeoutError ||
+    error instanceof ProxyError
+  ) {
+    return EXIT.unreachable;
+  }
   if (error instanceof TypeError || error instanceof RangeError) return EXIT.usage;
   return EXIT.abnormal;
 }

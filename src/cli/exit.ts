@@ -14,7 +14,7 @@ export const EXIT = {
   abnormal: 1,
   /** Bad command line: unknown option, missing or malformed argument, invalid URL. */
   usage: 2,
-  /** Cannot connect or listen: refused, unreachable, DNS or TLS failure, address in use, timeout. */
+  /** Cannot connect or listen: refused, unreachable, DNS or TLS failure, a proxy's refusal, address in use, timeout. */
   unreachable: 3,
   /** The server refused the opening handshake (an HTTP status other than 101, or an invalid response). */
   handshake: 4,
@@ -42,5 +42,5 @@ export const EXIT_HELP = `Exit status:
   0  the connection closed normally (1000, 1001 or no code, clean closing handshake)
   1  the connection closed abnormally (other code, no close frame, protocol error, timeout)
   2  bad command line or URL
-  3  cannot connect (refused, unreachable, DNS, TLS, timeout) or cannot listen
+  3  cannot connect (refused, unreachable, DNS, TLS, proxy, timeout) or cannot listen
   4  the server refused the opening handshake (HTTP status other than 101)`;

@@ -13,8 +13,11 @@ import { parseWebSocketUrl } from "../core/handshake/url.js";
 import { Headers } from "../core/headers.js";
 import type { Request } from "../core/http1/message.js";
 import { ClientProtocol } from "../core/index.js";
+import { ProxyError } from "../proxy/errors.js";
+import { type ProxyEnv, selectProxy } from "../proxy/select.js";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import { TimeoutError, TransportError } from "./errors.js";
+import { openTunnel, type ProxyNetwork } from "./proxy-tunnel.js";
 import type { Transport } from "./transport.js";
 
 /** Opens a transport to the host and port of `url` (TLS for `wss:`). Provided by the runtime. */
@@ -38,12 +41,30 @@ export interface ClientOptions extends ConnectionOptions {
   maxFrameBytes?: number;
   /** Redirects followed before giving up. Default 10, as browsers' fetch does 20 and curl 50; 0 disables. */
   maxRedirects?: number;
+  /**
+   * The proxy to connect through: `"http://user:pass@host:port"` (HTTP
+   * CONNECT), `"https://…"` (TLS to the proxy), `"socks5h://…"` (the proxy
+   * resolves the name), `"socks5://…"`, `"socks4a://…"`, `"socks4://…"`.
+   * `null` connects directly whatever the environment says. Default: chosen
+   * from the environment (`wss_proxy`/`ws_proxy`, `https_proxy`, `http_proxy`
+   * for `ws:`, `all_proxy`, and `no_proxy`; see docs/proxies.md), again for
+   * each redirect. The credentials go to the proxy only.
+   */
+  proxy?: string | URL | null;
+  /**
+   * Environment variables the proxy is chosen from when `proxy` is not
+   * given. Default: the process's on Node and Bun, Deno's when env access is
+   * granted.
+   */
+  proxyEnv?: ProxyEnv;
 }
 
 /** Options of the runtime-neutral `connect()`: the client options and the runtime's dialer. */
 export interface DialOptions extends ClientOptions {
   /** Opens the transport. */
   dial: Dial;
+  /** Opens connections through proxies; without it, a proxy makes `connect()` throw TypeError. */
+  proxyNetwork?: ProxyNetwork;
 }
 
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
@@ -210,11 +231,16 @@ async function connectOnce(
   headers: Headers | undefined,
   deadline: number,
 ): Promise<ClientConnection> {
-  const transport = await dialWithin(
-    options.dial,
-    url,
-    deadline === Infinity ? null : remaining(deadline),
-  );
+  // Chosen for each URL, so that a redirect to another host chooses again.
+  const proxy = selectProxy(url, options.proxy, options.proxyEnv);
+  const transport =
+    proxy === undefined
+      ? await dialWithin(options.dial, url, deadline === Infinity ? null : remaining(deadline))
+      : await openTunnel(url, proxy, {
+          network: requireProxyNetwork(options),
+          deadline,
+          ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }),
+        });
   const protocol = new ClientProtocol(url, {
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
@@ -232,6 +258,15 @@ async function connectOnce(
   return connection;
 }
 
+function requireProxyNetwork(options: DialOptions): ProxyNetwork {
+  if (options.proxyNetwork === undefined) {
+    throw new TypeError(
+      "Cannot connect through a proxy: this runtime's connect() has no proxy support",
+    );
+  }
+  return options.proxyNetwork;
+}
+
 /** Options of {@link reconnect}: those of `connect()` plus the backoff. */
 export interface ReconnectOptions extends DialOptions {
   /** First delay before reconnecting. Default 1 s. */
@@ -244,14 +279,15 @@ export interface ReconnectOptions extends DialOptions {
   random?: () => number;
   /**
    * Whether an error from `connect()` is worth retrying. Default: transport
-   * errors, timeouts, and handshake refusals with status 5xx or 429;
-   * anything else (a 4xx, a bad URL) stops the iteration.
+   * errors, timeouts, handshake refusals with status 5xx or 429, and proxy
+   * failures that may pass (`ProxyError.isTransient`); anything else (a 4xx, a bad URL) stops the iteration.
    */
   isRetryable?: (error: unknown) => boolean;
 }
 
 function defaultIsRetryable(error: unknown): boolean {
   if (error instanceof TransportError || error instanceof TimeoutError) return true;
+  if (error instanceof ProxyError) return error.isTransient;
   if (error instanceof HandshakeError) return error.status >= 500 || error.status === 429;
   return false;
 }

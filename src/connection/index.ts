@@ -7,6 +7,7 @@
  * @module
  */
 
+export { ProxyError } from "../proxy/errors.js";
 export type { Backplane, BackplaneReceiver } from "./backplane.js";
 export { type BroadcastOptions, broadcast } from "./broadcast.js";
 export {
@@ -36,6 +37,7 @@ export {
   TransportError,
 } from "./errors.js";
 export type { Logger, LogLevel, LogRecord } from "./log.js";
+export type { ProxyDialEndpoint, ProxyNetwork, RawStream } from "./proxy-tunnel.js";
 export { defaultDefer } from "./schedule.js";
 export {
   type Handler,

@@ -15,7 +15,9 @@ import {
   type ReconnectOptions,
   reconnect as reconnectWith,
 } from "../connection/client.js";
+import type { ProxyNetwork } from "../connection/proxy-tunnel.js";
 import { defaultCompression, nodeDefer } from "./defaults.js";
+import { nodeProxyNetwork } from "./proxy-network.js";
 import { SocketTransport } from "./transport.js";
 
 /** Options of {@link connect} on Node. */
@@ -24,6 +26,8 @@ export interface NodeClientOptions extends ClientOptions {
   tls?: TlsConnectOptions;
   /** Connects to this Unix socket instead of the URL's host and port (the URL still names the resource). */
   socketPath?: string;
+  /** TLS options for an `https://` proxy (`ca`, `rejectUnauthorized`...); `tls` applies to the target. */
+  proxyTls?: TlsConnectOptions;
 }
 
 function dialer(options: NodeClientOptions): Dial {
@@ -61,11 +65,29 @@ function dialer(options: NodeClientOptions): Dial {
     });
 }
 
+/** `options` with Node's defaults, dialer and proxy support. */
+function withNode<T extends NodeClientOptions>(
+  options: T,
+): T & { dial: Dial; proxyNetwork: ProxyNetwork } {
+  return {
+    defer: nodeDefer,
+    compression: [defaultCompression.client],
+    // A Unix socket is a local connection: no proxy.
+    ...(options.socketPath === undefined ? { proxyEnv: process.env } : { proxy: null }),
+    ...options,
+    dial: dialer(options),
+    proxyNetwork: nodeProxyNetwork(options.tls, options.proxyTls),
+  };
+}
+
 /**
  * Opens a WebSocket connection to `url` (`ws:` or `wss:`). Rejects with a
  * `HandshakeError` (status, headers, body) when the server refuses, a
  * `TimeoutError` after the open timeout, a `TransportError` when the socket
- * cannot connect.
+ * cannot connect, a `ProxyError` when a proxy cannot open the tunnel.
+ *
+ * Proxies: the `proxy` option, else the environment (`https_proxy`,
+ * `no_proxy`…; see docs/proxies.md).
  *
  * @example
  * ```ts
@@ -79,12 +101,7 @@ export function connect(
   url: string | URL,
   options: NodeClientOptions = {},
 ): Promise<ClientConnection> {
-  return connectWith(url, {
-    defer: nodeDefer,
-    compression: [defaultCompression.client],
-    ...options,
-    dial: dialer(options),
-  });
+  return connectWith(url, withNode(options));
 }
 
 /**
@@ -98,7 +115,10 @@ export function reconnect(
   return reconnectWith(url, {
     defer: nodeDefer,
     compression: [defaultCompression.client],
+    // A Unix socket is a local connection: no proxy.
+    ...(options.socketPath === undefined ? { proxyEnv: process.env } : { proxy: null }),
     ...options,
     dial: dialer(options),
+    proxyNetwork: nodeProxyNetwork(options.tls, options.proxyTls),
   });
 }

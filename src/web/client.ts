@@ -14,6 +14,8 @@ import {
   type ReconnectOptions,
   reconnect as reconnectWith,
 } from "../connection/client.js";
+import type { ProxyNetwork } from "../connection/proxy-tunnel.js";
+import { denoProxyEnv, webProxyNetwork } from "./proxy-network.js";
 import { type ByteStreams, StreamTransport, type StreamTransportOptions } from "./transport.js";
 
 /** Where to connect, as the runtime's dialers take it. */
@@ -79,7 +81,8 @@ function isCloudflareWorkers(): boolean {
 // its built-in module at run time.
 const CLOUDFLARE_SOCKETS = "cloudflare:sockets";
 
-async function openStreams(
+/** Opens byte streams to `endpoint`: `options.socket`, else Deno's or Cloudflare's TCP API. */
+export async function openStreams(
   endpoint: Endpoint,
   options: WebClientOptions,
 ): Promise<{ streams: ByteStreams; remoteAddress?: string; remotePort?: number }> {
@@ -130,6 +133,19 @@ function dialer(options: WebClientOptions): Dial {
   };
 }
 
+/** `options` with the dialer, proxy support, and Deno's environment when env access is granted. */
+function withWeb<T extends WebClientOptions>(
+  options: T,
+): T & { dial: Dial; proxyNetwork: ProxyNetwork } {
+  const env = options.socket === undefined ? denoProxyEnv() : undefined;
+  return {
+    ...(env === undefined ? {} : { proxyEnv: env }),
+    ...options,
+    dial: dialer(options),
+    proxyNetwork: webProxyNetwork(options),
+  };
+}
+
 /**
  * Opens a WebSocket connection to `url` (`ws:` or `wss:`) on Deno or
  * Cloudflare Workers. Rejects with a `HandshakeError` when the server refuses,
@@ -148,7 +164,7 @@ export function connect(
   url: string | URL,
   options: WebClientOptions = {},
 ): Promise<ClientConnection> {
-  return connectWith(url, { ...options, dial: dialer(options) });
+  return connectWith(url, withWeb(options));
 }
 
 /** Reconnects forever with exponential backoff (see the connection layer's `reconnect`). */
@@ -156,5 +172,5 @@ export function reconnect(
   url: string | URL,
   options: WebClientOptions & Omit<ReconnectOptions, "dial"> = {},
 ): AsyncGenerator<ClientConnection, never, undefined> {
-  return reconnectWith(url, { ...options, dial: dialer(options) });
+  return reconnectWith(url, withWeb(options));
 }

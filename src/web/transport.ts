@@ -60,6 +60,11 @@ export interface StreamTransportOptions {
   remoteAddress?: string;
   /** The peer's port, if the runtime told it. */
   remotePort?: number;
+  /**
+   * Bytes already read from the streams that come before their own (what a
+   * proxy sent after its reply), delivered first.
+   */
+  head?: Uint8Array;
 }
 
 function toError(error: unknown): Error {
@@ -78,6 +83,7 @@ export class StreamTransport implements Transport {
   readonly remotePort: number | undefined;
   readonly #streams: ByteStreams;
   readonly #highWaterMark: number;
+  #head: Uint8Array | undefined;
   #handler: TransportHandler | undefined;
   #reader: ByteReader | undefined;
   #writer: ByteWriter | undefined;
@@ -95,6 +101,7 @@ export class StreamTransport implements Transport {
   constructor(streams: ByteStreams, options: StreamTransportOptions = {}) {
     this.#streams = streams;
     this.#highWaterMark = options.highWaterMark ?? 16 * 1024;
+    if (options.head !== undefined && options.head.length > 0) this.#head = options.head;
     this.remoteAddress = options.remoteAddress;
     this.remotePort = options.remotePort;
   }
@@ -120,6 +127,12 @@ export class StreamTransport implements Transport {
   async #readLoop(reader: ByteReader): Promise<void> {
     const handler = this.#handler!;
     try {
+      const head = this.#head;
+      if (head !== undefined) {
+        this.#head = undefined;
+        await Promise.resolve(); // delivered after start(), as every chunk is
+        if (!this.#destroyed) handler.onData(head);
+      }
       for (;;) {
         const result = await reader.read();
         // Paused while this read was pending: hold the chunk (or the end).

@@ -24,11 +24,20 @@ export interface RunResult {
  */
 export function runCli(
   args: readonly string[],
-  options: { input?: string; timeoutMs?: number; keepStdinOpen?: boolean } = {},
+  options: {
+    input?: string;
+    timeoutMs?: number;
+    keepStdinOpen?: boolean;
+    /** The child's environment variables (default: this process's). */
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<RunResult> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+      ...(options.env === undefined ? {} : { env: options.env }),
+    });
     const stdout: Buffer[] = [];
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => void stdout.push(chunk));

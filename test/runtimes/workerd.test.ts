@@ -1,7 +1,7 @@
 // Cloudflare's runtime: workerd (npm) runs a Worker that uses our client over
 // connect() from cloudflare:sockets to reach our Node server on loopback,
 // exchanges messages and closes cleanly. The Worker loads the same built
-// modules of src/core, src/connection and src/web as every other runtime.
+// modules of src/core, src/proxy, src/connection and src/web as every other runtime.
 
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -43,7 +43,7 @@ function config(port: number, dir: string): string {
   const files = [
     join(build, "test/runtimes/fixtures/worker.js"),
     join(build, "test/runtimes/fixtures/exchange.js"),
-    ...["core", "connection", "web"].flatMap((dir) => jsFiles(join(build, "src", dir))),
+    ...["core", "proxy", "connection", "web"].flatMap((dir) => jsFiles(join(build, "src", dir))),
   ];
   const modules = files.map(
     // embed paths are relative to the config file's folder.

@@ -50,10 +50,19 @@ export class ResponseParser extends HeadParser {
   #trailers = 0;
   #body: Uint8Array[] = [];
   #bodyBytes = 0;
+  readonly #headOnly: boolean;
 
-  /** @param limits overrides of {@link DEFAULT_HTTP_LIMITS} */
-  constructor(limits?: Partial<HttpLimits>) {
+  /**
+   * @param limits overrides of {@link DEFAULT_HTTP_LIMITS}
+   * @param options `headOnly`: the final response ends with its head, and
+   * `rest` holds whatever follows. For the response to a CONNECT request: a
+   * 2xx makes the connection a tunnel right after the head, whatever
+   * Content-Length or Transfer-Encoding it carries (RFC 9112 6.3 item 2), and
+   * the body of a refusal is not needed (the connection is closed).
+   */
+  constructor(limits?: Partial<HttpLimits>, options?: { headOnly?: boolean }) {
     super(limits);
+    this.#headOnly = options?.headOnly === true;
   }
 
   /**
@@ -70,7 +79,7 @@ export class ResponseParser extends HeadParser {
       pos = end;
       const status = this.#status;
       // RFC 9112 6.3: 1xx, 204 and 304 responses have no body.
-      if (status === 101 || status === 204 || status === 304) {
+      if (status === 101 || status === 204 || status === 304 || (this.#headOnly && status >= 200)) {
         return this.#complete(bytes.subarray(pos));
       }
       if (status < 200) {

@@ -320,3 +320,34 @@ describe("ResponseParser", () => {
     });
   });
 });
+
+describe("ResponseParser with headOnly (a response to CONNECT)", () => {
+  it("ends every final response at its head, whatever its length fields", () => {
+    for (const [head, status] of [
+      ["HTTP/1.1 200 Connection established\r\nContent-Length: 10\r\n\r\n", 200],
+      ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 200],
+      ["HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\n\r\n", 200],
+      ["HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 6\r\n\r\n", 407],
+    ] as const) {
+      const input = latin1(`${head}after!`);
+      for (let cut = 0; cut <= input.length; cut++) {
+        const parser = new ResponseParser(undefined, { headOnly: true });
+        const first = parser.feed(input.subarray(0, cut));
+        const result = first ?? parser.feed(input.subarray(cut));
+        assert.ok(result !== undefined, `${head} cut at ${cut}`);
+        assert.equal(result.response.status, status);
+        assert.equal(result.response.body.length, 0);
+        const rest =
+          first === undefined ? result.rest : concatRest(result.rest, input.subarray(cut));
+        assert.equal(text(rest), "after!", `${head} cut at ${cut}`);
+      }
+    }
+  });
+});
+
+function concatRest(rest: Uint8Array, later: Uint8Array): Uint8Array {
+  const all = new Uint8Array(rest.length + later.length);
+  all.set(rest);
+  all.set(later, rest.length);
+  return all;
+}
