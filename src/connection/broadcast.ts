@@ -4,7 +4,7 @@
  * @module
  */
 
-import { prepareMessage } from "../core/protocol.js";
+import { prepareMessage } from "../core/prepared-message.js";
 import type { BinaryData, Connection } from "./connection.js";
 
 /** Options of {@link broadcast}. */

@@ -13,7 +13,8 @@ import type { ProtocolEvent, RequestEvent, ResponseEvent } from "../core/events.
 import type { Extension } from "../core/extension.js";
 import type { Request, Response } from "../core/http1.js";
 import { perObject } from "../core/memo.js";
-import type { PreparedMessage, Protocol, State } from "../core/protocol.js";
+import type { PreparedMessage } from "../core/prepared-message.js";
+import type { Protocol, State } from "../core/protocol.js";
 import { Deadline, Deadlines } from "./deadlines.js";
 import { type CloseInfo, ConnectionClosed, isNormalClosure, TimeoutError } from "./errors.js";
 import { type Logger, type LogLevel, logs } from "./log.js";

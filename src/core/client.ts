@@ -14,7 +14,8 @@ import {
   type WebSocketUrl,
 } from "./handshake.js";
 import { type HttpLimits, type Request, ResponseParser, serializeRequest } from "./http1.js";
-import { Protocol, type ProtocolOptions, protocolOptions } from "./protocol.js";
+import { Protocol } from "./protocol.js";
+import { type ProtocolOptions, protocolOptions } from "./settings.js";
 
 /** Options of a {@link ClientProtocol}. */
 export interface ClientProtocolOptions extends ProtocolOptions, ClientHandshakeOptions {

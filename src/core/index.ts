@@ -7,7 +7,13 @@
 
 export { ClientProtocol, type ClientProtocolOptions } from "./client.js";
 export { CloseCode, isValidCloseCode } from "./close.js";
-export { HandshakeError, InvalidStateError, ProtocolError, WebSocketError } from "./errors.js";
+export {
+  ExtensionError,
+  HandshakeError,
+  InvalidStateError,
+  ProtocolError,
+  WebSocketError,
+} from "./errors.js";
 export type {
   BinaryEvent,
   ClosedEvent,
@@ -49,16 +55,12 @@ export type {
 export { acceptKey, parseWebSocketUrl } from "./handshake.js";
 export { Headers } from "./headers.js";
 export type { HttpLimits, Request, Response } from "./http1.js";
+export { PreparedMessage, prepareMessage } from "./prepared-message.js";
+export { type Output, Protocol, type Role, type State } from "./protocol.js";
+export type { RandomSource } from "./random.js";
+export { ServerProtocol, type ServerProtocolOptions } from "./server.js";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   type OpenProtocolOptions,
-  type Output,
-  PreparedMessage,
-  Protocol,
   type ProtocolOptions,
-  prepareMessage,
-  type Role,
-  type State,
-} from "./protocol.js";
-export type { RandomSource } from "./random.js";
-export { ServerProtocol, type ServerProtocolOptions } from "./server.js";
+} from "./settings.js";

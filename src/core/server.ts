@@ -22,12 +22,8 @@ import {
   type Response,
   serializeResponseInto,
 } from "./http1.js";
-import {
-  type HandshakeDriver,
-  Protocol,
-  type ProtocolOptions,
-  protocolOptions,
-} from "./protocol.js";
+import { type HandshakeDriver, Protocol } from "./protocol.js";
+import { type ProtocolOptions, protocolOptions } from "./settings.js";
 
 /** Options of a {@link ServerProtocol}. */
 export interface ServerProtocolOptions extends ProtocolOptions, ServerHandshakeOptions {

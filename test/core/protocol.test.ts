@@ -5,12 +5,9 @@ import { InvalidStateError, ProtocolError } from "../../src/core/errors.js";
 import type { ProtocolEvent } from "../../src/core/events.js";
 import type { Extension } from "../../src/core/extension.js";
 import { Opcode } from "../../src/core/frame.js";
-import {
-  PreparedMessage,
-  Protocol,
-  prepareMessage,
-  protocolOptions,
-} from "../../src/core/protocol.js";
+import { PreparedMessage, prepareMessage } from "../../src/core/prepared-message.js";
+import { Protocol } from "../../src/core/protocol.js";
+import { protocolOptions } from "../../src/core/settings.js";
 import { bytewise, drain, feed, splits } from "../helpers/drive.js";
 import { bytes, clientFrame, concat, frame, parseFrames, text } from "../helpers/wire.js";
 
