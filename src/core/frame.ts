@@ -108,7 +108,10 @@ export function readPayloadLength(source: Uint8Array, at: number): number {
     0;
   if (high >= 0x80000000) return -1;
   const low =
-    ((source[at + 6]! << 24) | (source[at + 7]! << 16) | (source[at + 8]! << 8) | source[at + 9]!) >>>
+    ((source[at + 6]! << 24) |
+      (source[at + 7]! << 16) |
+      (source[at + 8]! << 8) |
+      source[at + 9]!) >>>
     0;
   return high * 0x100000000 + low;
 }
@@ -116,7 +119,9 @@ export function readPayloadLength(source: Uint8Array, at: number): number {
 /** The masking key of a masked header of `size` bytes at `at`, as a big-endian 32-bit number. */
 export function readMaskKey(source: Uint8Array, at: number, size: number): number {
   const i = at + size - 4;
-  return ((source[i]! << 24) | (source[i + 1]! << 16) | (source[i + 2]! << 8) | source[i + 3]!) >>> 0;
+  return (
+    ((source[i]! << 24) | (source[i + 1]! << 16) | (source[i + 2]! << 8) | source[i + 3]!) >>> 0
+  );
 }
 
 /**

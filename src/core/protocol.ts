@@ -81,12 +81,7 @@
 
 import { EMPTY_BYTES } from "./bytes.js";
 import { CloseCode, MAX_CLOSE_REASON_BYTES, parseClose, serializeClose } from "./close.js";
-import {
-  ExtensionError,
-  type HandshakeError,
-  InvalidStateError,
-  ProtocolError,
-} from "./errors.js";
+import { ExtensionError, type HandshakeError, InvalidStateError, ProtocolError } from "./errors.js";
 import type { ProtocolEvent } from "./events.js";
 import type { Extension } from "./extension.js";
 import {
