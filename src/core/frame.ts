@@ -100,18 +100,17 @@ export function readPayloadLength(source: Uint8Array, at: number): number {
   const length7 = source[at + 1]! & 0x7f;
   if (length7 < 126) return length7;
   if (length7 === 126) return (source[at + 2]! << 8) | source[at + 3]!;
+  return readLength64(source, at + 2);
+}
+
+// Apart from readPayloadLength so that the receiver's loop inlines the short
+// forms of every small frame within V8's inlining budget.
+function readLength64(source: Uint8Array, i: number): number {
   const high =
-    ((source[at + 2]! << 24) |
-      (source[at + 3]! << 16) |
-      (source[at + 4]! << 8) |
-      source[at + 5]!) >>>
-    0;
+    ((source[i]! << 24) | (source[i + 1]! << 16) | (source[i + 2]! << 8) | source[i + 3]!) >>> 0;
   if (high >= 0x80000000) return -1;
   const low =
-    ((source[at + 6]! << 24) |
-      (source[at + 7]! << 16) |
-      (source[at + 8]! << 8) |
-      source[at + 9]!) >>>
+    ((source[i + 4]! << 24) | (source[i + 5]! << 16) | (source[i + 6]! << 8) | source[i + 7]!) >>>
     0;
   return high * 0x100000000 + low;
 }
@@ -125,49 +124,87 @@ export function readMaskKey(source: Uint8Array, at: number, size: number): numbe
 }
 
 /**
- * Why a frame header breaks RFC 6455 by itself and the message it arrives
- * in, or `undefined` when it does not: each of these fails the connection
- * with 1002. `expectMasked` is true for a server (5.1), `rsvAllowed` the RSV
- * bits the negotiated extensions define (5.2), `inMessage` whether a
- * fragmented message is being received (5.4). Size limits (1009) are the
- * receiver's own, checked after this.
+ * What {@link checkFrameHeader} found: `OK`, or the rule of RFC 6455 the
+ * header breaks (each fails the connection with 1002). A number rather than
+ * a message so that the check, run for every frame, stays small enough for
+ * the JIT to inline into the receiver's loop; {@link headerProblem} words it.
  */
-export function frameHeaderError(
+export const HeaderCheck = {
+  OK: 0,
+  /** 5.1: a server received an unmasked frame, or a client a masked one. */
+  WRONG_MASKING: 1,
+  /** 5.2: opcodes 0x3-0x7 and 0xb-0xf are reserved. */
+  RESERVED_OPCODE: 2,
+  /** 5.2: an RSV bit no negotiated extension defines (extensions here only apply to data frames). */
+  RESERVED_BITS: 3,
+  /** 5.5: control frames are never fragmented. */
+  FRAGMENTED_CONTROL: 4,
+  /** 5.5: control frames carry at most 125 bytes. */
+  CONTROL_TOO_LONG: 5,
+  /** 5.4: a continuation frame with no message to continue. */
+  CONTINUATION_WITHOUT_MESSAGE: 6,
+  /** 5.4: a text or binary frame while a fragmented message is unfinished. */
+  MESSAGE_INTERRUPTED: 7,
+} as const;
+
+/** One of the {@link HeaderCheck} values. */
+export type HeaderCheck = (typeof HeaderCheck)[keyof typeof HeaderCheck];
+
+/**
+ * Checks a frame header against the rules of RFC 6455 that need nothing but
+ * the header and the message it arrives in. `expectMasked` is true for a
+ * server (5.1), `rsvAllowed` the RSV bits the negotiated extensions define
+ * (5.2), `inMessage` whether a fragmented message is being received (5.4).
+ * Size limits (1009) are the receiver's own, checked after this.
+ */
+export function checkFrameHeader(
   b0: number,
   masked: boolean,
   length: number,
   expectMasked: boolean,
   rsvAllowed: number,
   inMessage: boolean,
-): string | undefined {
-  if (masked !== expectMasked) {
-    // 5.1: a server fails unmasked frames; a client fails masked ones.
-    return masked ? "masked frame from the server" : "unmasked frame from the client";
-  }
+): HeaderCheck {
+  // (Literals, not HeaderCheck.X or Opcode.X: each property read costs
+  // bytecode, and this function must stay under the JIT's inlining budget.)
+  if (masked !== expectMasked) return 1 /* WRONG_MASKING */;
   const opcode = b0 & 0x0f;
-  if (opcode >= Opcode.CLOSE) {
-    if (opcode > Opcode.PONG) return reservedOpcode(opcode); // 5.2
-    // Extensions here only ever apply to data frames.
-    if ((b0 & RSV_MASK) !== 0) return reservedBits(b0); // 5.2
-    if ((b0 & FIN) === 0) return "fragmented control frame"; // 5.5
-    if (length > MAX_CONTROL_PAYLOAD) return `control frame of ${length} bytes, at most 125`; // 5.5
-    return undefined;
+  if (opcode >= 0x8 /* CLOSE */) {
+    if (opcode > 0xa /* PONG */) return 2 /* RESERVED_OPCODE */;
+    if ((b0 & RSV_MASK) !== 0) return 3 /* RESERVED_BITS */;
+    if ((b0 & FIN) === 0) return 4 /* FRAGMENTED_CONTROL */;
+    if (length > 125) return 5 /* CONTROL_TOO_LONG */;
+    return 0 /* OK */;
   }
-  if (opcode > Opcode.BINARY) return reservedOpcode(opcode); // 5.2
-  // 5.2: RSV bits are 0 unless a negotiated extension defines them.
-  if ((b0 & RSV_MASK & ~rsvAllowed) !== 0) return reservedBits(b0);
-  if (opcode === Opcode.CONTINUATION) {
-    if (!inMessage) return "continuation frame without a message to continue"; // 5.4
-  } else if (inMessage) {
-    return "new message before the previous one ended"; // 5.4
+  if (opcode > 0x2 /* BINARY */) return 2 /* RESERVED_OPCODE */;
+  if ((b0 & RSV_MASK & ~rsvAllowed) !== 0) return 3 /* RESERVED_BITS */;
+  if (opcode === 0x0 /* CONTINUATION */) {
+    return inMessage ? 0 /* OK */ : 6 /* CONTINUATION_WITHOUT_MESSAGE */;
   }
-  return undefined;
+  return inMessage ? 7 /* MESSAGE_INTERRUPTED */ : 0 /* OK */;
 }
 
-function reservedOpcode(opcode: number): string {
-  return `reserved opcode 0x${opcode.toString(16)}`;
-}
-
-function reservedBits(b0: number): string {
-  return `reserved bits 0x${((b0 & RSV_MASK) >> 4).toString(16)} set`;
+/** Words what {@link checkFrameHeader} found wrong with a header, for the error and the close frame. */
+export function headerProblem(
+  check: Exclude<HeaderCheck, 0>,
+  b0: number,
+  masked: boolean,
+  length: number,
+): string {
+  switch (check) {
+    case HeaderCheck.WRONG_MASKING:
+      return masked ? "masked frame from the server" : "unmasked frame from the client";
+    case HeaderCheck.RESERVED_OPCODE:
+      return `reserved opcode 0x${(b0 & 0x0f).toString(16)}`;
+    case HeaderCheck.RESERVED_BITS:
+      return `reserved bits 0x${((b0 & RSV_MASK) >> 4).toString(16)} set`;
+    case HeaderCheck.FRAGMENTED_CONTROL:
+      return "fragmented control frame";
+    case HeaderCheck.CONTROL_TOO_LONG:
+      return `control frame of ${length} bytes, at most ${MAX_CONTROL_PAYLOAD}`;
+    case HeaderCheck.CONTINUATION_WITHOUT_MESSAGE:
+      return "continuation frame without a message to continue";
+    case HeaderCheck.MESSAGE_INTERRUPTED:
+      return "new message before the previous one ended";
+  }
 }

@@ -85,8 +85,10 @@ import { ExtensionError, type HandshakeError, InvalidStateError, ProtocolError }
 import type { ProtocolEvent } from "./events.js";
 import type { Extension } from "./extension.js";
 import {
+  checkFrameHeader,
   FIN,
-  frameHeaderError,
+  HeaderCheck,
+  headerProblem,
   headerSizeOf,
   MASK,
   MAX_CONTROL_PAYLOAD,
@@ -160,6 +162,9 @@ const CLOSE_SENT = 8;
 const VALIDATE_AS_RECEIVED = 16;
 const DISCARDING_INPUT = 32;
 const HOLD_PONGS = 64;
+// What #checkHeader finds beyond HeaderCheck's rules: our limits (10.4, 1009).
+const FRAME_TOO_BIG = 8;
+const MESSAGE_TOO_BIG = 9;
 // A ping that arrives while this much output waits to be taken is answered in
 // the next takeOutput(), with one pong for the latest such ping (RFC 6455
 // 5.5.3): one read full of pings makes at most this much output in pongs,
@@ -715,12 +720,12 @@ export class Protocol {
       const masked = (b1 & MASK) !== 0;
       const key = masked ? readMaskKey(source, at, size) : 0;
 
-      const error = this.#headerError(b0, masked, length);
-      if (error !== undefined) {
+      const check = this.#checkHeader(b0, masked, length);
+      if (check !== HeaderCheck.OK) {
         if (this.#messagesThisCall > 0 && kept === 0) {
           this.#rareState().deferred = data.subarray(pos - size);
         } else {
-          this.#failWith(error);
+          this.#failWith(this.#headerError(check, b0, masked, length));
         }
         return;
       }
@@ -768,36 +773,46 @@ export class Protocol {
 
   /**
    * Checks a frame header before any of its payload is buffered: the rules of
-   * RFC 6455 5.1, 5.2, 5.4 and 5.5 (`frameHeaderError`), then our limits
-   * (10.4). Returns the error to fail the connection with, or `undefined`;
-   * the caller fails the connection, or holds the input back.
+   * RFC 6455 5.1, 5.2, 5.4 and 5.5 (`checkFrameHeader`), then our limits
+   * (10.4). Returns `HeaderCheck.OK`, or what is wrong as a number (kept
+   * small for the JIT to inline it into #parse: see `HeaderCheck`), which
+   * {@link #headerError} turns into the error.
    */
-  #headerError(b0: number, masked: boolean, length: number): ProtocolError | undefined {
-    const broken = frameHeaderError(
-      b0,
-      masked,
-      length,
-      this.role === "server",
-      this.#rsvAllowed,
-      this.#messageFirstByte !== 0,
+  #checkHeader(b0: number, masked: boolean, length: number): number {
+    const settings = this.#settings;
+    return (
+      checkFrameHeader(
+        b0,
+        masked,
+        length,
+        this.role === "server",
+        this.#rsvAllowed,
+        this.#messageFirstByte !== 0,
+      ) ||
+      (length > settings.maxFrameBytes || length > MAX_SAFE_LENGTH
+        ? FRAME_TOO_BIG
+        : (b0 & 0x0f) === 0 && this.#messageBytes + length > settings.maxMessageBytes
+          ? MESSAGE_TOO_BIG
+          : 0)
     );
-    if (broken !== undefined) {
-      return new ProtocolError(CloseCode.PROTOCOL_ERROR, `Cannot parse frame: ${broken}`);
-    }
-    const { maxFrameBytes, maxMessageBytes } = this.#settings;
-    if (length > maxFrameBytes || length > MAX_SAFE_LENGTH) {
+  }
+
+  /** The error for what {@link #checkHeader} found (not `OK`). */
+  #headerError(check: number, b0: number, masked: boolean, length: number): ProtocolError {
+    if (check === FRAME_TOO_BIG) {
       return new ProtocolError(
         CloseCode.MESSAGE_TOO_BIG,
-        `Cannot parse frame: frame of ${length} bytes, limit ${maxFrameBytes}`,
+        `Cannot parse frame: frame of ${length} bytes, limit ${this.maxFrameBytes}`,
       );
     }
-    if ((b0 & 0x0f) === Opcode.CONTINUATION && this.#messageBytes + length > maxMessageBytes) {
+    if (check === MESSAGE_TOO_BIG) {
       return new ProtocolError(
         CloseCode.MESSAGE_TOO_BIG,
-        `Cannot parse frame: message over ${maxMessageBytes} bytes`,
+        `Cannot parse frame: message over ${this.maxMessageBytes} bytes`,
       );
     }
-    return undefined;
+    const problem = headerProblem(check as Exclude<HeaderCheck, 0>, b0, masked, length);
+    return new ProtocolError(CloseCode.PROTOCOL_ERROR, `Cannot parse frame: ${problem}`);
   }
 
   /**
@@ -808,10 +823,13 @@ export class Protocol {
    * quarter faster than the general path.)
    */
   #receiveUnfragmented(b0: number, payload: Uint8Array): void {
-    if (b0 === (FIN | Opcode.BINARY)) {
-      this.#emitMessage({ type: "binary", data: payload });
-      return;
-    }
+    if (b0 === (FIN | Opcode.BINARY)) this.#emitMessage({ type: "binary", data: payload });
+    else this.#receiveUnfragmentedText(payload);
+  }
+
+  // Apart from #receiveUnfragmented so that the receiver's loop, which
+  // inlines it, stays within V8's inlining budget.
+  #receiveUnfragmentedText(payload: Uint8Array): void {
     const text = decodeUtf8(payload);
     if (text === undefined) this.#failInvalidUtf8();
     else this.#emitMessage({ type: "text", data: text });
