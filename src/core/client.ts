@@ -73,7 +73,7 @@ export class ClientProtocol extends Protocol {
   /** Builds the handshake request, with a fresh key (RFC 6455 4.1). Edit it before `sendRequest` if needed. */
   connect(): Request {
     const key = generateKey(this.random);
-    const handshake = this.#handshake();
+    const handshake = this.#ongoingHandshake();
     // The key of the request sent is the one its response is checked against.
     if (handshake !== undefined && this.#request === undefined) handshake.key = key;
     return buildRequest(this.url, key, this.#options);
@@ -81,7 +81,7 @@ export class ClientProtocol extends Protocol {
 
   /** Queues the handshake request for sending; the response is then awaited. */
   sendRequest(request: Request): void {
-    const handshake = this.#handshake();
+    const handshake = this.#ongoingHandshake();
     if (handshake?.key === undefined || this.#request !== undefined) {
       throw new InvalidStateError("Cannot send the request: call connect() first, and only once");
     }
@@ -91,7 +91,7 @@ export class ClientProtocol extends Protocol {
   }
 
   /** The handshake in progress (the protocol's driver while `connecting`). */
-  #handshake(): ClientHandshake | undefined {
+  #ongoingHandshake(): ClientHandshake | undefined {
     return this.handshakeDriver as ClientHandshake | undefined;
   }
 

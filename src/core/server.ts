@@ -116,7 +116,7 @@ export class ServerProtocol extends Protocol {
       result.extensionAnswer,
       this.#options,
     );
-    const handshake = this.#handshake();
+    const handshake = this.#ongoingHandshake();
     if (handshake === undefined) {
       // Too late to send it: release what it negotiated.
       for (const extension of extensions) extension.dispose?.();
@@ -160,7 +160,7 @@ export class ServerProtocol extends Protocol {
 
   /** The handshake, if a request waits for its response; else throws. */
   #respondable(): ServerHandshake {
-    const handshake = this.#handshake();
+    const handshake = this.#ongoingHandshake();
     if (this.state !== "connecting" || this.#request === undefined || handshake === undefined) {
       throw new InvalidStateError("Cannot send the response: no request is waiting for one");
     }
@@ -175,7 +175,7 @@ export class ServerProtocol extends Protocol {
   }
 
   /** The handshake in progress (the protocol's driver while `connecting`). */
-  #handshake(): ServerHandshake | undefined {
+  #ongoingHandshake(): ServerHandshake | undefined {
     return this.handshakeDriver as ServerHandshake | undefined;
   }
 
@@ -191,7 +191,7 @@ export class ServerProtocol extends Protocol {
   }
 
   #handshakeFailed(error: HandshakeError, response?: Response): void {
-    this.#handshake()?.disposeNegotiated();
+    this.#ongoingHandshake()?.disposeNegotiated();
     if (response !== undefined) this.#writeResponse(response);
     this.failHandshake(error);
   }
