@@ -62,6 +62,13 @@
  * a payload cut by a read in `#partial`; a fragmented message's data in
  * `#messageParts`. Each is made when needed and dropped after use.
  *
+ * Every header goes through one check (`#checkHeader`: the RFC's rules in
+ * `checkFrameHeader`, then our limits) before any of its payload is used.
+ * Then a whole unfragmented text or binary message with no extension takes
+ * a fast path (in `#parse` for binary, `#receiveUnfragmentedText` for
+ * text), which skips the message bookkeeping; everything else takes
+ * `#startFrame` and `#receiveFrame`.
+ *
  * ## The rare side object (`#rare`, a `RareState`)
  *
  * What few connections need, or need late, lives in one object made on first
@@ -87,7 +94,7 @@ import type { Extension } from "./extension.js";
 import {
   checkFrameHeader,
   FIN,
-  HeaderCheck,
+  type HeaderCheck,
   headerProblem,
   headerSizeOf,
   MASK,
@@ -721,7 +728,7 @@ export class Protocol {
       const key = masked ? readMaskKey(source, at, size) : 0;
 
       const check = this.#checkHeader(b0, masked, length);
-      if (check !== HeaderCheck.OK) {
+      if (check !== 0 /* HeaderCheck.OK */) {
         if (this.#messagesThisCall > 0 && kept === 0) {
           this.#rareState().deferred = data.subarray(pos - size);
         } else {
@@ -738,14 +745,20 @@ export class Protocol {
         }
         const payload = data.subarray(pos, pos + length);
         pos += length;
-        if (
-          (b0 === (FIN | Opcode.BINARY) || b0 === (FIN | Opcode.TEXT)) &&
-          this.#extensions === NO_EXTENSIONS
-        ) {
-          this.#receiveUnfragmented(b0, payload);
-        } else {
+        if (this.#extensions !== NO_EXTENSIONS || (b0 !== 0x82 && b0 !== 0x81)) {
           this.#startFrame(b0);
           this.#receiveFrame(b0, payload, false);
+        } else if (b0 === 0x82 /* FIN | BINARY */) {
+          // Fast path for the most common frame, a whole binary message with
+          // no extension: skips #startFrame's message bookkeeping and
+          // #receiveFrame's dispatch. Written out here rather than called:
+          // as a function it fell outside V8's inlining budget for this loop
+          // (callgrind, 64-byte frames: 1453 instructions a frame called,
+          // 1322 written out).
+          this.#messagesThisCall++;
+          this.emit({ type: "binary", data: payload });
+        } else {
+          this.#receiveUnfragmentedText(payload);
         }
       } else {
         // The payload arrives in pieces: buffer it (its size was checked
@@ -816,19 +829,12 @@ export class Protocol {
   }
 
   /**
-   * Fast path for the common frame: a whole unfragmented text or binary
-   * message, payload all here, no extension. Skips the message bookkeeping
-   * of `#startFrame` and the dispatch of `#receiveFrame`/`#receiveDataFrame`,
-   * whose result it is tested to match. (Receiving 64-byte frames: about a
-   * quarter faster than the general path.)
+   * Fast path for a whole text message with no extension (FIN, opcode 0x1, no
+   * RSV bit): skips #startFrame's message bookkeeping and #receiveFrame's
+   * dispatch, and decodes the UTF-8 in one pass. Tested to give the events and
+   * output of the general path (split reads take that one). Receiving 64-byte
+   * text frames: about 8% faster than the general path (A/B in one process).
    */
-  #receiveUnfragmented(b0: number, payload: Uint8Array): void {
-    if (b0 === (FIN | Opcode.BINARY)) this.#emitMessage({ type: "binary", data: payload });
-    else this.#receiveUnfragmentedText(payload);
-  }
-
-  // Apart from #receiveUnfragmented so that the receiver's loop, which
-  // inlines it, stays within V8's inlining budget.
   #receiveUnfragmentedText(payload: Uint8Array): void {
     const text = decodeUtf8(payload);
     if (text === undefined) this.#failInvalidUtf8();
