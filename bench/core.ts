@@ -29,10 +29,10 @@ const READ_BYTES = 64 * 1024;
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
 const ROUND_MS = Number(process.env["BENCH_ROUND_MS"] ?? 400);
 
-function maskedFrames(size: number, count: number): Buffer[] {
+function maskedFrames(size: number, count: number, text = false): Buffer[] {
   const header = size < 126 ? 2 : size < 65536 ? 4 : 10;
   const frame = Buffer.alloc(header + 4 + size);
-  frame[0] = 0x82;
+  frame[0] = text ? 0x81 : 0x82;
   if (size < 126) frame[1] = 0x80 | size;
   else if (size < 65536) {
     frame[1] = 0x80 | 126;
@@ -42,7 +42,11 @@ function maskedFrames(size: number, count: number): Buffer[] {
     frame.writeBigUInt64BE(BigInt(size), 2);
   }
   frame.set([0x12, 0x34, 0x56, 0x78], header);
-  for (let i = 0; i < size; i++) frame[header + 4 + i] = (i * 13) & 0xff;
+  // Text: ASCII letters (masked below); binary: any bytes.
+  const key = [0x12, 0x34, 0x56, 0x78];
+  for (let i = 0; i < size; i++) {
+    frame[header + 4 + i] = text ? (0x61 + (i % 26)) ^ key[i % 4]! : (i * 13) & 0xff;
+  }
   const all = Buffer.concat(Array.from({ length: count }, () => frame));
   const reads: Buffer[] = [];
   for (let at = 0; at < all.length; at += READ_BYTES) reads.push(all.subarray(at, at + READ_BYTES));
@@ -108,12 +112,12 @@ function single(name: string, ours: () => number): void {
   console.log(`${name.padEnd(34)} ours ${fmt(median(a)).padStart(12)}  (${spread} k/s)`);
 }
 
-function receiving(size: number): void {
-  const name = `receive masked binary ${label(size)}`;
+function receiving(size: number, text = false): void {
+  const name = `receive masked ${text ? "text" : "binary"} ${label(size)}`;
   if (!selected(name)) return;
   // Enough frames per pass that a pass takes a while, with a bounded input.
   const count = Math.max(4, Math.min(20000, Math.floor((4 * 1024 * 1024) / (size + 14))));
-  const reads = maskedFrames(size, count);
+  const reads = maskedFrames(size, count, text);
   const limit = size + 1024;
   let received = 0;
   const ours = () => {
@@ -226,6 +230,7 @@ console.log(
   `bench:core on Node ${process.version}; ws with bufferutil: ${process.env["WS_NO_BUFFER_UTIL"] ? "no" : "yes"}; ${ROUNDS} alternating rounds of ${ROUND_MS} ms, CPU time, median ratio (min-max)`,
 );
 for (const size of [64, 1024, 64 * 1024, 1024 * 1024]) receiving(size);
+for (const size of [64, 1024]) receiving(size, true);
 for (const size of [64, 1024, 64 * 1024]) producing(size, false);
 for (const size of [64, 1024, 64 * 1024]) producing(size, true);
 serverHandshake("browser request", BROWSER_REQUEST);

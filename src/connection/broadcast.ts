@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type PreparedMessage, prepareMessage } from "../core/protocol.js";
+import { type PreparedMessage, prepareMessage } from "../core/prepared-message.js";
 import type { BinaryData, Connection } from "./connection.js";
 
 /** Options of {@link broadcast}. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { PreparedMessage } from "../core/protocol.js";
+import type { PreparedMessage } from "../core/prepared-message.js";
 import { Incoming } from "./incoming.js";
 import { bytesView, type Fragment, type SendData } from "./message.js";
 import { UNWRITABLE } from "./state.js";

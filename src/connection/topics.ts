@@ -24,7 +24,7 @@
 
 import { WebSocketError } from "../core/errors.js";
 import { Opcode } from "../core/frame.js";
-import { PreparedMessage } from "../core/protocol.js";
+import { PreparedMessage } from "../core/prepared-message.js";
 import { decodeUtf8 } from "../core/utf8.js";
 import type { Backplane } from "./backplane.js";
 import {

@@ -1,8 +1,10 @@
 /**
  * One error tree for the whole library. Errors say whose fault it was:
  * {@link ProtocolError} is the peer's (and carries the close code to send),
- * {@link InvalidStateError} is the local caller's, {@link HandshakeError} is a
- * failed opening handshake (and carries the HTTP status and head).
+ * {@link InvalidStateError} is the local caller's, {@link ExtensionError} is
+ * ours (an extension failed on data the peer sent correctly), and
+ * {@link HandshakeError} is a failed opening handshake (and carries the HTTP
+ * status and head).
  *
  * @module
  */
@@ -26,6 +28,18 @@ export class ProtocolError extends WebSocketError {
     super(message, options);
     this.closeCode = closeCode;
   }
+}
+
+/**
+ * One of our extensions failed while decoding a frame the peer sent correctly
+ * (permessage-deflate's codec threw something other than a `ProtocolError`):
+ * our fault, not the peer's. The connection is failed with 1011 (internal
+ * error, RFC 6455 7.4.1); `cause` holds what the extension threw.
+ */
+export class ExtensionError extends WebSocketError {
+  override name = "ExtensionError";
+  /** Always 1011. */
+  readonly closeCode = 1011;
 }
 
 /** The local caller did something the current state does not allow. */

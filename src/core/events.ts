@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { HandshakeError, ProtocolError } from "./errors.js";
+import type { ExtensionError, HandshakeError, ProtocolError } from "./errors.js";
 import type { Request, Response } from "./http1/message.js";
 
 /**
@@ -44,7 +44,12 @@ export interface BinaryEvent {
   readonly data: Uint8Array;
 }
 
-/** A ping arrived (the pong is already queued in the output). */
+/**
+ * A ping arrived. Its pong is queued in the output, except while
+ * `holdPongs` is set or 64 KiB of output waits: then one pong answers the
+ * latest such ping when pongs are released or the output is taken (RFC 6455
+ * 5.5.3). No pong is sent after a close frame (5.5.2).
+ */
 export interface PingEvent {
   readonly type: "ping";
   readonly data: Uint8Array;
@@ -71,15 +76,16 @@ export interface CloseEvent {
  * `code` and `reason` are what the peer's close frame said (1005 if it had no
  * body), or 1006 when no close frame was received. `wasClean` is true when
  * close frames went both ways before the transport closed. `error` is set when
- * the connection was failed because of the peer (a `ProtocolError` with the
- * close code we sent) or the handshake failed.
+ * the connection was failed: because of the peer (a `ProtocolError` with the
+ * close code we sent), because one of our extensions failed (an
+ * `ExtensionError`, 1011), or because the handshake failed.
  */
 export interface ClosedEvent {
   readonly type: "closed";
   readonly code: number;
   readonly reason: string;
   readonly wasClean: boolean;
-  readonly error?: ProtocolError | HandshakeError;
+  readonly error?: ProtocolError | ExtensionError | HandshakeError;
 }
 
 /** Every event the protocol reports. */

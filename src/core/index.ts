@@ -7,7 +7,13 @@
 
 export { ClientProtocol, type ClientProtocolOptions } from "./client.js";
 export { CloseCode, isValidCloseCode } from "./close.js";
-export { HandshakeError, InvalidStateError, ProtocolError, WebSocketError } from "./errors.js";
+export {
+  ExtensionError,
+  HandshakeError,
+  InvalidStateError,
+  ProtocolError,
+  WebSocketError,
+} from "./errors.js";
 export type {
   BinaryEvent,
   ClosedEvent,
@@ -46,16 +52,12 @@ export type { ClientHandshakeOptions, ServerHandshakeOptions } from "./handshake
 export { parseWebSocketUrl, type WebSocketUrl } from "./handshake/url.js";
 export { Headers } from "./headers.js";
 export type { HttpLimits, Request, Response } from "./http1/message.js";
+export { PreparedMessage, prepareMessage } from "./prepared-message.js";
+export { type Output, Protocol, type Role, type State } from "./protocol.js";
+export type { RandomSource } from "./random.js";
+export { ServerProtocol, type ServerProtocolOptions } from "./server.js";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   type OpenProtocolOptions,
-  type Output,
-  PreparedMessage,
-  Protocol,
   type ProtocolOptions,
-  prepareMessage,
-  type Role,
-  type State,
-} from "./protocol.js";
-export type { RandomSource } from "./random.js";
-export { ServerProtocol, type ServerProtocolOptions } from "./server.js";
+} from "./settings.js";

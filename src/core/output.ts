@@ -68,8 +68,28 @@ export class OutputQueue {
 
   #runEnd = 0;
 
-  /** Gives back the last `unused` bytes of the latest slab reservation. */
+  /**
+   * Gives back the last `unused` bytes of the latest slab reservation.
+   *
+   * The slab is shared by every queue, so rewinding it is safe only while
+   * that reservation is still the slab's last: call `release` right after
+   * `reserve`, with no reservation by any queue in between (the two are one
+   * synchronous step in `queueTextFrame`), for a reservation of at most
+   * {@link SLAB_MAX_FRAME} bytes (larger ones have their own buffer), and
+   * for at most the bytes reserved. Anything else would hand the same bytes
+   * to two frames; it throws instead (two comparisons, off the hot path's
+   * cost).
+   *
+   * @throws Error when the latest reservation is not the slab's last
+   */
   release(unused: number): void {
+    if (
+      this.#runSlab !== slab ||
+      this.#runEnd !== slabUsed ||
+      this.#runEnd - unused < this.#runStart
+    ) {
+      throw new Error("Cannot release output: the latest reservation is not the slab's last");
+    }
     this.#bytes -= unused;
     slabUsed -= unused;
     this.#runEnd -= unused;

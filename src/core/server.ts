@@ -16,12 +16,8 @@ import { writeSwitchingProtocols } from "./handshake/switching-protocols-fast.js
 import type { HttpLimits, Request, Response } from "./http1/message.js";
 import { RequestParser } from "./http1/request-parser.js";
 import { serializeResponseInto } from "./http1/serialize.js";
-import {
-  type HandshakeDriver,
-  Protocol,
-  type ProtocolOptions,
-  protocolOptions,
-} from "./protocol.js";
+import { type HandshakeDriver, Protocol } from "./protocol.js";
+import { type ProtocolOptions, protocolOptions } from "./settings.js";
 
 /** Options of a {@link ServerProtocol}. */
 export interface ServerProtocolOptions extends ProtocolOptions, ServerHandshakeOptions {
@@ -34,7 +30,7 @@ export interface ServerProtocolOptions extends ProtocolOptions, ServerHandshakeO
 const MAX_EARLY_BYTES = 64 * 1024;
 
 /** The server's handshake in progress (see `ServerProtocol.#Handshake`). */
-interface HandshakeState extends HandshakeDriver {
+interface ServerHandshake extends HandshakeDriver {
   readonly early: Uint8Array[] | undefined;
   readonly earlyBytes: number;
   accepted: Response | undefined;
@@ -101,7 +97,7 @@ export class ServerProtocol extends Protocol {
     writeSwitchingProtocols(request, result.subprotocol, this.#options, (size) =>
       this.reserve(size),
     );
-    this.#open(handshake, result.subprotocol, result.extensions);
+    this.#complete(handshake, result.subprotocol, result.extensions);
     return null;
   }
 
@@ -114,7 +110,7 @@ export class ServerProtocol extends Protocol {
       result.extensionAnswer,
       this.#options,
     );
-    const handshake = this.#handshakeState();
+    const handshake = this.#ongoingHandshake();
     if (handshake === undefined) {
       // Too late to send it: release what it negotiated.
       for (const extension of extensions) extension.dispose?.();
@@ -153,12 +149,12 @@ export class ServerProtocol extends Protocol {
       );
       return;
     }
-    this.#open(handshake, negotiated.subprotocol, negotiated.extensions);
+    this.#complete(handshake, negotiated.subprotocol, negotiated.extensions);
   }
 
   /** The handshake, if a request waits for its response; else throws. */
-  #respondable(): HandshakeState {
-    const handshake = this.#handshakeState();
+  #respondable(): ServerHandshake {
+    const handshake = this.#ongoingHandshake();
     if (this.state !== "connecting" || this.#request === undefined || handshake === undefined) {
       throw new InvalidStateError("Cannot send the response: no request is waiting for one");
     }
@@ -166,15 +162,15 @@ export class ServerProtocol extends Protocol {
   }
 
   /** The 101 is queued: open, then read what the client sent after its request. */
-  #open(handshake: HandshakeState, subprotocol: string | null, extensions: Extension[]): void {
+  #complete(handshake: ServerHandshake, subprotocol: string | null, extensions: Extension[]): void {
     const early = handshake.early;
     const rest = early === undefined ? EMPTY_BYTES : concatBytes(early, handshake.earlyBytes);
     this.completeHandshake(subprotocol, extensions, rest);
   }
 
   /** The handshake in progress (the protocol's driver while `connecting`). */
-  #handshakeState(): HandshakeState | undefined {
-    return this.handshakeDriver as HandshakeState | undefined;
+  #ongoingHandshake(): ServerHandshake | undefined {
+    return this.handshakeDriver as ServerHandshake | undefined;
   }
 
   /** The request is in. */
@@ -189,7 +185,7 @@ export class ServerProtocol extends Protocol {
   }
 
   #handshakeFailed(error: HandshakeError, response?: Response): void {
-    this.#handshakeState()?.disposeNegotiated();
+    this.#ongoingHandshake()?.disposeNegotiated();
     if (response !== undefined) this.#writeResponse(response);
     this.failHandshake(error);
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ConnectionClosedOK } from "../../src/connection/errors.js";
-import { prepareMessage } from "../../src/core/protocol.js";
+import { prepareMessage } from "../../src/core/prepared-message.js";
 import { connectPair } from "../../src/testing/index.js";
 
 const T = { timeout: 5000 };

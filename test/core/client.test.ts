@@ -155,6 +155,20 @@ describe("ClientProtocol: opening handshake (RFC 6455 4.1)", () => {
     assert.throws(() => c.sendText("too early"), InvalidStateError);
   });
 
+  it("checks the response against the key of the request sent, whatever connect() builds later", () => {
+    let n = 0;
+    const c = new ClientProtocol("ws://h/", { random: (b) => b.fill(n++) });
+    const sent = c.connect();
+    c.sendRequest(sent);
+    const later = c.connect(); // builds a request with another key; too late to send it
+    const key = sent.headers.get("sec-websocket-key")!;
+    assert.notEqual(later.headers.get("sec-websocket-key"), key);
+    feed(c, response101(key));
+    assert.equal(c.state, "open");
+    // Once open, connect() still builds a request, and sendRequest refuses it.
+    assert.throws(() => c.sendRequest(c.connect()), InvalidStateError);
+  });
+
   it("fail() during the handshake closes the transport", () => {
     const { c } = started();
     c.fail(1002);

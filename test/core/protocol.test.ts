@@ -1,16 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { InvalidStateError, ProtocolError } from "../../src/core/errors.js";
+import { ExtensionError, InvalidStateError, ProtocolError } from "../../src/core/errors.js";
 import type { ProtocolEvent } from "../../src/core/events.js";
 import type { Extension } from "../../src/core/extension.js";
 import { Opcode } from "../../src/core/frame.js";
-import {
-  PreparedMessage,
-  Protocol,
-  prepareMessage,
-  protocolOptions,
-} from "../../src/core/protocol.js";
+import { PreparedMessage, prepareMessage } from "../../src/core/prepared-message.js";
+import { Protocol } from "../../src/core/protocol.js";
+import { protocolOptions } from "../../src/core/settings.js";
 import { bytewise, drain, feed, splits } from "../helpers/drive.js";
 import { bytes, clientFrame, concat, frame, parseFrames, text } from "../helpers/wire.js";
 
@@ -163,6 +160,60 @@ describe("Protocol: receiving data frames (RFC 6455 5.2, 5.6)", () => {
     const payload = new Uint8Array(100).fill(9);
     const r = feed(server(), frame({ opcode: Opcode.BINARY, payload, mask: [0, 0, 0, 0] }));
     assert.deepEqual(r.events, [{ type: "binary", data: payload }]);
+  });
+});
+
+describe("Protocol: the unfragmented-message fast path", () => {
+  // A whole text or binary message in one read takes #receiveUnfragmented;
+  // cut by reads, the same frame takes the general path. Both must agree.
+  const message = fc.oneof(
+    fc.record({
+      opcode: fc.constant(Opcode.TEXT),
+      payload: fc.string({ unit: "binary", maxLength: 40 }).map(bytes),
+    }),
+    fc.record({ opcode: fc.constant(Opcode.TEXT), payload: fc.uint8Array({ maxLength: 8 }) }),
+    fc.record({ opcode: fc.constant(Opcode.BINARY), payload: fc.uint8Array({ maxLength: 40 }) }),
+  );
+
+  it("gives the same events and output as the general path, for valid and invalid text", () => {
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 4 }), (messages) => {
+        const input = concat(messages.map((m) => clientFrame(m)));
+        // The close reason may differ (a text cut inside a code point reads
+        // "truncated" on the general path), the code may not.
+        const summary = (r: ReturnType<typeof feed>) => ({
+          events: r.events,
+          frames: r.frames.map((f) =>
+            f.opcode === Opcode.CLOSE
+              ? [f.opcode, f.payload[0], f.payload[1]]
+              : [f.opcode, f.payload],
+          ),
+          closeTransport: r.closeTransport,
+        });
+        const whole = summary(feed(server(), input));
+        for (const parts of [...splits(input), bytewise(input)]) {
+          assert.deepEqual(summary(feed(server(), ...parts)), whole);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("decodes a whole text frame, and fails invalid UTF-8 in one with 1007 (8.1)", () => {
+    const ok = feed(server(), clientFrame({ opcode: Opcode.TEXT, payload: "héllo" }));
+    assert.deepEqual(ok.events, [{ type: "text", data: "héllo" }]);
+    const p = server();
+    const bad = feed(p, clientFrame({ opcode: Opcode.TEXT, payload: [0x68, 0xc3] }));
+    failedWith(p, bad.events, bad.output, 1007);
+  });
+
+  it("is not taken with an extension, even one that defines no RSV bit", () => {
+    const log: string[] = [];
+    const plain: Extension = { ...xorExtension(log), rsvBits: 0 };
+    const p = new Protocol("server", { extensions: [plain] });
+    const r = feed(p, clientFrame({ opcode: Opcode.BINARY, payload: "ab" }));
+    assert.deepEqual(r.events, [{ type: "binary", data: bytes("ab") }]);
+    assert.deepEqual(log, ["decode 0 true true 1048576"]);
   });
 });
 
@@ -952,6 +1003,53 @@ describe("Protocol: extensions (RFC 6455 9)", () => {
       failedWith(p, r.events, r.output, code);
     });
   }
+
+  it("says whose fault a decode failure is: the peer's ProtocolError as thrown, our extension's as an ExtensionError with its cause", () => {
+    // The peer's fault: the extension's own ProtocolError is the closed event's error.
+    const peer = new Protocol("client", { extensions: [xorExtension()] });
+    const r1 = feed(peer, frame({ opcode: Opcode.BINARY, rsv: 4, payload: [0x21 ^ 0x55] }));
+    peer.receiveEof();
+    const closed1 = peer.takeEvents().at(-1);
+    assert.equal(closed1?.type, "closed");
+    const error1 = closed1.type === "closed" ? closed1.error : undefined;
+    assert.ok(error1 instanceof ProtocolError);
+    assert.equal(error1.message, "bang");
+    assert.equal(error1.closeCode, 1007);
+    assert.equal(text(r1.frames[0]!.payload.subarray(2)), "bang");
+    // Ours: a plain Error becomes an ExtensionError (1011) that keeps it as
+    // its cause; the peer is told "internal error", not what failed.
+    const ours = new Protocol("client", { extensions: [xorExtension()] });
+    const r2 = feed(ours, frame({ opcode: Opcode.BINARY, rsv: 4, payload: [0x3f ^ 0x55] }));
+    failedWith(ours, r2.events, r2.output, 1011);
+    assert.equal(text(r2.frames[0]!.payload.subarray(2)), "Cannot decode message: internal error");
+    ours.receiveEof();
+    const closed2 = ours.takeEvents().at(-1);
+    const error2 = closed2?.type === "closed" ? closed2.error : undefined;
+    assert.ok(error2 instanceof ExtensionError);
+    assert.equal(error2 instanceof ProtocolError, false, "not the peer's fault");
+    assert.equal(error2.name, "ExtensionError");
+    assert.equal(error2.closeCode, 1011);
+    assert.equal(error2.message, "Cannot decode message: x-xor failed: codec crashed");
+    assert.ok(error2.cause instanceof Error);
+    assert.equal((error2.cause as Error).message, "codec crashed");
+  });
+
+  it("a non-Error thrown by an extension is still our fault, kept as the cause", () => {
+    const odd: Extension = {
+      ...xorExtension(),
+      decode() {
+        throw "a string";
+      },
+    };
+    const p = new Protocol("server", { extensions: [odd] });
+    feed(p, clientFrame({ opcode: Opcode.BINARY, rsv: 4, payload: "x" }));
+    p.receiveEof();
+    const closed = p.takeEvents().at(-1);
+    const error = closed?.type === "closed" ? closed.error : undefined;
+    assert.ok(error instanceof ExtensionError);
+    assert.equal(error.cause, "a string");
+    assert.equal(error.message, "Cannot decode message: x-xor failed: a string");
+  });
 
   it("a failure message too long for a close frame is left out of it", () => {
     const long: Extension = {
