@@ -35,8 +35,8 @@ export abstract class Closing extends Pinging {
       } catch (error) {
         return Promise.reject(error);
       }
-      const cold = this.coldState();
-      cold.closeFrame ??= { code, reason };
+      const rare = this.rareState();
+      rare.closeFrame ??= { code, reason };
       if (this.settings.logInfo) this.log("info", "close", "Closing connection", { code, reason });
       this.afterProtocol();
     } else if (state === "connecting") {
@@ -50,16 +50,16 @@ export abstract class Closing extends Pinging {
    * close code and reason and whether the close was clean. Never rejects.
    */
   get closed(): Promise<CloseInfo> {
-    const cold = this.coldState();
-    if (cold.closed === undefined) {
-      if (this.flags & FINISHED) cold.closed = Promise.resolve(cold.info!);
+    const rare = this.rareState();
+    if (rare.closed === undefined) {
+      if (this.flags & FINISHED) rare.closed = Promise.resolve(rare.info!);
       else {
-        cold.closed = new Promise((resolve) => {
-          cold.resolveClosed = resolve;
+        rare.closed = new Promise((resolve) => {
+          rare.resolveClosed = resolve;
         });
       }
     }
-    return cold.closed;
+    return rare.closed;
   }
 
   /** Called once when the connection is closed, as `closed` resolves. `serve()` overrides it. */
@@ -107,7 +107,7 @@ export abstract class Closing extends Pinging {
   private static readonly closeExpired = (state: ConnectionState): void => {
     const connection = state as Closing;
     connection.openCloseDeadline = undefined;
-    if (connection.cold?.info !== undefined) {
+    if (connection.rare?.info !== undefined) {
       // The protocol is done and the transport did not finish closing in time.
       connection.transport.destroy();
       return;
@@ -121,7 +121,7 @@ export abstract class Closing extends Pinging {
 
   /** Destroys the transport now, recording `error` as the reason. */
   protected abort(error: Error): void {
-    this.coldState().localError ??= error;
+    this.rareState().localError ??= error;
     if (this.settings.logInfo) this.log("warn", "error", error.message, { error });
     if (!(this.flags & TRANSPORT_GONE)) this.transport.destroy();
     // The transport reports its close asynchronously; the protocol learns now.
@@ -133,7 +133,7 @@ export abstract class Closing extends Pinging {
   protected protocolClosed(event: Extract<ProtocolEvent, { type: "closed" }>): void {
     // A local cause (timeout, transport error) explains more than the
     // protocol's view of it (a handshake cut short).
-    const localError = this.cold?.localError;
+    const localError = this.rare?.localError;
     const error = localError ?? event.error;
     const info: CloseInfo = {
       code: event.code,
@@ -141,7 +141,7 @@ export abstract class Closing extends Pinging {
       wasClean: event.wasClean && localError === undefined,
       ...(error === undefined ? {} : { error }),
     };
-    this.coldState().info = info;
+    this.rareState().info = info;
     this.cancelDeadlines();
     if (this.settings.logInfo) {
       this.log(error === undefined ? "info" : "warn", "closed", "Connection closed", {
@@ -169,7 +169,7 @@ export abstract class Closing extends Pinging {
   private finish(info: CloseInfo): void {
     if (this.flags & FINISHED) return;
     this.flags |= FINISHED;
-    this.cold?.resolveClosed?.(info);
+    this.rare?.resolveClosed?.(info);
     this.onClosed();
   }
 
@@ -181,9 +181,9 @@ export abstract class Closing extends Pinging {
    * it is.
    */
   protected transportFailed(error: Error): void {
-    const cold = this.coldState();
-    if (cold.localError === undefined) {
-      cold.localError =
+    const rare = this.rareState();
+    if (rare.localError === undefined) {
+      rare.localError =
         error instanceof WebSocketError
           ? error
           : new TransportError(`Cannot use transport: ${error.message}`, { cause: error });
@@ -205,7 +205,7 @@ export abstract class Closing extends Pinging {
       this.openCloseDeadline = undefined;
       this.flags &= ~CLOSE_DEADLINE_SET;
     }
-    const info = this.cold?.info;
+    const info = this.rare?.info;
     if (info !== undefined) this.finish(info);
   }
 }

@@ -182,7 +182,7 @@ export class Connection extends Closing implements AsyncIterable<Message> {
         this.pongReceived(event.data);
         break;
       case "close":
-        this.coldState().closeFrame = { code: event.code, reason: event.reason };
+        this.rareState().closeFrame = { code: event.code, reason: event.reason };
         if (this.settings.logInfo) {
           this.log("info", "close", "Received close frame", {
             code: event.code,

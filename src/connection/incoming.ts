@@ -49,7 +49,7 @@ export abstract class Incoming extends Flushing {
    */
   recv(): Promise<Message> {
     if (this.queue !== undefined) return Promise.resolve(this.takeMessage());
-    const info = this.cold?.info;
+    const info = this.rare?.info;
     if (info !== undefined) {
       return Promise.reject(ConnectionClosed.from("Cannot receive message", info));
     }
@@ -61,7 +61,7 @@ export abstract class Incoming extends Flushing {
     if (this.queue !== undefined) {
       return Promise.resolve({ value: this.takeMessage(), done: false });
     }
-    const info = this.cold?.info;
+    const info = this.rare?.info;
     if (info !== undefined) {
       return isNormalClosure(info)
         ? Promise.resolve({ value: undefined, done: true })
@@ -76,7 +76,7 @@ export abstract class Incoming extends Flushing {
       if (iterating) this.flags |= ITERATING;
       else this.flags &= ~ITERATING;
     } else {
-      this.coldState().waiters.push({ iterating, resolve });
+      this.rareState().waiters.push({ iterating, resolve });
     }
   }
 
@@ -132,7 +132,7 @@ export abstract class Incoming extends Flushing {
 
   /** Drops the first waiting reader; the next one (if any) takes its place. */
   protected shiftWaiter(): void {
-    const next = this.cold?.waiters.shift();
+    const next = this.rare?.waiters.shift();
     if (next === undefined) {
       this.resolveNext = undefined;
       return;

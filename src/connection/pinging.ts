@@ -42,7 +42,7 @@ function pingKey(data: Uint8Array): string {
 export abstract class Pinging extends Sending {
   /** Round-trip time of the last ping answered, in milliseconds; 0 before the first. */
   get latency(): number {
-    return this.cold?.latency ?? 0;
+    return this.rare?.latency ?? 0;
   }
 
   /**
@@ -61,7 +61,7 @@ export abstract class Pinging extends Sending {
       bytes = typeof data === "string" ? new TextEncoder().encode(data) : bytesView(data);
     }
     const key = pingKey(bytes);
-    const pings = this.coldState().pings;
+    const pings = this.rareState().pings;
     if (pings.some((ping) => ping.key === key)) {
       return Promise.reject(
         new InvalidStateError("Cannot send ping: a ping with the same data awaits its pong"),
@@ -80,8 +80,8 @@ export abstract class Pinging extends Sending {
 
   /** A pong arrived: settles the pings it answers (keepalive's and `ping()`'s). */
   protected pongReceived(data: Uint8Array): void {
-    const cold = this.cold;
-    const pings = cold?.pings;
+    const rare = this.rare;
+    const pings = rare?.pings;
     const deadline = this.keepaliveDeadline;
     const keepalive = deadline instanceof KeepalivePing ? deadline : undefined;
     // An unsolicited pong (RFC 6455 5.5.3 allows them) answers nothing.
@@ -96,20 +96,20 @@ export abstract class Pinging extends Sending {
     ) {
       keepalive.cancel();
       this.keepaliveDeadline = undefined;
-      this.coldState().latency = now - keepalive.sentAt;
+      this.rareState().latency = now - keepalive.sentAt;
       this.armKeepalive();
     }
     if (index < 0) return;
     const answered = pings!.splice(0, index + 1);
-    cold!.latency = now - answered[index]!.sentAt;
+    rare!.latency = now - answered[index]!.sentAt;
     for (const ping of answered) ping.resolve(now - ping.sentAt);
   }
 
   /** Rejects the `ping()` calls still waiting when the connection closes. */
   protected rejectPings(info: CloseInfo): void {
-    const cold = this.cold;
-    if (cold === undefined || cold.pings.length === 0) return;
-    const pings = cold.pings.splice(0);
+    const rare = this.rare;
+    if (rare === undefined || rare.pings.length === 0) return;
+    const pings = rare.pings.splice(0);
     const error = closedWithoutStack("Cannot receive pong", info);
     for (const ping of pings) ping.reject(error);
   }
@@ -150,7 +150,7 @@ export abstract class Pinging extends Sending {
 
   private pongTimedOut(): void {
     if (this.protocol.state !== "open") return;
-    this.coldState().localError ??= new TimeoutError(
+    this.rareState().localError ??= new TimeoutError(
       `Cannot keep connection alive: no pong within ${this.settings.pingTimeoutMs} ms`,
     );
     if (this.settings.logInfo) this.log("warn", "error", "Keepalive ping timed out");

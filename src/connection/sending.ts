@@ -34,7 +34,7 @@ export abstract class Sending extends Incoming {
    * send a copy).
    */
   send(data: SendData): Promise<void> {
-    const chain = this.cold?.sendChain;
+    const chain = this.rare?.sendChain;
     if (chain !== undefined) {
       const run = (): Promise<void> => this.sendNow(data);
       const next = chain.then(run, run);
@@ -50,7 +50,7 @@ export abstract class Sending extends Incoming {
    * in the middle of a fragmented message.
    */
   sendPrepared(message: PreparedMessage): boolean {
-    if (this.protocol.state !== "open" || this.cold?.sendChain !== undefined) return false;
+    if (this.protocol.state !== "open" || this.rare?.sendChain !== undefined) return false;
     this.protocol.sendPrepared(message);
     this.afterSend();
     return true;
@@ -58,10 +58,10 @@ export abstract class Sending extends Incoming {
 
   /** Makes `promise` the send that later sends wait for, until it settles. */
   protected chainSend(promise: Promise<void>): void {
-    const cold = this.coldState();
-    cold.sendChain = promise;
+    const rare = this.rareState();
+    rare.sendChain = promise;
     const clear = (): void => {
-      if (cold.sendChain === promise) cold.sendChain = undefined;
+      if (rare.sendChain === promise) rare.sendChain = undefined;
     };
     promise.then(clear, clear);
   }
@@ -119,7 +119,7 @@ export abstract class Sending extends Incoming {
       // A message cut in the middle cannot be finished or followed by another:
       // fail the connection, as Python websockets does (1011).
       if (text !== undefined && this.protocol.state === "open") {
-        this.coldState().localError ??= error as Error;
+        this.rareState().localError ??= error as Error;
         this.protocol.fail(1011, "Error in fragmented message");
         this.afterProtocol();
       }
@@ -139,13 +139,13 @@ export abstract class Sending extends Incoming {
   }
 
   protected drainPromise(): Promise<void> {
-    const cold = this.coldState();
-    if (cold.drain === undefined) {
-      cold.drain = new Promise((resolve) => {
-        cold.resolveDrain = resolve;
+    const rare = this.rareState();
+    if (rare.drain === undefined) {
+      rare.drain = new Promise((resolve) => {
+        rare.resolveDrain = resolve;
       });
     }
-    return cold.drain;
+    return rare.drain;
   }
 
   /** The transport drained (or the connection closed): senders go on, held pongs leave. */
@@ -155,10 +155,10 @@ export abstract class Sending extends Incoming {
       if (this.protocol.hasOutput) this.scheduleFlush();
     }
     this.flags &= ~UNWRITABLE;
-    const cold = this.cold;
-    if (cold === undefined) return;
-    const resolve = cold.resolveDrain;
-    cold.drain = cold.resolveDrain = undefined;
+    const rare = this.rare;
+    if (rare === undefined) return;
+    const resolve = rare.resolveDrain;
+    rare.drain = rare.resolveDrain = undefined;
     resolve?.();
   }
 }

@@ -88,7 +88,7 @@ export const FLUSH_THRESHOLD_BYTES = 64 * 1024;
  * What a connection needs from its options, derived once per options object
  * and shared (see the module comment). The core's counterpart for a
  * protocol's options is its limits object; what a connection makes only on
- * first use is its cold state (see `state.ts`).
+ * first use is its rare state (see `state.ts`).
  */
 export interface Settings {
   readonly flushQueue: FlushQueue;

@@ -5,7 +5,7 @@
  * one concept each, one object at run time):
  *
  * ```
- * ConnectionState   state.ts      the fields, the flag bits, the cold state, logging
+ * ConnectionState   state.ts      the fields, the flag bits, the rare state, logging
  *  └ Flushing       flushing.ts   write coalescing: output leaves once per turn
  *   └ Incoming      incoming.ts   the incoming queue and the waiting readers
  *    └ Sending      sending.ts    send(), fragmented sends, backpressure (drain)
@@ -42,15 +42,15 @@
  *   sets `closeExpected` (a close sent or received, or a failure): arms the
  *   close deadline, which replaces the open deadline if still set.
  * - → protocol closed: `Closing.protocolClosed`, on the protocol's `closed`
- *   event: sets `cold.info`, cancels both deadlines, settles the waiting
+ *   event: sets `rare.info`, cancels both deadlines, settles the waiting
  *   readers, pings and senders, then finishes if the transport is gone, else
  *   arms the close deadline again for the transport's close.
  * - → finished: `Closing.finish` (once, sets `FINISHED`), when both the
- *   protocol is closed (`cold.info`) and the transport reported its close
+ *   protocol is closed (`rare.info`) and the transport reported its close
  *   (`TRANSPORT_GONE`), in whichever order they come: resolves `closed` and
  *   runs `onClosed`.
  * - Any phase → aborted: `Closing.abort` (a deadline expired, `close()`
- *   during the handshake) records `cold.localError`, destroys the transport
+ *   during the handshake) records `rare.localError`, destroys the transport
  *   and tells the protocol end of input, which closes it.
  *
  * The expiry of a deadline clears its field and leaves its flag:
@@ -129,11 +129,11 @@ export interface PendingPing {
 export type Callbacks = TransportHandler & Flushable & AsyncIterator<Message>;
 
 /**
- * The cold state: what an open, idle connection does not need, made on first
+ * The rare state: what an open, idle connection does not need, made on first
  * use (a ping, a second concurrent reader, backpressure, closing, `closed`).
  * The core's protocol has one too, for the same reason.
  */
-export class ColdState {
+export class RareState {
   /** Readers waiting besides the first (concurrent `recv()` calls). */
   waiters: Waiter[] = [];
   /** The `ping()` calls awaiting their pongs, oldest first. */
@@ -166,7 +166,7 @@ export abstract class ConnectionState {
 
   // Every field here is paid for by every idle connection (a server holds
   // thousands): configuration is shared (settings), booleans are bits of
-  // flags, and what an idle connection does not use waits in cold.
+  // flags, and what an idle connection does not use waits in rare.
   protected readonly transport: Transport;
   protected readonly settings: Settings;
   /** Receives the transport's callbacks and the end-of-turn flush (see `Connection`). */
@@ -179,7 +179,7 @@ export abstract class ConnectionState {
   protected queue: (Message | undefined)[] | undefined;
   protected queueHead = 0;
   protected queuedBytes = 0;
-  /** The first waiting reader (more wait in `cold.waiters`). */
+  /** The first waiting reader (more wait in `rare.waiters`). */
   protected resolveNext: Settle | undefined;
 
   /** The open deadline, then the close deadline (see the table above). Deadlines, not timers: see deadlines.ts. */
@@ -187,7 +187,7 @@ export abstract class ConnectionState {
   /** The next keepalive ping's deadline, then its pong's (a `KeepalivePing`). */
   protected keepaliveDeadline: Deadline<ConnectionState> | undefined;
 
-  protected cold: ColdState | undefined;
+  protected rare: RareState | undefined;
 
   constructor(
     protocol: Protocol,
@@ -207,18 +207,18 @@ export abstract class ConnectionState {
    */
   protected abstract afterProtocol(): void;
 
-  protected coldState(): ColdState {
-    this.cold ??= new ColdState();
-    return this.cold;
+  protected rareState(): RareState {
+    this.rare ??= new RareState();
+    return this.rare;
   }
 
   /** The error for an operation that needs an open connection, with how it closed. */
   protected closedError(action: string): ConnectionClosed {
-    const cold = this.cold;
-    const localError = cold?.localError;
-    const info: CloseInfo = cold?.info ?? {
-      code: cold?.closeFrame?.code ?? 1006,
-      reason: cold?.closeFrame?.reason ?? "",
+    const rare = this.rare;
+    const localError = rare?.localError;
+    const info: CloseInfo = rare?.info ?? {
+      code: rare?.closeFrame?.code ?? 1006,
+      reason: rare?.closeFrame?.reason ?? "",
       wasClean: localError === undefined,
       ...(localError === undefined ? {} : { error: localError }),
     };

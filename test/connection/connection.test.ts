@@ -108,7 +108,7 @@ describe("Connection", () => {
     assert.equal(state.keepaliveDeadline, undefined, "closing cancels keepalive");
   });
 
-  test("an open, idle connection after an echo holds no cold state and no queue", T, async () => {
+  test("an open, idle connection after an echo holds no rare state and no queue", T, async () => {
     const [a, b] = createTransportPair();
     const client = new Connection(new Protocol("client"), a);
     const server = new Connection(new Protocol("server"), b);
@@ -118,10 +118,10 @@ describe("Connection", () => {
     await client.send("x");
     assert.equal(await client.recv(), "x");
     await tick();
-    const state = server as unknown as { cold: unknown; queue: unknown };
-    // What an idle connection costs is its fields: the cold state is made only
+    const state = server as unknown as { rare: unknown; queue: unknown };
+    // What an idle connection costs is its fields: the rare state is made only
     // for pings, closing, backpressure or a second reader.
-    assert.equal(state.cold, undefined);
+    assert.equal(state.rare, undefined);
     assert.equal(state.queue, undefined);
     await client.close();
     await echo;

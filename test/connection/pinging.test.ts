@@ -62,7 +62,7 @@ describe("Pings and keepalive", () => {
     raw.write([new Uint8Array([0x8a, 0x81, 0, 0, 0, 0, 1, 0x81, 0x81, 0, 0, 0, 0, 0x61])]);
     assert.equal(await reading, "a");
     assert.equal(server.latency, 0);
-    assert.equal((server as unknown as { cold: unknown }).cold, undefined);
+    assert.equal((server as unknown as { rare: unknown }).rare, undefined);
     raw.destroy();
     await server.closed;
   });

@@ -28,11 +28,11 @@ describe("Connection state", () => {
     assert.ok(all < 2 ** 30, "a small integer");
   });
 
-  test("the cold state is made on first use, with nothing pending", () => {
-    const cold = new state.ColdState();
-    assert.deepEqual([cold.waiters, cold.pings, cold.latency], [[], [], 0]);
-    assert.equal(cold.info, undefined);
-    assert.equal(cold.localError, undefined);
+  test("the rare state is made on first use, with nothing pending", () => {
+    const rare = new state.RareState();
+    assert.deepEqual([rare.waiters, rare.pings, rare.latency], [[], [], 0]);
+    assert.equal(rare.info, undefined);
+    assert.equal(rare.localError, undefined);
   });
 
   test("the map's end state: both sides finished, no deadline armed", T, async () => {
