@@ -14,7 +14,7 @@
 
 import { createInterface } from "node:readline";
 import { WebSocketServer as WsServer } from "ws";
-import { broadcast, serve, type WebSocketServer } from "../../src/node/index.js";
+import { broadcast, type NodeServer, serve } from "../../src/node/index.js";
 import { permessageDeflate } from "../../src/node/permessage-deflate.js";
 
 const argv = process.argv.slice(2);
@@ -51,7 +51,7 @@ if (impl === "ours") {
       : deflate === "defaults"
         ? {}
         : { compression: null };
-  let server: WebSocketServer | undefined;
+  let server: NodeServer | undefined;
   server = await serve(
     mode === "broadcast"
       ? async (connection) => {

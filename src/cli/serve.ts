@@ -19,10 +19,10 @@ import { parseArgs } from "node:util";
 import {
   broadcast,
   ConnectionClosed,
+  type NodeServer,
   type NodeServerOptions,
   type ServerConnection,
   serve,
-  type WebSocketServer,
 } from "../node/index.js";
 import { permessageDeflate } from "../node/permessage-deflate.js";
 import type { Io } from "./connect.js";
@@ -183,7 +183,7 @@ export async function serveCommand(
       ? createHttpServer(onRequest)
       : createHttpsServer({ cert: parsed.tls.cert, key: parsed.tls.key }, onRequest);
 
-  let server: WebSocketServer | undefined;
+  let server: NodeServer | undefined;
   const handler = async (connection: ServerConnection): Promise<void> => {
     const who = peer(connection);
     const extensions = connection.extensions.map((extension) => extension.name);

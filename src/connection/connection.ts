@@ -26,6 +26,11 @@ export type Message = string | Uint8Array;
 /** Bytes of a binary message or fragment: any typed array, DataView or ArrayBuffer. */
 export type BinaryData = ArrayBufferView | ArrayBuffer;
 
+/** What {@link Connection.sendFrame} sends: the first frame of a text or binary message, or the next one. */
+export type FrameKind = "text" | "binary" | "continuation";
+
+const EMPTY_BYTES = new Uint8Array(0);
+
 /** A fragment of a message sent with `send(iterable)`. */
 export type Fragment = string | BinaryData;
 
@@ -202,6 +207,7 @@ const TRANSPORT_CLOSED = 32; // the transport reported its close
 const FINISHED = 64; // `closed` resolved
 const ITERATING = 128; // the waiting reader is an iterator (wants IteratorResult)
 const CLOSE_TIMER = 256; // `#timer` is the close deadline (else the open deadline)
+const USER_PAUSED = 512; // reads paused by `pauseReading()`
 
 /** The keepalive ping awaiting its pong. */
 class KeepalivePing extends Deadline<Connection> {
@@ -234,7 +240,17 @@ class ColdState {
   info: CloseInfo | undefined;
   /** The send a new send waits for (a fragmented message, or sends queued behind it). */
   sendChain: Promise<void> | undefined;
+  /** Told of every protocol event instead of the queue (see `Connection.observe`). */
+  observer: ConnectionObserver | undefined;
 }
+
+/**
+ * Told synchronously of each protocol event of a connection, in order: the
+ * messages (which then skip the incoming queue), pings, pongs, the peer's
+ * close frame and the end of the protocol. For facades with event APIs (the
+ * ws-compatible `WebSocket`, the WHATWG one), which push what `recv()` pulls.
+ */
+export type ConnectionObserver = (event: ProtocolEvent) => void;
 
 interface PendingPing {
   readonly key: string;
@@ -496,7 +512,7 @@ export class Connection implements AsyncIterable<Message> {
       this.#queuedBytes <= this.#settings.lowQueueBytes
     ) {
       this.#flags &= ~PAUSED;
-      if (!(this.#flags & TRANSPORT_CLOSED)) this.#transport.resume();
+      if (!(this.#flags & (TRANSPORT_CLOSED | USER_PAUSED))) this.#transport.resume();
     }
     return message;
   }
@@ -563,6 +579,76 @@ export class Connection implements AsyncIterable<Message> {
       return next;
     }
     return this.#sendNow(data);
+  }
+
+  /**
+   * Sends one frame of a message, for APIs that send messages piece by piece
+   * (ws's `send(data, { fin: false })`): `"text"` or `"binary"` starts a
+   * message (a whole one when `fin`), `"continuation"` goes on with the one
+   * started with `fin` false. Text given as bytes is decoded, binary given as
+   * a string is encoded. Resolves as {@link Connection.send} does.
+   */
+  sendFrame(data: string | BinaryData, kind: FrameKind, fin: boolean): Promise<void> {
+    if (this.protocol.state !== "open") return Promise.reject(this.#closedError("send message"));
+    try {
+      if (kind === "continuation") {
+        this.protocol.sendContinuation(typeof data === "string" ? data : toBytes(data), fin);
+      } else if (kind === "binary") {
+        this.protocol.sendBinary(
+          typeof data === "string" ? new TextEncoder().encode(data) : toBytes(data),
+          fin,
+        );
+      } else {
+        this.protocol.sendText(
+          typeof data === "string" ? data : new TextDecoder().decode(toBytes(data)),
+          fin,
+        );
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#afterSend();
+  }
+
+  /**
+   * Hands every protocol event of this connection to `observer` from now on,
+   * synchronously and in order (see {@link ConnectionObserver}). Messages then
+   * skip the incoming queue; those already queued are handed over first, so
+   * none is lost between the handshake and the call.
+   */
+  observe(observer: ConnectionObserver): void {
+    this.#coldState().observer = observer;
+    while (this.#queue !== undefined) {
+      const message = this.#take();
+      observer(
+        typeof message === "string"
+          ? { type: "text", data: message }
+          : { type: "binary", data: message },
+      );
+    }
+  }
+
+  /**
+   * Stops reading from the transport until {@link Connection.resumeReading}:
+   * backpressure chosen by the application (ws's `pause()`). Messages already
+   * read are still delivered.
+   */
+  pauseReading(): void {
+    if (this.#flags & USER_PAUSED) return;
+    this.#flags |= USER_PAUSED;
+    if (!(this.#flags & (PAUSED | TRANSPORT_CLOSED))) this.#transport.pause();
+  }
+
+  /** Resumes reading after {@link Connection.pauseReading} (unless the incoming queue is full). */
+  resumeReading(): void {
+    if (!(this.#flags & USER_PAUSED)) return;
+    this.#flags &= ~USER_PAUSED;
+    if (!(this.#flags & (PAUSED | TRANSPORT_CLOSED))) this.#transport.resume();
+  }
+
+  /** Whether reads are paused by {@link Connection.pauseReading}. */
+  get isReadingPaused(): boolean {
+    return (this.#flags & USER_PAUSED) !== 0;
   }
 
   /**
@@ -712,6 +798,26 @@ export class Connection implements AsyncIterable<Message> {
     });
   }
 
+  /**
+   * Sends a ping frame without waiting for its pong, which an observer sees
+   * as a `pong` event (see {@link Connection.observe}); {@link Connection.ping}
+   * is the awaited form. Throws `InvalidStateError` when the connection is not
+   * open, `RangeError` for more than 125 bytes.
+   */
+  sendPing(data: string | BinaryData = EMPTY_BYTES): void {
+    this.protocol.sendPing(typeof data === "string" ? data : toBytes(data));
+    this.#scheduleFlush();
+  }
+
+  /**
+   * Sends a pong frame: an unsolicited one is a one-way heartbeat (RFC 6455
+   * 5.5.3); pings are answered automatically. Throws as {@link Connection.sendPing}.
+   */
+  sendPong(data: string | BinaryData = EMPTY_BYTES): void {
+    this.protocol.sendPong(typeof data === "string" ? data : toBytes(data));
+    this.#scheduleFlush();
+  }
+
   #pong(data: Uint8Array): void {
     const cold = this.#cold;
     const pings = cold?.pings;
@@ -741,21 +847,23 @@ export class Connection implements AsyncIterable<Message> {
   // ---------------------------------------------------------------- closing
 
   /**
-   * Starts the closing handshake (default code 1000) and resolves when the
-   * connection is closed. If the peer does not answer within the close
+   * Starts the closing handshake (default code 1000; `null` sends a close
+   * frame without a code, RFC 6455 5.5.1) and resolves when the connection is
+   * closed. If the peer does not answer within the close
    * timeout, the transport is destroyed. During the opening handshake, the
    * transport is closed at once.
    */
-  close(code = 1000, reason = ""): Promise<CloseInfo> {
+  close(code: number | null = 1000, reason = ""): Promise<CloseInfo> {
     const state = this.protocol.state;
     if (state === "open") {
       try {
-        this.protocol.sendClose(code, reason);
+        this.protocol.sendClose(code ?? undefined, reason);
       } catch (error) {
         return Promise.reject(error);
       }
       const cold = this.#coldState();
-      cold.closeFrame ??= { code, reason };
+      // No code: the close frame has no body, which the peer reports as 1005.
+      cold.closeFrame ??= { code: code ?? 1005, reason };
       if (this.#settings.logInfo)
         this.#log("info", "close", "Closing connection", { code, reason });
       this.afterProtocol();
@@ -763,6 +871,16 @@ export class Connection implements AsyncIterable<Message> {
       this.#abort(new WebSocketError("Cannot open connection: closed during the handshake"));
     }
     return this.closed;
+  }
+
+  /**
+   * Closes the transport at once, with no closing handshake (ws's
+   * `terminate()`): the connection closes with 1006. Does nothing once the
+   * transport is closed.
+   */
+  terminate(): void {
+    if (this.#flags & TRANSPORT_CLOSED) return;
+    this.#abort(new WebSocketError("Cannot keep connection: terminated locally"));
   }
 
   /** Destroys the transport now, recording `error` as the reason. */
@@ -845,14 +963,17 @@ export class Connection implements AsyncIterable<Message> {
   #handle(event: ProtocolEvent): void {
     switch (event.type) {
       case "text":
-      case "binary":
+      case "binary": {
         if (this.#settings.logDebug) {
           this.#log("debug", "recv", `Received ${event.type} message`, {
             length: event.data.length,
           });
         }
-        this.#deliver(event.data);
-        break;
+        const observer = this.#cold?.observer;
+        if (observer === undefined) this.#deliver(event.data);
+        else observer(event);
+        return;
+      }
       case "ping":
         if (this.#settings.logDebug) this.#log("debug", "ping", "Received ping");
         break;
@@ -875,8 +996,9 @@ export class Connection implements AsyncIterable<Message> {
       case "request":
       case "response":
         this.onHandshake(event);
-        break;
+        return;
     }
+    this.#cold?.observer?.(event);
   }
 
   #open(): void {

@@ -28,9 +28,9 @@ export {
   createServer,
   defaultCompression,
   handleUpgrade,
+  NodeServer,
   type NodeServerOptions,
   nodeDefer,
   serve,
-  WebSocketServer,
 } from "./server.js";
 export { SocketTransport } from "./transport.js";

@@ -92,7 +92,7 @@ describe("serve (node)", () => {
 
   test("listens on a Unix socket", T, async () => {
     const path = join(tmpdir(), `ws-sansio-${process.pid}-${Date.now()}.sock`);
-    const server = await serve(echo, { path });
+    const server = await serve(echo, { socketPath: path });
     assert.equal(server.address, path);
     const client = await connect("ws://localhost/", { socketPath: path });
     await client.send("over unix");
