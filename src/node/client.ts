@@ -26,7 +26,12 @@ export interface NodeClientOptions extends ClientOptions {
   socketPath?: string;
 }
 
-function dialer(options: NodeClientOptions): Dial {
+/**
+ * The dialer `connect()` uses on Node: TCP (TLS for `wss:`, with SNI) or a
+ * Unix socket, as `options` say. For code that calls the connection layer's
+ * `connect()` itself (the ws facade).
+ */
+export function nodeDial(options: Pick<NodeClientOptions, "tls" | "socketPath">): Dial {
   return (url) =>
     new Promise((resolve, reject) => {
       const secure = url.protocol === "wss:";
@@ -83,7 +88,7 @@ export function connect(
     defer: nodeDefer,
     compression: [defaultCompression.client],
     ...options,
-    dial: dialer(options),
+    dial: nodeDial(options),
   });
 }
 
@@ -99,6 +104,6 @@ export function reconnect(
     defer: nodeDefer,
     compression: [defaultCompression.client],
     ...options,
-    dial: dialer(options),
+    dial: nodeDial(options),
   });
 }

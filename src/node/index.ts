@@ -19,7 +19,7 @@
  */
 
 export * from "../connection/index.js";
-export { connect, type NodeClientOptions, reconnect } from "./client.js";
+export { connect, type NodeClientOptions, nodeDial, reconnect } from "./client.js";
 export {
   type NodePerMessageDeflateOptions,
   permessageDeflate,
