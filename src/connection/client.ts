@@ -13,7 +13,7 @@ import { parseWebSocketUrl } from "../core/handshake.js";
 import { Headers } from "../core/headers.js";
 import type { Request } from "../core/http1.js";
 import { ClientProtocol } from "../core/index.js";
-import { Connection, type ConnectionOptions } from "./connection.js";
+import { Connection, type ConnectionObserver, type ConnectionOptions } from "./connection.js";
 import { TimeoutError, TransportError } from "./errors.js";
 import type { Transport } from "./transport.js";
 
@@ -38,6 +38,12 @@ export interface ClientOptions extends ConnectionOptions {
   maxFrameBytes?: number;
   /** Redirects followed before giving up. Default 10, as browsers' fetch does 20 and curl 50; 0 disables. */
   maxRedirects?: number;
+  /**
+   * Told of the connection's events from the start (see `Connection.observe`),
+   * so that none is missed between the handshake and `connect()` resolving:
+   * for facades with event APIs.
+   */
+  observer?: ConnectionObserver;
 }
 
 /** Options of the runtime-neutral `connect()`: the client options and the runtime's dialer. */
@@ -228,6 +234,7 @@ async function connectOnce(
     ...options,
     openTimeoutMs: deadline === Infinity ? null : remaining(deadline),
   });
+  if (options.observer !== undefined) connection.observe(options.observer);
   await connection.opened;
   return connection;
 }

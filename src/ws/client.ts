@@ -290,6 +290,7 @@ export function openClient(
     closeTimeoutMs: options.closeTimeout ?? WS_CLOSE_TIMEOUT_MS,
     // ws has no keepalive: applications ping (the isAlive heartbeat).
     pingIntervalMs: null,
+    observer: ws._observer(),
   }).then(
     (connection) => {
       if (ws._aborted) {

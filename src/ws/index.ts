@@ -29,28 +29,24 @@ import {
   type WsServerOptions,
 } from "./server.js";
 import { createWebSocketStream } from "./stream.js";
-import { type BinaryType, type Data, type SendOptions, WebSocket } from "./websocket.js";
+import {
+  type BinaryType,
+  type Data,
+  type RawData,
+  type SendOptions,
+  type UpgradeResponse,
+  WebSocket,
+} from "./websocket.js";
 
 // require("ws") returns the WebSocket class, with the rest as its properties.
-Object.assign(WebSocket, {
-  WebSocket,
-  WebSocketServer,
-  Server: WebSocketServer,
-  createWebSocketStream,
-});
+WebSocket.WebSocket = WebSocket;
+WebSocket.WebSocketServer = WebSocketServer;
+WebSocket.Server = WebSocketServer;
+WebSocket.createWebSocketStream = createWebSocketStream;
 
-type WebSocketClass = typeof WebSocket & {
-  readonly WebSocket: typeof WebSocket;
-  readonly WebSocketServer: typeof WebSocketServer;
-  readonly Server: typeof WebSocketServer;
-  readonly createWebSocketStream: typeof createWebSocketStream;
-};
-
-/** The WebSocket class with its statics, as `require("ws")` returns it. */
-const ws: WebSocketClass = WebSocket as WebSocketClass;
-
-export default ws;
-// What `require("websocket-sansio/ws")` returns on Node ≥ 20.19 (require of an ES module).
+export default WebSocket;
+// `WebSocket as "module.exports"` is what `require("websocket-sansio/ws")`
+// returns on Node ≥ 20.19 (require of an ES module), as `require("ws")` does.
 export {
   type BinaryType,
   CloseEvent,
@@ -60,13 +56,15 @@ export {
   Event,
   MessageEvent,
   type PerMessageDeflateOptions,
+  type RawData,
   type SendOptions,
+  type UpgradeResponse,
   type VerifyClientCallback,
   type VerifyClientInfo,
+  WebSocket as "module.exports",
   WebSocket,
   WebSocketServer as Server,
   WebSocketServer,
   type WsClientOptions as ClientOptions,
   type WsServerOptions as ServerOptions,
-  ws as "module.exports",
 };

@@ -51,6 +51,7 @@ export interface WsServerOptions {
   noServer?: boolean;
   /** Accept only upgrade requests for this path (query ignored); others get 400, as in ws. */
   path?: string | null;
+  /** Refuses a handshake: return false (401), or call `callback` when it takes two parameters. */
   verifyClient?:
     | ((info: VerifyClientInfo) => boolean)
     | ((info: VerifyClientInfo, callback: VerifyClientCallback) => void)
@@ -75,6 +76,38 @@ export interface WsServerOptions {
 }
 
 type ConnectionCallback = (ws: WebSocket, request: IncomingMessage) => void;
+
+// ws's typed events (as @types/ws declares them).
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: typed overloads of EventEmitter's methods
+export interface WebSocketServer {
+  on(
+    event: "connection",
+    listener: (this: WebSocketServer, ws: WebSocket, request: IncomingMessage) => void,
+  ): this;
+  on(event: "error", listener: (this: WebSocketServer, error: Error) => void): this;
+  on(
+    event: "headers",
+    listener: (this: WebSocketServer, headers: string[], request: IncomingMessage) => void,
+  ): this;
+  on(event: "listening" | "close", listener: (this: WebSocketServer) => void): this;
+  on(
+    event: "wsClientError",
+    listener: (
+      this: WebSocketServer,
+      error: Error,
+      socket: Duplex,
+      request: IncomingMessage,
+    ) => void,
+  ): this;
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's catch-all signature
+  on(event: string | symbol, listener: (this: WebSocketServer, ...args: any[]) => void): this;
+  once(
+    event: "connection",
+    listener: (this: WebSocketServer, ws: WebSocket, request: IncomingMessage) => void,
+  ): this;
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's catch-all signature
+  once(event: string | symbol, listener: (this: WebSocketServer, ...args: any[]) => void): this;
+}
 
 interface Upgrade {
   readonly req: IncomingMessage;
@@ -117,6 +150,7 @@ function emitClose(server: WebSocketServer): void {
  * wss.on("connection", (ws) => ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary })));
  * ```
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: typed overloads of EventEmitter's methods
 export class WebSocketServer extends EventEmitter {
   /** The options, with ws's defaults filled in. */
   readonly options: WsServerOptions & {

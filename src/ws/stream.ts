@@ -18,6 +18,12 @@ function duplexOnEnd(this: Duplex): void {
   if (!this.destroyed && this.writableFinished) this.destroy();
 }
 
+// ws destroys the duplex once both sides are done; here the writable side
+// finishes on the WebSocket's `close`, which may come before or after `end`.
+function duplexOnFinish(this: Duplex): void {
+  if (!this.destroyed && this.readableEnded) this.destroy();
+}
+
 function duplexOnError(this: Duplex, error: Error): void {
   this.removeListener("error", duplexOnError);
   this.destroy();
@@ -108,6 +114,7 @@ export function createWebSocketStream(ws: WebSocket, options?: DuplexOptions): D
   };
 
   duplex.on("end", duplexOnEnd);
+  duplex.on("finish", duplexOnFinish);
   duplex.on("error", duplexOnError);
   return duplex;
 }

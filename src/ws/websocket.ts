@@ -8,7 +8,7 @@
  */
 
 import { EventEmitter } from "node:events";
-import type { Connection } from "../connection/connection.js";
+import type { Connection, ConnectionObserver } from "../connection/connection.js";
 import type { CloseInfo } from "../connection/errors.js";
 import type { ProtocolEvent } from "../core/events.js";
 import { openClient, type WsClientOptions } from "./client.js";
@@ -19,6 +19,8 @@ import {
   type EventListenerLike,
   removeEventListener,
 } from "./event-target.js";
+import type { WebSocketServer } from "./server.js";
+import type { createWebSocketStream } from "./stream.js";
 
 /** What binary messages are delivered as: ws's `binaryType` values. */
 export type BinaryType = "nodebuffer" | "arraybuffer" | "fragments" | "blob";
@@ -64,6 +66,44 @@ function asBuffer(data: Uint8Array): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** What a `message` event carries: a Buffer, or as `binaryType` says. */
+export type RawData = Buffer | ArrayBuffer | Buffer[];
+
+/** A response as `upgrade` and `unexpected-response` listeners get it (`IncomingMessage`'s fields). */
+export interface UpgradeResponse extends NodeJS.ReadableStream {
+  statusCode: number;
+  statusMessage: string;
+  headers: Record<string, string>;
+  rawHeaders: string[];
+}
+
+// ws's typed events (as @types/ws declares them), for code that moves from ws in TypeScript.
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: typed overloads of EventEmitter's methods
+export interface WebSocket {
+  on(event: "open", listener: (this: WebSocket) => void): this;
+  on(event: "message", listener: (this: WebSocket, data: RawData, isBinary: boolean) => void): this;
+  on(event: "close", listener: (this: WebSocket, code: number, reason: Buffer) => void): this;
+  on(event: "error", listener: (this: WebSocket, error: Error) => void): this;
+  on(event: "ping" | "pong", listener: (this: WebSocket, data: Buffer) => void): this;
+  on(event: "upgrade", listener: (this: WebSocket, response: UpgradeResponse) => void): this;
+  on(
+    event: "unexpected-response",
+    listener: (this: WebSocket, request: unknown, response: UpgradeResponse) => void,
+  ): this;
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's catch-all signature
+  on(event: string | symbol, listener: (this: WebSocket, ...args: any[]) => void): this;
+  once(event: "open", listener: (this: WebSocket) => void): this;
+  once(
+    event: "message",
+    listener: (this: WebSocket, data: RawData, isBinary: boolean) => void,
+  ): this;
+  once(event: "close", listener: (this: WebSocket, code: number, reason: Buffer) => void): this;
+  once(event: "error", listener: (this: WebSocket, error: Error) => void): this;
+  once(event: "ping" | "pong", listener: (this: WebSocket, data: Buffer) => void): this;
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's catch-all signature
+  once(event: string | symbol, listener: (this: WebSocket, ...args: any[]) => void): this;
+}
+
 /**
  * A WebSocket as ws 8 makes it: a client when built with a URL, a server's
  * connection when `WebSocketServer` hands it over.
@@ -76,7 +116,13 @@ function asBuffer(data: Uint8Array): Buffer {
  * ws.on("message", (data, isBinary) => console.log(isBinary ? data : data.toString()));
  * ```
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: typed overloads of EventEmitter's methods
 export class WebSocket extends EventEmitter {
+  // Set by the entry point, as require("ws") has them.
+  declare static WebSocket: typeof WebSocket;
+  declare static WebSocketServer: typeof WebSocketServer;
+  declare static Server: typeof WebSocketServer;
+  declare static createWebSocketStream: typeof createWebSocketStream;
   static readonly CONNECTING = CONNECTING;
   static readonly OPEN = OPEN;
   static readonly CLOSING = CLOSING;
@@ -107,6 +153,8 @@ export class WebSocket extends EventEmitter {
   // Bytes "sent" after close, which ws counts in bufferedAmount.
   #bufferedAfterClose = 0;
   #aborted = false;
+  // A client's events from its handshake until `open` is emitted (see `_observer`).
+  #early: ProtocolEvent[] | undefined;
 
   /**
    * @param address the URL to connect to (`ws:`, `wss:`, `http:`, `https:`,
@@ -189,12 +237,30 @@ export class WebSocket extends EventEmitter {
   }
 
   /**
-   * @internal Starts delivering events, once the listeners of the code that
-   * got this WebSocket (`connection` listeners) are on: what the peer sent
-   * with its handshake is then emitted (ws reads it on the next tick).
+   * @internal The connection's observer. A client's is set when it connects
+   * (`connect({ observer })`), and holds what arrives before `open` is emitted.
+   */
+  _observer(): ConnectionObserver {
+    this.#early = [];
+    return (event) => {
+      if (this.#early === undefined) this.#onEvent(event);
+      else this.#early.push(event);
+    };
+  }
+
+  /**
+   * @internal Starts emitting events, once the listeners of the code that got
+   * this WebSocket (`open`, `connection` listeners) are on: what the peer
+   * sent meanwhile is emitted first (ws reads it on the next tick).
    */
   _observe(): void {
-    this.#connection?.observe((event) => this.#onEvent(event));
+    const early = this.#early;
+    if (early === undefined) {
+      this.#connection?.observe((event) => this.#onEvent(event));
+      return;
+    }
+    this.#early = undefined;
+    for (const event of early) this.#onEvent(event);
   }
 
   /** @internal The client's handshake failed: `error` (unless nobody listens), then `close` (1006). */
