@@ -1171,8 +1171,10 @@ export class Protocol {
     this.#flags |= DISCARDING;
     this.emit({ type: "close", code, reason });
     if (this.#state === "open") {
-      // 5.5.1: answer with a close frame, echoing the status code.
-      this.#sendClose(code === CloseCode.NO_STATUS_RCVD ? undefined : code, "");
+      // 5.5.1: answer with a close frame, echoing the status code. The
+      // reason too, as ws and Python websockets do: the peer that closed
+      // then sees its own reason in the close it gets back.
+      this.#sendClose(code === CloseCode.NO_STATUS_RCVD ? undefined : code, reason);
     } else if (this.role === "server") {
       // 7.1.1: once close frames went both ways, the server closes TCP first.
       this.#endTransport();

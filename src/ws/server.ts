@@ -78,7 +78,6 @@ export interface WsServerOptions {
 type ConnectionCallback = (ws: WebSocket, request: IncomingMessage) => void;
 
 // ws's typed events (as @types/ws declares them).
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: typed overloads of EventEmitter's methods
 export interface WebSocketServer {
   on(
     event: "connection",

@@ -78,7 +78,6 @@ export interface UpgradeResponse extends NodeJS.ReadableStream {
 }
 
 // ws's typed events (as @types/ws declares them), for code that moves from ws in TypeScript.
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: typed overloads of EventEmitter's methods
 export interface WebSocket {
   on(event: "open", listener: (this: WebSocket) => void): this;
   on(event: "message", listener: (this: WebSocket, data: RawData, isBinary: boolean) => void): this;
@@ -215,11 +214,13 @@ export class WebSocket extends EventEmitter {
     return this.#connection?.subprotocol ?? "";
   }
 
-  /** 0 (CONNECTING), 1 (OPEN), 2 (CLOSING) or 3 (CLOSED). */
+  /**
+   * 0 (CONNECTING), 1 (OPEN), 2 (CLOSING) or 3 (CLOSED), as the events
+   * emitted so far tell it: CLOSING from `close()`, `terminate()`, a close
+   * frame or an error on; CLOSED once `close` is emitted.
+   */
   get readyState(): number {
-    const state = this.#readyState;
-    if (state === OPEN && this.#connection!.state !== "open") return CLOSING;
-    return state;
+    return this.#readyState;
   }
 
   /** The URL a client connected to (after ws's normalisation); `undefined` on a server. */
@@ -230,9 +231,9 @@ export class WebSocket extends EventEmitter {
   /** @internal A server's connection, or a client's whose handshake succeeded: now OPEN. */
   _attach(connection: Connection, beforeOpen?: () => void): void {
     this.#connection = connection;
-    this.#readyState = OPEN;
     void connection.closed.then((info) => this.#emitClose(info));
     beforeOpen?.();
+    this.#readyState = OPEN;
     this.emit("open");
   }
 
@@ -312,8 +313,10 @@ export class WebSocket extends EventEmitter {
         // The core echoed it already when it was ours to echo.
         this._closeFrameReceived = true;
         this._closeFrameSent = true;
+        if (this.#readyState === OPEN) this.#readyState = CLOSING;
         return;
       case "closed":
+        if (this.#readyState === OPEN) this.#readyState = CLOSING;
         if (event.error !== undefined && event.error.name === "ProtocolError") {
           this.#emitError(wsErrorFrom(event.error));
         }
@@ -353,6 +356,7 @@ export class WebSocket extends EventEmitter {
     }
     if (state === CLOSING) return;
     const reason = checkClose(code, data);
+    this.#readyState = CLOSING;
     this._closeFrameSent = true;
     this.#connection!.close(code ?? null, reason).catch(() => {});
   }
@@ -365,6 +369,7 @@ export class WebSocket extends EventEmitter {
       this.#abortHandshake("WebSocket was closed before the connection was established");
       return;
     }
+    this.#readyState = CLOSING;
     this.#connection!.terminate();
   }
 
@@ -416,7 +421,8 @@ export class WebSocket extends EventEmitter {
       callback = mask as Callback;
     }
     if (typeof payload === "number") payload = payload.toString();
-    if (this.readyState !== OPEN) {
+    // (The connection may be closing already while the events that tell it wait to be emitted.)
+    if (this.#readyState !== OPEN || this.#connection!.state !== "open") {
       this.#sendAfterClose(payload, callback);
       return;
     }
@@ -443,7 +449,7 @@ export class WebSocket extends EventEmitter {
     else opts = options;
     let payload = data;
     if (typeof payload === "number") payload = payload.toString();
-    if (this.readyState !== OPEN) {
+    if (this.#readyState !== OPEN || this.#connection!.state !== "open") {
       this.#sendAfterClose(payload, callback);
       return;
     }
