@@ -5,7 +5,9 @@
  * library's documentation shows, with no tuning beyond the limits and
  * timeouts that would otherwise end a benchmark early.
  *
- * Usage: `node node.js --impl ours|ws [--mode echo|broadcast] [--deflate matched|defaults]`
+ * and websocket-sansio/ws (`ws-facade`), the ws server's code on the facade.
+ *
+ * Usage: `node node.js --impl ours|ws|ws-facade [--mode echo|broadcast] [--deflate matched|defaults]`
  * Prints `PORT <n>`; then reads commands on stdin: `gc` (collect garbage,
  * answers `GC`); the end of stdin stops the server.
  *
@@ -16,6 +18,7 @@ import { createInterface } from "node:readline";
 import { WebSocketServer as WsServer } from "ws";
 import { broadcast, type NodeServer, serve } from "../../src/node/index.js";
 import { permessageDeflate } from "../../src/node/permessage-deflate.js";
+import { WebSocketServer as FacadeServer } from "../../src/ws/index.js";
 
 const argv = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
@@ -97,6 +100,32 @@ if (impl === "ours") {
   stop = () =>
     new Promise<void>((resolve) => {
       for (const client of wss.clients) client.terminate();
+      wss.close(() => resolve());
+    });
+} else if (impl === "ws-facade") {
+  // The ws server above, word for word, on websocket-sansio/ws.
+  const wss = new FacadeServer({
+    host: "127.0.0.1",
+    port: 0,
+    perMessageDeflate: deflate !== undefined,
+    maxPayload: MAX_MESSAGE_BYTES,
+  });
+  await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
+  wss.on("connection", (socket) => {
+    socket.on("error", () => {});
+    if (mode === "broadcast") {
+      socket.on("message", (data, isBinary) => {
+        for (const client of wss.clients!) {
+          if (client.readyState === 1) client.send(data, { binary: isBinary });
+        }
+      });
+    } else socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
+  });
+  const address = wss.address();
+  port = typeof address === "object" && address !== null ? address.port : 0;
+  stop = () =>
+    new Promise<void>((resolve) => {
+      for (const client of wss.clients!) client.terminate();
       wss.close(() => resolve());
     });
 } else {

@@ -55,8 +55,8 @@ describe("ws facade under other libraries", () => {
           }
         }
         // The engine is the facade.
-      assert.ok((io.engine as unknown as { ws: unknown }).ws instanceof WebSocketServer);
-      const binary = Buffer.from([0, 1, 2, 255]);
+        assert.ok((io.engine as unknown as { ws: unknown }).ws instanceof WebSocketServer);
+        const binary = Buffer.from([0, 1, 2, 255]);
         const reply = await a.emitWithAck("echo", { text: "héllo", binary });
         assert.equal(reply.text, "héllo");
         assert.deepEqual(Buffer.from(reply.binary), binary);
