@@ -30,7 +30,12 @@ export interface NodeClientOptions extends ClientOptions {
   proxyTls?: TlsConnectOptions;
 }
 
-function dialer(options: NodeClientOptions): Dial {
+/**
+ * The dialer `connect()` uses on Node: TCP (TLS for `wss:`, with SNI) or a
+ * Unix socket, as `options` say. For code that calls the connection layer's
+ * `connect()` itself (the ws facade).
+ */
+export function nodeDial(options: Pick<NodeClientOptions, "tls" | "socketPath">): Dial {
   return (url) =>
     new Promise((resolve, reject) => {
       const secure = url.protocol === "wss:";
@@ -75,7 +80,7 @@ function withNode<T extends NodeClientOptions>(
     // A Unix socket is a local connection: no proxy.
     ...(options.socketPath === undefined ? { proxyEnv: process.env } : { proxy: null }),
     ...options,
-    dial: dialer(options),
+    dial: nodeDial(options),
     proxyNetwork: nodeProxyNetwork(options.tls, options.proxyTls),
   };
 }
@@ -118,7 +123,7 @@ export function reconnect(
     // A Unix socket is a local connection: no proxy.
     ...(options.socketPath === undefined ? { proxyEnv: process.env } : { proxy: null }),
     ...options,
-    dial: dialer(options),
+    dial: nodeDial(options),
     proxyNetwork: nodeProxyNetwork(options.tls, options.proxyTls),
   });
 }

@@ -19,7 +19,7 @@
  */
 
 export * from "../connection/index.js";
-export { connect, type NodeClientOptions, reconnect } from "./client.js";
+export { connect, type NodeClientOptions, nodeDial, reconnect } from "./client.js";
 export {
   type ClusterBackplaneOptions,
   type ClusterStats,
@@ -34,8 +34,8 @@ export {
 export {
   createServer,
   handleUpgrade,
+  NodeServer,
   type NodeServerOptions,
   serve,
-  WebSocketServer,
 } from "./server.js";
 export { SocketTransport } from "./transport.js";
