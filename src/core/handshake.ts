@@ -293,7 +293,27 @@ export function checkResponse(
   const accepts = headers.getAll("sec-websocket-accept");
   if (accepts.length !== 1) fail(`expected one Sec-WebSocket-Accept header, got ${accepts.length}`);
   if (trimOws(accepts[0]!) !== acceptKey(key)) fail(`wrong Sec-WebSocket-Accept "${accepts[0]}"`);
+  return checkAnswer(response, options, fail);
+}
 
+/**
+ * The part of the response check that every HTTP version shares (RFC 6455
+ * 4.1, kept by RFC 8441 5 for HTTP/2): the subprotocol the server selected
+ * and the extensions it accepted. `fail` throws the {@link HandshakeError}.
+ */
+export function checkAnswer(
+  response: Response,
+  options: ClientHandshakeOptions,
+  fail: (message: string, cause?: unknown) => never,
+): { subprotocol: string | null; extensions: Extension[] } {
+  const { headers } = response;
+  const parse = <T>(parser: () => T): T => {
+    try {
+      return parser();
+    } catch (error) {
+      return fail(messageOf(error), error);
+    }
+  };
   let subprotocol: string | null = null;
   const protocolFields = headers.getAll("sec-websocket-protocol");
   if (protocolFields.length > 1) fail("repeated Sec-WebSocket-Protocol header");
@@ -457,7 +477,7 @@ export function acceptRequest(
 }
 
 /** A refused {@link AcceptResult}. */
-type Refused = Extract<AcceptResult, { ok: false }>;
+export type Refused = Extract<AcceptResult, { ok: false }>;
 
 /** What {@link negotiateRequest} agreed to, before a response is built. */
 export interface Negotiated {
@@ -499,6 +519,19 @@ export function negotiateRequest(
   if (decodedBase64Length(key) !== 16) {
     return refuse(options, 400, `invalid Sec-WebSocket-Key "${key}"`);
   }
+  return negotiateOffers(request, options);
+}
+
+/**
+ * The checks and negotiation that every HTTP version shares (RFC 6455 4.2.1
+ * items 7-10, which RFC 8441 5 keeps for HTTP/2): `Sec-WebSocket-Version`
+ * (426), `Origin` (403), then the subprotocol and the extensions.
+ */
+export function negotiateOffers(
+  request: Request,
+  options: ServerHandshakeOptions,
+): Negotiated | Refused {
+  const { headers } = request;
   // RFC 6455 4.2.2: an unsupported version is answered with 426 and the
   // versions the server supports; 11.3.5 allows the header once in a request.
   const versions = headers.get("sec-websocket-version");
@@ -672,7 +705,7 @@ function serverHeaderOf(options: Pick<ServerHandshakeOptions, "serverHeader">): 
 }
 
 /** An {@link acceptRequest} refusal: the response, with the reason as its body, and the error. */
-function refuse(
+export function refuse(
   options: ServerHandshakeOptions,
   status: number,
   message: string,

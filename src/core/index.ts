@@ -19,6 +19,24 @@ export type {
   ResponseEvent,
   TextEvent,
 } from "./events.js";
+export {
+  buildExtendedConnectRequest,
+  checkExtendedConnectResponse,
+  type ExtendedConnectRequest,
+  extendedConnectResponse,
+  fieldsForHttp2,
+  negotiateExtendedConnect,
+  requestFromFields,
+} from "./extended-connect.js";
+export {
+  type ExtendedConnectClientOptions,
+  ExtendedConnectClientProtocol,
+} from "./extended-connect-client.js";
+export {
+  type ExtendedConnectServerOptions,
+  ExtendedConnectServerProtocol,
+  type RespondHead,
+} from "./extended-connect-server.js";
 export type {
   ClientExtensionFactory,
   Extension,
