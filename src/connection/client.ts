@@ -8,10 +8,11 @@
 
 import { HandshakeError, WebSocketError } from "../core/errors.js";
 import type { RequestEvent, ResponseEvent } from "../core/events.js";
+import type { ExtendedConnectClientProtocol } from "../core/extended-connect-client.js";
 import type { ClientExtensionFactory } from "../core/extension.js";
 import { parseWebSocketUrl } from "../core/handshake.js";
 import { Headers } from "../core/headers.js";
-import type { Request } from "../core/http1.js";
+import type { Request, Response } from "../core/http1.js";
 import { ClientProtocol } from "../core/index.js";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import { TimeoutError, TransportError } from "./errors.js";
@@ -52,14 +53,19 @@ const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 
 /** A connection opened by {@link connect}. */
 export class ClientConnection extends Connection {
-  declare protected readonly protocol: ClientProtocol;
+  // HTTP/1.1's, or an HTTP/2 stream's (RFC 8441), whose request the runtime sends.
+  declare protected readonly protocol: ClientProtocol | ExtendedConnectClientProtocol;
   #resolveOpen!: () => void;
   #rejectOpen!: (error: Error) => void;
   /** @internal Resolves when the handshake succeeds; rejects with why it failed. */
   readonly opened: Promise<void>;
 
   /** @internal use {@link connect} */
-  constructor(protocol: ClientProtocol, transport: Transport, options: ConnectionOptions) {
+  constructor(
+    protocol: ClientProtocol | ExtendedConnectClientProtocol,
+    transport: Transport,
+    options: ConnectionOptions,
+  ) {
     super(protocol, transport, options);
     this.opened = new Promise((resolve, reject) => {
       this.#resolveOpen = resolve;
@@ -72,7 +78,13 @@ export class ClientConnection extends Connection {
         info.error ?? new TransportError("Cannot open connection: closed during the handshake"),
       );
     });
-    protocol.sendRequest(protocol.connect());
+    if (protocol instanceof ClientProtocol) protocol.sendRequest(protocol.connect());
+    this.afterProtocol();
+  }
+
+  /** @internal The response head of an HTTP/2 stream, whose request the runtime sent. */
+  receiveResponse(response: Response): void {
+    (this.protocol as ExtendedConnectClientProtocol).receiveResponse(response);
     this.afterProtocol();
   }
 

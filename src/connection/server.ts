@@ -8,6 +8,11 @@
  */
 
 import type { RequestEvent, ResponseEvent } from "../core/events.js";
+import type { ExtendedConnectRequest } from "../core/extended-connect.js";
+import {
+  ExtendedConnectServerProtocol,
+  type RespondHead,
+} from "../core/extended-connect-server.js";
 import type { ServerExtensionFactory } from "../core/extension.js";
 import { switchingProtocols } from "../core/handshake.js";
 import type { Request, Response } from "../core/http1.js";
@@ -72,7 +77,8 @@ let handlerFailed: (this: ServerConnection, error: unknown) => void;
 /** A connection accepted by a {@link Server}: a {@link Connection} that can also answer its handshake. */
 export class ServerConnection extends Connection {
   readonly #server: Server;
-  declare protected readonly protocol: ServerProtocol;
+  // HTTP/1.1's, or an HTTP/2 stream's (RFC 8441): the same hooks drive both.
+  declare protected readonly protocol: ServerProtocol | ExtendedConnectServerProtocol;
 
   static {
     handlerFailed = function (this: ServerConnection, error: unknown): void {
@@ -82,7 +88,7 @@ export class ServerConnection extends Connection {
 
   /** @internal use {@link Server.handleTransport} */
   constructor(
-    protocol: ServerProtocol,
+    protocol: ServerProtocol | ExtendedConnectServerProtocol,
     transport: Transport,
     options: ConnectionOptions,
     server: Server,
@@ -99,6 +105,12 @@ export class ServerConnection extends Connection {
    */
   reject(status: number, body?: string | Uint8Array): Response {
     return this.protocol.reject(status, body);
+  }
+
+  /** @internal The request head of an HTTP/2 stream (see {@link Server.handleExtendedConnect}). */
+  receiveRequest(request: ExtendedConnectRequest): void {
+    (this.protocol as ExtendedConnectServerProtocol).receiveRequest(request);
+    this.afterProtocol();
   }
 
   protected override onClosed(): void {
@@ -241,6 +253,27 @@ export class Server {
       return connection;
     }
     this.#all.add(connection);
+    return connection;
+  }
+
+  /**
+   * Takes an HTTP/2 (or HTTP/3) stream that opened with `request` and runs
+   * the RFC 8441 handshake on it, with the same options and hooks as
+   * {@link handleTransport}. `respond` sends the response head on the stream.
+   */
+  handleExtendedConnect(
+    transport: Transport,
+    request: ExtendedConnectRequest,
+    respond: RespondHead,
+  ): ServerConnection {
+    const protocol = new ExtendedConnectServerProtocol(this.#protocolOptions, respond);
+    const connection = new ServerConnection(protocol, transport, this.options, this);
+    if (this.#closing !== undefined) {
+      void connection.close();
+      return connection;
+    }
+    this.#all.add(connection);
+    connection.receiveRequest(request);
     return connection;
   }
 

@@ -15,6 +15,7 @@ import {
   type ReconnectOptions,
   reconnect as reconnectWith,
 } from "../connection/client.js";
+import { connectHttp2 } from "../http2/client.js";
 import { defaultCompression, nodeDefer } from "./server.js";
 import { SocketTransport } from "./transport.js";
 
@@ -24,6 +25,18 @@ export interface NodeClientOptions extends ClientOptions {
   tls?: TlsConnectOptions;
   /** Connects to this Unix socket instead of the URL's host and port (the URL still names the resource). */
   socketPath?: string;
+  /**
+   * Opens the WebSocket as a stream of an HTTP/2 connection (RFC 8441): TLS
+   * with ALPN `h2` for `wss:`, cleartext with prior knowledge for `ws:`.
+   * WebSockets to the same origin share one HTTP/2 connection, opened on
+   * the first and closed after the last. Default false.
+   */
+  http2?: boolean;
+  /**
+   * With `http2`: connect over HTTP/1.1 when the server does not offer
+   * WebSockets over HTTP/2, instead of failing with `Http2UnsupportedError`.
+   */
+  http2Fallback?: boolean;
 }
 
 function dialer(options: NodeClientOptions): Dial {
@@ -79,6 +92,13 @@ export function connect(
   url: string | URL,
   options: NodeClientOptions = {},
 ): Promise<ClientConnection> {
+  if (options.http2 === true) {
+    return connectHttp2(
+      url,
+      { defer: nodeDefer, compression: [defaultCompression.client], ...options },
+      options.http2Fallback === true ? () => connect(url, { ...options, http2: false }) : undefined,
+    );
+  }
   return connectWith(url, {
     defer: nodeDefer,
     compression: [defaultCompression.client],

@@ -7,6 +7,12 @@
  */
 
 import type { Server as HttpServer, IncomingMessage } from "node:http";
+import type {
+  Http2SecureServer,
+  Http2Server,
+  IncomingHttpHeaders,
+  ServerHttp2Stream,
+} from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import {
   type AddressInfo,
@@ -18,6 +24,13 @@ import type { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { type Handler, Server, type ServerOptions } from "../connection/server.js";
 import type { Defer } from "../connection/transport.js";
+import {
+  attachHttp2,
+  type Http2ServerOptions,
+  Http2Sessions,
+  handleStream,
+  sniffPreface,
+} from "../http2/server.js";
 import { permessageDeflate } from "./permessage-deflate.js";
 import { SocketTransport } from "./transport.js";
 
@@ -33,7 +46,7 @@ export const nodeDefer: Defer = (callback) => void setImmediate(callback);
 export const defaultCompression: ReturnType<typeof permessageDeflate> = permessageDeflate();
 
 /** Options of {@link serve}. */
-export interface NodeServerOptions extends ServerOptions {
+export interface NodeServerOptions extends ServerOptions, Http2ServerOptions {
   /** Interface to listen on. Default: Node's (all interfaces). Use `127.0.0.1` for local only. */
   host?: string;
   /** TCP port; 0 picks a free one (read it from `server.address`). */
@@ -42,8 +55,23 @@ export interface NodeServerOptions extends ServerOptions {
   path?: string;
   /** TLS options (`key`, `cert`, `ca`, ...): serve `wss:`. */
   tls?: TlsOptions;
-  /** An existing HTTP(S) server to attach to: its `upgrade` requests become WebSocket connections. */
-  server?: HttpServer | HttpsServer;
+  /**
+   * With `tls`: whether to offer HTTP/2 too (ALPN `h2` beside `http/1.1`),
+   * with WebSockets over its streams (RFC 8441). Default true.
+   */
+  http2?: boolean;
+  /**
+   * Without `tls`: whether to accept cleartext HTTP/2 with prior knowledge
+   * (h2c) beside HTTP/1.1 on the same port, told apart by the HTTP/2 preface.
+   * Default false.
+   */
+  h2c?: boolean;
+  /**
+   * An existing server to attach to: a `node:http`/`node:https` server's
+   * `upgrade` requests, or a `node:http2` server's extended CONNECT streams,
+   * become WebSocket connections.
+   */
+  server?: HttpServer | HttpsServer | Http2Server | Http2SecureServer;
   /** Listen backlog. Default: Node's (511). */
   backlog?: number;
 }
@@ -59,7 +87,7 @@ function requestHead(request: IncomingMessage): Buffer {
 
 /** A WebSocket server on Node. Build it with {@link serve} or {@link createServer}. */
 export class WebSocketServer extends Server {
-  #listener: NetServer | HttpServer | HttpsServer | undefined;
+  #listener: NetServer | HttpServer | HttpsServer | Http2Server | Http2SecureServer | undefined;
 
   constructor(handler: Handler, options: ServerOptions = {}) {
     super(handler, { defer: nodeDefer, compression: [defaultCompression.server], ...options });
@@ -71,7 +99,13 @@ export class WebSocketServer extends Server {
   }
 
   /** The Node server accepting connections, when there is one. */
-  get listener(): NetServer | HttpServer | HttpsServer | undefined {
+  get listener():
+    | NetServer
+    | HttpServer
+    | HttpsServer
+    | Http2Server
+    | Http2SecureServer
+    | undefined {
     return this.#listener;
   }
 
@@ -96,8 +130,31 @@ export class WebSocketServer extends Server {
     );
   }
 
+  /**
+   * Takes a stream that a `node:http2` server announced (its `stream` event),
+   * as {@link handleUpgrade} takes an upgraded socket: an extended CONNECT
+   * (RFC 8441) becomes a WebSocket connection.
+   *
+   * @example
+   * ```ts
+   * http2Server.on("stream", (stream, headers) => {
+   *   if (headers[":protocol"] === "websocket") wss.handleStream(stream, headers);
+   * });
+   * ```
+   */
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    handleStream(this, stream, headers);
+  }
+
   /** @internal Starts accepting connections as `options` says. */
   async listen(options: NodeServerOptions): Promise<void> {
+    // node:http2's servers are told by their updateSettings (node:http2 exports no class).
+    if (options.server !== undefined && "updateSettings" in options.server) {
+      const server = options.server;
+      this.#listener = server;
+      this.setListener(attachHttp2(this, server));
+      return;
+    }
     if (options.server !== undefined) {
       const server = options.server;
       const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void =>
@@ -108,10 +165,30 @@ export class WebSocketServer extends Server {
       return;
     }
     const accept = (socket: Socket): void => void this.handleTransport(new SocketTransport(socket));
-    const listener =
-      options.tls === undefined
-        ? createNetServer({ noDelay: true }, accept)
-        : createTlsServer(options.tls, accept);
+    const secure = options.tls !== undefined;
+    const http2 = (secure ? options.http2 !== false : options.h2c === true)
+      ? new Http2Sessions(this, options)
+      : undefined;
+    let listener: NetServer;
+    if (!secure) {
+      listener = createNetServer(
+        { noDelay: true },
+        http2 === undefined
+          ? accept
+          : (socket) => sniffPreface(socket, accept, (socket) => http2.take(socket)),
+      );
+    } else if (http2 === undefined) {
+      listener = createTlsServer(options.tls!, accept);
+    } else {
+      listener = createTlsServer(
+        { ALPNProtocols: ["h2", "http/1.1"], ...options.tls },
+        (socket) => {
+          socket.setNoDelay(true);
+          if (socket.alpnProtocol === "h2") http2.take(socket);
+          else accept(socket);
+        },
+      );
+    }
     // A client that fails the TLS handshake only concerns that client.
     listener.on("tlsClientError", (error: Error, socket: Socket) => {
       this.logError("TLS handshake failed", error);
@@ -133,7 +210,11 @@ export class WebSocketServer extends Server {
     });
     listener.on("error", (error) => this.logError("Listener failed", error));
     this.#listener = listener;
-    this.setListener(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+    this.setListener(() => {
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+      http2?.close();
+      return closed;
+    });
   }
 }
 
