@@ -139,6 +139,7 @@ export class ExtendedConnectServerProtocol extends Protocol {
     const rest =
       handshake.early === undefined ? EMPTY_BYTES : concatBytes(handshake.early, handshake.bytes);
     this.completeHandshake(negotiated.subprotocol, negotiated.extensions, rest);
+    if (handshake.ended) this.receiveEof();
   }
 
   #handshake(): Early | undefined {
@@ -157,6 +158,7 @@ class Early implements HandshakeDriver {
   readonly #protocol: ExtendedConnectServerProtocol;
   early: Uint8Array[] | undefined;
   bytes = 0;
+  ended = false;
   accepted: Response | undefined;
   negotiated: { subprotocol: string | null; extensions: Extension[] } | undefined;
 
@@ -177,11 +179,11 @@ class Early implements HandshakeDriver {
     (this.early ??= []).push(bytes);
   }
 
+  // A request may end its side of the stream with its head (a GET does):
+  // the answer is still due. A WebSocket opened on such a stream then sees
+  // the end of its input at once.
   receiveEof(): void {
-    ExtendedConnectServerProtocol.fail(
-      this.#protocol,
-      "Cannot open WebSocket: the stream ended before the response",
-    );
+    this.ended = true;
   }
 
   dispose(): void {

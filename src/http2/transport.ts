@@ -26,12 +26,12 @@ type HandledStream = Http2Stream & { [kHandler]: TransportHandler };
 function onData(this: HandledStream, chunk: Buffer): void {
   this[kHandler].onData(chunk);
 }
+// The peer's END_STREAM. Our side ends when the protocol says so (it asks
+// to close the transport once it read the end, after what it still had to
+// send: Chromium sends END_STREAM with its close frame, and the echo must
+// still go out).
 function onEnd(this: HandledStream): void {
   this[kHandler].onEnd();
-  // Like a TCP socket that is not half-open: the peer's END_STREAM ends our
-  // side too once the owner had its say, so that the stream closes (a stream
-  // half-closed on one side only would wait for the close timer).
-  if (!this.writableEnded && !this.destroyed) this.end();
 }
 function onDrain(this: HandledStream): void {
   this[kHandler].onDrain();
