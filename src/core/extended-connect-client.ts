@@ -73,6 +73,16 @@ export class ExtendedConnectClientProtocol extends Protocol {
     });
   }
 
+  /**
+   * Yes: a stream has no TIME_WAIT to keep off the server (the reason of RFC
+   * 6455 7.1.1), and it closes only once both ends sent END_STREAM, so the
+   * client ends its side as soon as close frames went both ways (Hypercorn
+   * waits for it, and would otherwise hold the stream until its idle timeout).
+   */
+  protected override get closesTransportFirst(): boolean {
+    return true;
+  }
+
   /** The request sent, once `sendRequest` was called. */
   get request(): ExtendedConnectRequest | undefined {
     return this.#request;

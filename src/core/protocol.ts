@@ -562,10 +562,20 @@ export class Protocol {
     }
     if (this.#state === "open") this.#sendClose(code, reason);
     this.#flags |= DISCARDING;
-    if (this.role === "server" && this.#state !== "closed") this.#endTransport();
+    if (this.closesTransportFirst && this.#state !== "closed") this.#endTransport();
   }
 
   // ---------------------------------------------------------------- for subclasses
+
+  /**
+   * Whether this end closes the transport once close frames went both ways,
+   * rather than wait for the peer to: the server over TCP (RFC 6455 7.1.1,
+   * so that TIME_WAIT stays on its side). A subclass over a transport with
+   * no TIME_WAIT (an HTTP/2 stream, RFC 8441) says yes for the client too.
+   */
+  protected get closesTransportFirst(): boolean {
+    return this.role === "server";
+  }
 
   /** Queues an event. */
   protected emit(event: ProtocolEvent): void {
@@ -699,7 +709,7 @@ export class Protocol {
     this.#frame(FIN | Opcode.CLOSE, payload);
     this.#flags |= CLOSE_SENT;
     this.#state = "closing";
-    if (this.#rare?.closeReceived !== undefined && this.role === "server") this.#endTransport();
+    if (this.#rare?.closeReceived !== undefined && this.closesTransportFirst) this.#endTransport();
   }
 
   #sendControl(opcode: number, payload: Uint8Array): void {
@@ -1173,7 +1183,7 @@ export class Protocol {
     if (this.#state === "open") {
       // 5.5.1: answer with a close frame, echoing the status code.
       this.#sendClose(code === CloseCode.NO_STATUS_RCVD ? undefined : code, "");
-    } else if (this.role === "server") {
+    } else if (this.closesTransportFirst) {
       // 7.1.1: once close frames went both ways, the server closes TCP first.
       this.#endTransport();
     }
