@@ -139,7 +139,6 @@ export class ExtendedConnectServerProtocol extends Protocol {
     const rest =
       handshake.early === undefined ? EMPTY_BYTES : concatBytes(handshake.early, handshake.bytes);
     this.completeHandshake(negotiated.subprotocol, negotiated.extensions, rest);
-    if (handshake.ended) this.receiveEof();
   }
 
   #handshake(): Early | undefined {
@@ -158,7 +157,6 @@ class Early implements HandshakeDriver {
   readonly #protocol: ExtendedConnectServerProtocol;
   early: Uint8Array[] | undefined;
   bytes = 0;
-  ended = false;
   accepted: Response | undefined;
   negotiated: { subprotocol: string | null; extensions: Extension[] } | undefined;
 
@@ -179,11 +177,14 @@ class Early implements HandshakeDriver {
     (this.early ??= []).push(bytes);
   }
 
-  // A request may end its side of the stream with its head (a GET does):
-  // the answer is still due. A WebSocket opened on such a stream then sees
-  // the end of its input at once.
+  // The stream closed before the response. (A request that ends its side
+  // with its head, as a GET does, is still answered: the I/O layer tells
+  // that end after the response head, see Http2StreamTransport.)
   receiveEof(): void {
-    this.ended = true;
+    ExtendedConnectServerProtocol.fail(
+      this.#protocol,
+      "Cannot open WebSocket: the stream closed before the response",
+    );
   }
 
   dispose(): void {

@@ -81,9 +81,11 @@ export function handleStream(
   headers: IncomingHttpHeaders,
 ): void {
   const request = requestFromFields(Object.entries(headers));
-  server.handleExtendedConnect(new Http2StreamTransport(stream), request, (response) =>
-    respond(stream, response),
-  );
+  const transport = new Http2StreamTransport(stream, true);
+  server.handleExtendedConnect(transport, request, (response) => {
+    respond(stream, response);
+    transport.headSent();
+  });
 }
 
 /**

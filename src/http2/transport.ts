@@ -19,7 +19,13 @@ import { constants, type Http2Stream } from "node:http2";
 import type { Transport, TransportHandler } from "../connection/transport.js";
 
 const kHandler = Symbol("websocket-sansio.handler");
-type HandledStream = Http2Stream & { [kHandler]: TransportHandler };
+// Set on a server's stream until its response head is sent: then `true` if
+// the request's END_STREAM came meanwhile (see onEnd).
+const kEndHeld = Symbol("websocket-sansio.endHeld");
+type HandledStream = Http2Stream & {
+  [kHandler]: TransportHandler;
+  [kEndHeld]?: boolean | undefined;
+};
 
 // Shared listeners that find the handler on the stream: no closures per
 // stream (idle memory, as in SocketTransport).
@@ -30,8 +36,11 @@ function onData(this: HandledStream, chunk: Buffer): void {
 // to close the transport once it read the end, after what it still had to
 // send: Chromium sends END_STREAM with its close frame, and the echo must
 // still go out).
+// A request may end its side with its head (a GET does) and still wait for
+// an answer: on a server's stream, that end is told after the response head.
 function onEnd(this: HandledStream): void {
-  this[kHandler].onEnd();
+  if (this[kEndHeld] === false) this[kEndHeld] = true;
+  else this[kHandler].onEnd();
 }
 function onDrain(this: HandledStream): void {
   this[kHandler].onDrain();
@@ -47,8 +56,23 @@ function onClose(this: HandledStream): void {
 export class Http2StreamTransport implements Transport {
   readonly stream: Http2Stream;
 
-  constructor(stream: Http2Stream) {
+  /**
+   * @param stream the stream
+   * @param awaitingHead a server's stream whose response head is still to be
+   *   sent (with {@link headSent} after it)
+   */
+  constructor(stream: Http2Stream, awaitingHead = false) {
     this.stream = stream;
+    if (awaitingHead) (stream as HandledStream)[kEndHeld] = false;
+  }
+
+  /** The response head left: a request's end that came before it is told now. */
+  headSent(): void {
+    const stream = this.stream as HandledStream;
+    const held = stream[kEndHeld];
+    stream[kEndHeld] = undefined;
+    // After the current call (the protocol is sending its response).
+    if (held === true) queueMicrotask(() => stream[kHandler].onEnd());
   }
 
   start(handler: TransportHandler): void {
