@@ -19,6 +19,7 @@ import {
   type ClientConnection,
   type CloseInfo,
   connect,
+  Http2UnsupportedError,
   isNormalClosure,
   type NodeClientOptions,
   TimeoutError,
@@ -63,6 +64,7 @@ Options:
   -s, --subprotocol NAME       offer a subprotocol (repeatable, in order of preference)
   -o, --origin ORIGIN          send this Origin header
   -k, --insecure               do not verify the server's TLS certificate
+      --http2                  open the WebSocket as a stream of an HTTP/2 connection (RFC 8441)
       --no-compression         do not offer permessage-deflate
   -w, --wait MS                pipe mode: quiet time before closing after input ends (default 1000)
       --timeout MS             opening handshake deadline (default 10000)
@@ -130,6 +132,7 @@ export function parseConnectArgs(args: readonly string[]): ConnectArgs | "help" 
   if (values.subprotocol !== undefined) options.subprotocols = values.subprotocol;
   if (values.origin !== undefined) options.origin = values.origin;
   if (values.insecure === true) options.tls = { rejectUnauthorized: false };
+  if (values.http2 === true) options.http2 = true;
   return { url, options, waitMs: parseMs("wait", values.wait, DEFAULT_WAIT_MS) };
 }
 
@@ -142,6 +145,7 @@ function parse(args: readonly string[]) {
       subprotocol: { type: "string", short: "s", multiple: true },
       origin: { type: "string", short: "o" },
       insecure: { type: "boolean", short: "k" },
+      http2: { type: "boolean" },
       "no-compression": { type: "boolean" },
       wait: { type: "string", short: "w" },
       timeout: { type: "string" },
@@ -152,7 +156,9 @@ function parse(args: readonly string[]) {
 
 /** The exit status for an error that kept the connection from opening. */
 function connectFailureStatus(error: unknown): ExitStatus {
-  if (error instanceof HandshakeError) return EXIT.handshake;
+  if (error instanceof HandshakeError || error instanceof Http2UnsupportedError) {
+    return EXIT.handshake;
+  }
   if (error instanceof TransportError || error instanceof TimeoutError) return EXIT.unreachable;
   if (error instanceof TypeError || error instanceof RangeError) return EXIT.usage;
   return EXIT.abnormal;

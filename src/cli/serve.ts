@@ -14,7 +14,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import { createSecureServer, type Http2SecureServer, type Http2Session } from "node:http2";
 import { parseArgs } from "node:util";
 import {
   broadcast,
@@ -43,7 +43,8 @@ Options:
       --host HOST        interface to listen on (default 127.0.0.1; 0.0.0.0 for all)
   -p, --port PORT        TCP port (default 8765; 0 picks a free one)
   -b, --broadcast        relay each message to every client instead of echoing it
-      --cert FILE        TLS certificate (PEM): serve wss:// and https://
+      --cert FILE        TLS certificate (PEM): serve wss:// and https://, over
+                         HTTP/1.1 and HTTP/2 (WebSockets as HTTP/2 streams, RFC 8441)
       --key FILE         TLS private key (PEM), with --cert
       --no-compression   do not negotiate permessage-deflate
   -h, --help             show this help
@@ -178,10 +179,21 @@ export async function serveCommand(
         : "Method not allowed.\n",
     );
   };
-  const http: HttpServer =
+  // Over TLS, HTTP/2 and HTTP/1.1 on one port (ALPN): a browser gets the
+  // page over h2 and opens its WebSocket as a stream of the same connection
+  // (RFC 8441); HTTP/1.1 clients upgrade as usual.
+  const sessions = new Set<Http2Session>();
+  const http: HttpServer | Http2SecureServer =
     parsed.tls === undefined
       ? createHttpServer(onRequest)
-      : createHttpsServer({ cert: parsed.tls.cert, key: parsed.tls.key }, onRequest);
+      : createSecureServer(
+          { cert: parsed.tls.cert, key: parsed.tls.key, allowHTTP1: true },
+          // The compatibility API's request and response have all that onRequest uses.
+          onRequest as unknown as Parameters<typeof createSecureServer>[1],
+        ).on("session", (session: Http2Session) => {
+          sessions.add(session);
+          session.once("close", () => sessions.delete(session));
+        });
 
   let server: WebSocketServer | undefined;
   const handler = async (connection: ServerConnection): Promise<void> => {
@@ -272,7 +284,8 @@ export async function serveCommand(
   await server.close(1001, "Server shutting down");
   await new Promise<void>((resolve) => {
     http.close(() => resolve());
-    http.closeAllConnections();
+    if ("closeAllConnections" in http) http.closeAllConnections();
+    for (const session of sessions) session.destroy();
   });
   for (const signal of signals) process.off(signal, hurry);
   log("Stopped");

@@ -151,8 +151,16 @@ export class WebSocketServer extends Server {
     // node:http2's servers are told by their updateSettings (node:http2 exports no class).
     if (options.server !== undefined && "updateSettings" in options.server) {
       const server = options.server;
+      const detach = attachHttp2(this, server);
+      // With allowHTTP1, its HTTP/1.1 connections upgrade as on node:http.
+      const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void =>
+        this.handleUpgrade(request, socket, head);
+      server.on("upgrade", onUpgrade);
       this.#listener = server;
-      this.setListener(attachHttp2(this, server));
+      this.setListener(() => {
+        detach();
+        server.off("upgrade", onUpgrade);
+      });
       return;
     }
     if (options.server !== undefined) {
