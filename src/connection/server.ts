@@ -8,7 +8,7 @@
  */
 
 import type { RequestEvent, ResponseEvent } from "../core/events.js";
-import type { ExtendedConnectRequest } from "../core/extended-connect.js";
+import { type ExtendedConnectRequest, extendedConnectResponse } from "../core/extended-connect.js";
 import {
   ExtendedConnectServerProtocol,
   type RespondHead,
@@ -130,7 +130,7 @@ export class ServerConnection extends Connection {
       // keeping it cost about a quarter of a kilobyte per idle connection.
       const response = this.protocol.acceptAndSend(request);
       this.handshakeResponse = response;
-      this.#logHandshake(request, response?.status ?? 101);
+      this.#logHandshake(request, response?.status ?? this.#acceptedStatus());
       return;
     }
     void this.#handshake(request, options);
@@ -143,14 +143,19 @@ export class ServerConnection extends Connection {
   /** The response sent (101 when the connection opened), once sent. */
   override get response(): Response | undefined {
     if (this.handshakeResponse === null) {
-      this.handshakeResponse = switchingProtocols(
-        this.protocol.request!,
-        this.protocol.subprotocol,
-        "",
-        this.#server.options,
-      );
+      const protocol = this.protocol;
+      this.handshakeResponse = (
+        protocol instanceof ExtendedConnectServerProtocol
+          ? extendedConnectResponse
+          : switchingProtocols
+      )(protocol.request!, protocol.subprotocol, "", this.#server.options);
     }
     return this.handshakeResponse ?? undefined;
+  }
+
+  /** The status of a response that `acceptAndSend` did not keep: 101, or 200 over HTTP/2. */
+  #acceptedStatus(): number {
+    return this.protocol instanceof ExtendedConnectServerProtocol ? 200 : 101;
   }
 
   protected override onOpen(): void {

@@ -53,7 +53,8 @@ const MAX_EARLY_BYTES = 64 * 1024;
  */
 export class ExtendedConnectServerProtocol extends Protocol {
   readonly #options: ExtendedConnectServerOptions;
-  readonly #respond: RespondHead;
+  // Dropped once used: an open connection keeps no closure of its I/O layer.
+  #respond: RespondHead | undefined;
   #request: ExtendedConnectRequest | undefined;
 
   constructor(options: ExtendedConnectServerOptions, respond: RespondHead) {
@@ -102,11 +103,20 @@ export class ExtendedConnectServerProtocol extends Protocol {
     return response;
   }
 
-  /** `sendResponse(accept(request))`; returns the response sent. */
-  acceptAndSend(request: Request): Response {
+  /**
+   * `sendResponse(accept(request))`. Returns the response sent, or `null`
+   * for a 200 that negotiated no extension, which need not be kept (as
+   * `ServerProtocol.acceptAndSend` does for its 101, to save an idle
+   * connection's memory): `extendedConnectResponse(request, subprotocol, "",
+   * options)` builds it again.
+   */
+  acceptAndSend(request: Request): Response | null {
     const response = this.accept(request);
+    const plain =
+      response === this.#handshake()?.accepted &&
+      this.#handshake()?.negotiated?.extensions.length === 0;
     this.sendResponse(response);
-    return response;
+    return plain ? null : response;
   }
 
   /** Builds a response that refuses the handshake (or answers a plain request). */
@@ -126,7 +136,9 @@ export class ExtendedConnectServerProtocol extends Protocol {
     const negotiated = response === handshake.accepted ? handshake.negotiated : undefined;
     const ok = negotiated !== undefined && response.status >= 200 && response.status <= 299;
     if (!ok) handshake.dispose();
-    this.#respond(response);
+    const respond = this.#respond!;
+    this.#respond = undefined;
+    respond(response);
     if (!ok) {
       if (response.body.length > 0) this.write(response.body);
       this.failHandshake(

@@ -300,6 +300,26 @@ describe("ExtendedConnectClientProtocol and ExtendedConnectServerProtocol", () =
     assert.equal(client.takeEvents().at(-1)?.type, "closed");
   });
 
+  it("acceptAndSend keeps no plain 200, which extendedConnectResponse builds again", () => {
+    const heads: Response[] = [];
+    const plain = new ExtendedConnectServerProtocol({ subprotocols: ["chat"] }, (head) =>
+      heads.push(head),
+    );
+    plain.receiveRequest(chromeRequest());
+    assert.equal(plain.acceptAndSend(plain.request!), null);
+    assert.equal(plain.state, "open");
+    assert.deepEqual(extendedConnectResponse(plain.request!, plain.subprotocol, "", {}), heads[0]);
+    const deflate = new ExtendedConnectServerProtocol(
+      { extensions: [permessageDeflate().server] },
+      () => {},
+    );
+    deflate.receiveRequest(
+      chromeRequest([["sec-websocket-extensions", "permessage-deflate; client_max_window_bits"]]),
+    );
+    const response = deflate.acceptAndSend(deflate.request!);
+    assert.match(response!.headers.get("sec-websocket-extensions")!, /^permessage-deflate/);
+  });
+
   it("keep the frames that arrive before the response, cut anywhere", () => {
     const data = clientFrame({ opcode: Opcode.TEXT, payload: "early" });
     for (const cut of [...splits(data), [data]]) {
