@@ -4,8 +4,8 @@
  * one port): opening rate, server memory per WebSocket, and echo rate at
  * 64 B and 16 KiB with every WebSocket keeping one message in flight.
  *
- * Usage (after `npx tsc -p tsconfig.json`):
- * `taskset -c 1 node .build/bench/http2.js [--count 1000] [--rounds 2] [--seconds 3] [--tls]`
+ * Usage (after `npx tsc -p tsconfig.json --outDir .build-bench`, a build that `npm test` does not rewrite):
+ * `taskset -c 1 node .build-bench/bench/http2.js [--count 1000] [--rounds 2] [--seconds 3] [--tls]`
  * The server runs in a child process pinned to core 0 (when `taskset`
  * exists); the load (our own client, in this process) should be pinned to
  * the other core. Without `--tls` both sides are cleartext (h2c with prior
@@ -82,7 +82,9 @@ async function startServer(): Promise<Child> {
   const script = fileURLToPath(import.meta.url);
   const args = ["--expose-gc", script, "--server", ...(TLS ? ["--tls"] : [])];
   const child = hasTaskset()
-    ? spawn("taskset", ["-c", "0", process.execPath, ...args], { stdio: ["pipe", "pipe", "inherit"] })
+    ? spawn("taskset", ["-c", "0", process.execPath, ...args], {
+        stdio: ["pipe", "pipe", "inherit"],
+      })
     : spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve) =>
@@ -104,7 +106,12 @@ function memory(child: Child): Promise<{ heap: number; rss: number }> {
 /** Opens `count` WebSockets, `concurrency` at a time; resolves with them and the time taken. */
 async function open(url: string, http2: boolean, count: number, concurrency = 100) {
   const clients: ClientConnection[] = [];
-  const options = { http2, compression: null, pingIntervalMs: null, tls: { rejectUnauthorized: false } };
+  const options = {
+    http2,
+    compression: null,
+    pingIntervalMs: null,
+    tls: { rejectUnauthorized: false },
+  };
   const start = performance.now();
   let next = 0;
   await Promise.all(
