@@ -8,7 +8,12 @@
  */
 
 import { type ClientHttp2Session, connect as http2Connect } from "node:http2";
-import type { ConnectionOptions as TlsConnectOptions } from "node:tls";
+import { isIP } from "node:net";
+import {
+  type TLSSocket,
+  type ConnectionOptions as TlsConnectOptions,
+  connect as tlsConnect,
+} from "node:tls";
 import { TransportError } from "../connection/errors.js";
 import { WebSocketError } from "../core/errors.js";
 
@@ -77,7 +82,23 @@ export function release(entry: PooledSession): void {
 function open(url: URL, tls: TlsConnectOptions | undefined): PooledSession {
   const secure = url.protocol === "wss:";
   const origin = `${secure ? "https" : "http"}://${url.host}`;
-  const session = http2Connect(origin, secure ? { ...tls } : {});
+  let socket: TLSSocket | undefined;
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  const session = secure
+    ? http2Connect(origin, {
+        // Our own TLS socket (as Node's would be, ALPN h2), to tell after a
+        // failure whether the server chose no HTTP/2.
+        createConnection: () =>
+          (socket = tlsConnect({
+            host,
+            port: url.port === "" ? 443 : Number(url.port),
+            ALPNProtocols: ["h2"],
+            // SNI names the host, unless it is an IP address (RFC 6066 3).
+            ...(isIP(host) === 0 ? { servername: host } : {}),
+            ...tls,
+          })),
+      })
+    : http2Connect(origin);
   // Errors reach the streams (and the ready promise); the session's own
   // 'error' must not crash the process.
   session.on("error", () => {});
@@ -100,14 +121,21 @@ function open(url: URL, tls: TlsConnectOptions | undefined): PooledSession {
     const onError = (error: Error): void => {
       session.off("remoteSettings", onSettings);
       session.off("close", onClose);
-      // Node refuses a TLS connection whose ALPN did not select h2.
-      if (
-        (error as { code?: string }).code === "ERR_HTTP2_ERROR" ||
-        /ALPN|h2/.test(error.message)
-      ) {
+      // Node fails a session whose TLS handshake chose no application
+      // protocol (the server offers no h2 in ALPN).
+      if (socket?.alpnProtocol === false) {
         reject(
           new Http2UnsupportedError(
-            `Cannot open WebSocket over HTTP/2: ${origin} does not speak HTTP/2 (${error.message})`,
+            `Cannot open WebSocket over HTTP/2: ${origin} does not offer HTTP/2 (ALPN h2)`,
+            { cause: error },
+          ),
+        );
+      } else if (!secure && (error as { code?: string }).code === "ERR_HTTP2_ERROR") {
+        // Cleartext: the answer to our preface was not HTTP/2 (an HTTP/1.1
+        // server's 400, typically), before any SETTINGS.
+        reject(
+          new Http2UnsupportedError(
+            `Cannot open WebSocket over HTTP/2: ${origin} does not answer HTTP/2 with prior knowledge (h2c)`,
             { cause: error },
           ),
         );

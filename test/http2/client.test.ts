@@ -87,6 +87,17 @@ describe("connecting over HTTP/2", () => {
       assert.equal(await fallen.recv(), "h1");
       await fallen.close();
       assert.equal(pooledSessions(), 0);
+      // Cleartext: a server that does not take h2c answers the preface with HTTP/1.1.
+      const h1plain = await serve(echo, { host: "127.0.0.1", port: 0 });
+      const plainUrl = `ws://127.0.0.1:${portOf(h1plain.address)}/`;
+      await assert.rejects(
+        connect(plainUrl, { http2: true }),
+        /does not answer HTTP\/2 with prior knowledge/,
+      );
+      const fellBack = await connect(plainUrl, { http2: true, http2Fallback: true });
+      assert.equal(fellBack.response?.status, 101);
+      await fellBack.close();
+      await h1plain.close();
     } finally {
       await h1only.close();
       plain.close();
