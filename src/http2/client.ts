@@ -13,7 +13,7 @@ import {
   type ClientOptions,
   ClientConnection as Connection,
 } from "../connection/client.js";
-import { TimeoutError } from "../connection/errors.js";
+import { TimeoutError, TransportError } from "../connection/errors.js";
 import type { Defer } from "../connection/transport.js";
 import type { ExtendedConnectRequest } from "../core/extended-connect.js";
 import { ExtendedConnectClientProtocol } from "../core/extended-connect-client.js";
@@ -120,7 +120,16 @@ export async function connectHttp2(
     throw error;
   }
   protocol.sendRequest(request);
-  const stream = entry.session.request(headOf(request), { endStream: false });
+  let stream: ReturnType<typeof entry.session.request>;
+  try {
+    stream = entry.session.request(headOf(request), { endStream: false });
+  } catch (error) {
+    // The session went away between its SETTINGS and this request.
+    release(entry);
+    throw new TransportError(`Cannot open WebSocket over HTTP/2: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   stream.once("close", () => release(entry));
   const connection = new Connection(protocol, new Http2StreamTransport(stream), {
     ...options,

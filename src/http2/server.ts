@@ -9,7 +9,6 @@
  */
 
 import {
-  constants,
   createServer as createHttp2Server,
   type Http2SecureServer,
   type Http2Server,
@@ -63,9 +62,9 @@ function respond(stream: ServerHttp2Stream, response: Response): void {
   try {
     stream.respond(head, { endStream: false });
   } catch (error) {
-    // A field Node refuses (set by a hook): the stream cannot go on.
-    stream.close(constants.NGHTTP2_INTERNAL_ERROR);
-    stream.emit("error", error);
+    // A field Node refuses (set by a hook): the stream cannot go on
+    // (RST_STREAM with INTERNAL_ERROR; the connection logs the error).
+    stream.destroy(error as Error);
   }
 }
 
@@ -141,8 +140,13 @@ export function sniffPreface(
   socket: Socket,
   http1: (socket: Socket) => void,
   http2: (socket: Socket) => void,
+  timeoutMs = 10_000,
 ): void {
+  // A connection that never sends a byte is not kept (as the open timeout
+  // does once a connection is told apart).
+  socket.setTimeout(timeoutMs, () => socket.destroy());
   socket.once("data", (chunk: Buffer) => {
+    socket.setTimeout(0);
     socket.pause();
     socket.unshift(chunk);
     const n = Math.min(chunk.length, PREFACE.length);

@@ -183,7 +183,14 @@ export class WebSocketServer extends Server {
         { noDelay: true },
         http2 === undefined
           ? accept
-          : (socket) => sniffPreface(socket, accept, (socket) => http2.take(socket)),
+          : (socket) =>
+              sniffPreface(
+                socket,
+                accept,
+                (socket) => http2.take(socket),
+                // (0: none, as openTimeoutMs null says.)
+                options.openTimeoutMs === null ? 0 : (options.openTimeoutMs ?? 10_000),
+              ),
       );
     } else if (http2 === undefined) {
       listener = createTlsServer(options.tls!, accept);
