@@ -2,6 +2,7 @@
 // (good, bad, floods), and our client checks what a WebSocket sees.
 
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import {
   type ClientHttp2Session,
   type ClientHttp2Stream,
@@ -11,7 +12,9 @@ import {
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
 } from "node:http2";
+import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Opcode } from "../../src/core/frame.js";
 import {
   connect,
@@ -20,9 +23,18 @@ import {
   type WebSocketServer,
 } from "../../src/node/index.js";
 import { clientFrame, parseFrames } from "../helpers/wire.js";
-import { echo, portOf, selfSigned, sleep } from "../node/helpers.js";
+import { echo, portOf, run, selfSigned, sleep } from "../node/helpers.js";
 
 const tls = selfSigned();
+const PYTHON = "/usr/bin/python3";
+const HAS_H2 =
+  existsSync(PYTHON) &&
+  (await run(PYTHON, ["-c", "import h2"], 10_000).then(
+    () => true,
+    () => false,
+  ));
+// Python fixtures live beside this file's source (the build does not copy them).
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../../../test/http2/fixtures");
 const T = { timeout: 20_000 };
 
 async function tlsServer(
@@ -259,6 +271,39 @@ describe("serving WebSockets over HTTP/2", () => {
       assert.equal((await fourth).headers[":status"], 200);
     } finally {
       s.destroy();
+      await server.close();
+    }
+  });
+
+  test("a stream flood past maxConcurrentStreams is refused; the server goes on", {
+    ...T,
+    skip: HAS_H2 ? false : "python3-h2 is not installed (apt-get install python3-h2)",
+  }, async () => {
+    const server = await serve(echo, {
+      host: "127.0.0.1",
+      port: 0,
+      h2c: true,
+      maxConcurrentStreams: 50,
+    });
+    try {
+      // A raw client (Python h2) that ignores the limit and opens 300 streams at once.
+      const { stdout } = await run(
+        PYTHON,
+        [join(FIXTURES, "h2_flood.py"), String(portOf(server.address)), "300"],
+        15_000,
+      );
+      const flood = JSON.parse(stdout) as Record<string, number | boolean | null>;
+      assert.equal(flood["max"], 50);
+      assert.equal(flood["connect"], 1);
+      // At most the limit became WebSockets; the rest were refused (RST_STREAM),
+      // or the session was cut off (GOAWAY).
+      assert.ok((flood["ok"] as number) <= 50, stdout);
+      assert.ok((flood["refused"] as number) > 0 || flood["goaway"] === true, stdout);
+      const client = await connect(`ws://127.0.0.1:${portOf(server.address)}/`, { http2: true });
+      await client.send("after the flood");
+      assert.equal(await client.recv(), "after the flood");
+      await client.close();
+    } finally {
       await server.close();
     }
   });
