@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { IncomingMessage } from "node:http";
 import {
   createServer as createHttp2Server,
   type Http2SecureServer,
@@ -17,7 +18,9 @@ import {
   type ServerHttp2Stream,
   type Settings,
 } from "node:http2";
-import type { Socket } from "node:net";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import type { Server } from "../connection/server.js";
 import { fieldsForHttp2, requestFromFields } from "../core/extended-connect.js";
 import type { Response } from "../core/http1.js";
@@ -113,6 +116,29 @@ export class Http2Sessions {
     this.#http2.emit("connection", socket);
   }
 
+  /**
+   * A listener for `serve()` that hands HTTP/2 connections to these sessions
+   * and the others (HTTP/1.1) to `http1`: over TLS by ALPN (`h2` offered
+   * before `http/1.1`), in cleartext by the preface (h2c with prior knowledge).
+   */
+  listener(
+    options: { tls?: TlsOptions | undefined; openTimeoutMs?: number | null | undefined },
+    http1: (socket: Socket) => void,
+  ): NetServer {
+    if (options.tls !== undefined) {
+      return createTlsServer({ ALPNProtocols: ["h2", "http/1.1"], ...options.tls }, (socket) => {
+        socket.setNoDelay(true);
+        if (socket.alpnProtocol === "h2") this.take(socket);
+        else http1(socket);
+      });
+    }
+    // (0: no limit, as openTimeoutMs null says.)
+    const timeoutMs = options.openTimeoutMs === null ? 0 : (options.openTimeoutMs ?? 10_000);
+    return createNetServer({ noDelay: true }, (socket) =>
+      sniffPreface(socket, http1, (socket) => this.take(socket), timeoutMs),
+    );
+  }
+
   /** Sessions open now. */
   get size(): number {
     return this.#sessions.size;
@@ -165,7 +191,11 @@ export function sniffPreface(
  * to the application. Enables extended CONNECT in the server's SETTINGS.
  * Returns the function that detaches.
  */
-export function attachHttp2(server: Server, http2: Http2Server | Http2SecureServer): () => void {
+export function attachHttp2(
+  server: Server,
+  http2: Http2Server | Http2SecureServer,
+  onUpgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void,
+): () => void {
   http2.updateSettings({ enableConnectProtocol: true });
   const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
     if (isExtendedConnect(headers)) handleStream(server, stream, headers);
@@ -185,8 +215,11 @@ export function attachHttp2(server: Server, http2: Http2Server | Http2SecureServ
   };
   http2.prependListener("stream", onStream);
   http2.on("connect", onConnect);
+  // With allowHTTP1, its HTTP/1.1 connections upgrade as on node:http.
+  if (onUpgrade !== undefined) http2.on("upgrade", onUpgrade);
   return () => {
     http2.off("stream", onStream);
     http2.off("connect", onConnect);
+    if (onUpgrade !== undefined) http2.off("upgrade", onUpgrade);
   };
 }

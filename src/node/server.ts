@@ -29,7 +29,6 @@ import {
   type Http2ServerOptions,
   Http2Sessions,
   handleStream,
-  sniffPreface,
 } from "../http2/server.js";
 import { permessageDeflate } from "./permessage-deflate.js";
 import { SocketTransport } from "./transport.js";
@@ -148,62 +147,31 @@ export class WebSocketServer extends Server {
 
   /** @internal Starts accepting connections as `options` says. */
   async listen(options: NodeServerOptions): Promise<void> {
-    // node:http2's servers are told by their updateSettings (node:http2 exports no class).
-    if (options.server !== undefined && "updateSettings" in options.server) {
-      const server = options.server;
-      const detach = attachHttp2(this, server);
-      // With allowHTTP1, its HTTP/1.1 connections upgrade as on node:http.
-      const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void =>
-        this.handleUpgrade(request, socket, head);
-      server.on("upgrade", onUpgrade);
-      this.#listener = server;
-      this.setListener(() => {
-        detach();
-        server.off("upgrade", onUpgrade);
-      });
-      return;
-    }
     if (options.server !== undefined) {
       const server = options.server;
       const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void =>
         this.handleUpgrade(request, socket, head);
+      // node:http2's servers are told by their updateSettings (node:http2 exports no class).
+      if ("updateSettings" in server) {
+        this.#listener = server;
+        this.setListener(attachHttp2(this, server, onUpgrade));
+        return;
+      }
       server.on("upgrade", onUpgrade);
       this.#listener = server;
       this.setListener(() => void server.off("upgrade", onUpgrade));
       return;
     }
     const accept = (socket: Socket): void => void this.handleTransport(new SocketTransport(socket));
-    const secure = options.tls !== undefined;
-    const http2 = (secure ? options.http2 !== false : options.h2c === true)
+    const http2 = (options.tls !== undefined ? options.http2 !== false : options.h2c === true)
       ? new Http2Sessions(this, options)
       : undefined;
-    let listener: NetServer;
-    if (!secure) {
-      listener = createNetServer(
-        { noDelay: true },
-        http2 === undefined
-          ? accept
-          : (socket) =>
-              sniffPreface(
-                socket,
-                accept,
-                (socket) => http2.take(socket),
-                // (0: none, as openTimeoutMs null says.)
-                options.openTimeoutMs === null ? 0 : (options.openTimeoutMs ?? 10_000),
-              ),
-      );
-    } else if (http2 === undefined) {
-      listener = createTlsServer(options.tls!, accept);
-    } else {
-      listener = createTlsServer(
-        { ALPNProtocols: ["h2", "http/1.1"], ...options.tls },
-        (socket) => {
-          socket.setNoDelay(true);
-          if (socket.alpnProtocol === "h2") http2.take(socket);
-          else accept(socket);
-        },
-      );
-    }
+    const listener =
+      http2 !== undefined
+        ? http2.listener(options, accept)
+        : options.tls === undefined
+          ? createNetServer({ noDelay: true }, accept)
+          : createTlsServer(options.tls, accept);
     // A client that fails the TLS handshake only concerns that client.
     listener.on("tlsClientError", (error: Error, socket: Socket) => {
       this.logError("TLS handshake failed", error);
