@@ -397,6 +397,19 @@ describe("ExtendedConnectClientProtocol and ExtendedConnectServerProtocol", () =
     assert.equal(early.state, "closed");
   });
 
+  it("client: ends the stream once close frames went both ways (no TIME_WAIT to spare)", () => {
+    const client = new ExtendedConnectClientProtocol("ws://h/");
+    const { server, heads } = handshake(client);
+    client.receiveResponse(heads[0]!);
+    client.takeEvents();
+    client.sendClose(1000);
+    for (const chunk of client.takeOutput().chunks) server.receiveData(chunk.slice());
+    const echo = server.takeOutput();
+    for (const chunk of echo.chunks) client.receiveData(chunk.slice());
+    // Over TCP a client waits for the server to close first (RFC 6455 7.1.1).
+    assert.equal(client.takeOutput().closeTransport, true);
+  });
+
   it("client: sends no key when told not to", () => {
     const client = new ExtendedConnectClientProtocol("ws://h/", { sendKey: false });
     assert.equal(client.connect().headers.has("sec-websocket-key"), false);
