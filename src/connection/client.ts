@@ -260,6 +260,11 @@ export interface ReconnectOptions extends DialOptions {
    * anything else (a 4xx, a bad URL) stops the iteration.
    */
   isRetryable?: (error: unknown) => boolean;
+  /**
+   * How each attempt connects. Default: {@link connect} with `dial`; a
+   * runtime passes its own for another transport (Node's HTTP/2 streams).
+   */
+  open?: (url: string | URL) => Promise<ClientConnection>;
 }
 
 function defaultIsRetryable(error: unknown): boolean {
@@ -297,7 +302,7 @@ export async function* reconnect(
   for (;;) {
     let connection: ClientConnection;
     try {
-      connection = await connect(url, options);
+      connection = await (options.open?.(url) ?? connect(url, options));
     } catch (error) {
       if (!isRetryable(error)) throw error;
       const wait = delay * (0.5 + random() / 2);

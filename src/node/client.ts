@@ -120,5 +120,6 @@ export function reconnect(
     compression: [defaultCompression.client],
     ...options,
     dial: dialer(options),
+    ...(options.http2 === true ? { open: (target) => connect(target, options) } : {}),
   });
 }

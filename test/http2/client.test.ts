@@ -6,7 +6,13 @@ import { createSecureServer } from "node:http2";
 import { describe, test } from "node:test";
 import { HandshakeError } from "../../src/core/errors.js";
 import { pooledSessions } from "../../src/http2/sessions.js";
-import { connect, Http2UnsupportedError, serve, TimeoutError } from "../../src/node/index.js";
+import {
+  connect,
+  Http2UnsupportedError,
+  reconnect,
+  serve,
+  TimeoutError,
+} from "../../src/node/index.js";
 import { echo, portOf, selfSigned, sleep } from "../node/helpers.js";
 
 const tls = selfSigned();
@@ -101,6 +107,27 @@ describe("connecting over HTTP/2", () => {
     } finally {
       await h1only.close();
       plain.close();
+    }
+  });
+
+  test("reconnect() opens each new connection as a stream too", T, async () => {
+    const server = await serve(
+      async (connection) => {
+        await connection.send(`${connection.request?.method}`);
+        await connection.close();
+      },
+      { host: "127.0.0.1", port: 0, h2c: true },
+    );
+    try {
+      const seen: unknown[] = [];
+      const url = `ws://127.0.0.1:${portOf(server.address)}/`;
+      for await (const connection of reconnect(url, { http2: true, initialDelayMs: 10 })) {
+        seen.push(await connection.recv());
+        if (seen.length === 3) break;
+      }
+      assert.deepEqual(seen, ["CONNECT", "CONNECT", "CONNECT"]);
+    } finally {
+      await server.close();
     }
   });
 
