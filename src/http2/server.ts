@@ -13,6 +13,7 @@ import {
   createServer as createHttp2Server,
   type Http2SecureServer,
   type Http2Server,
+  type Http2Session,
   type IncomingHttpHeaders,
   type ServerHttp2Session,
   type ServerHttp2Stream,
@@ -46,6 +47,30 @@ export function http2Settings(options: Http2ServerOptions = {}): Settings {
     enableConnectProtocol: true,
     maxConcurrentStreams: options.maxConcurrentStreams ?? 100,
   };
+}
+
+/**
+ * The receive window of a whole HTTP/2 connection (RFC 9113 6.9.2 starts it
+ * at 64 KiB, shared by every stream): 4 MiB, so that many WebSockets on one
+ * connection are not held to 64 KiB per round trip between them. Memory
+ * stays bounded by each stream's own window (64 KiB), which a WebSocket
+ * that is not read fills and no more.
+ */
+export const CONNECTION_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/** Applies {@link CONNECTION_WINDOW_BYTES} to a session (where the runtime can). */
+export function widenConnectionWindow(session: Http2Session): void {
+  if (typeof session.setLocalWindowSize !== "function") return;
+  const widen = (): void => {
+    try {
+      session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+    } catch {
+      // A session already closing: nothing to widen.
+    }
+  };
+  // Before the session is connected there is no window to set yet.
+  if (session.connecting) session.once("connect", widen);
+  else widen();
 }
 
 /** Whether a stream's head is an extended CONNECT (RFC 8441 4), as opposed to an ordinary request. */
@@ -102,6 +127,7 @@ export class Http2Sessions {
     const http2 = createHttp2Server({ settings: http2Settings(options) });
     http2.on("stream", (stream, headers) => handleStream(server, stream, headers));
     http2.on("session", (session) => {
+      widenConnectionWindow(session);
       this.#sessions.add(session);
       session.once("close", () => this.#sessions.delete(session));
     });

@@ -16,6 +16,7 @@ import {
 } from "node:tls";
 import { TransportError } from "../connection/errors.js";
 import { WebSocketError } from "../core/errors.js";
+import { widenConnectionWindow } from "./server.js";
 
 /**
  * The server does not offer WebSockets over HTTP/2: it did not negotiate
@@ -102,6 +103,7 @@ function open(url: URL, tls: TlsConnectOptions | undefined): PooledSession {
   // Errors reach the streams (and the ready promise); the session's own
   // 'error' must not crash the process.
   session.on("error", () => {});
+  widenConnectionWindow(session);
   const ready = new Promise<void>((resolve, reject) => {
     const onSettings = (): void => {
       session.off("close", onClose);
