@@ -13,6 +13,7 @@ import {
 } from "../../src/core/extended-connect.js";
 import { ExtendedConnectClientProtocol } from "../../src/core/extended-connect-client.js";
 import { ExtendedConnectServerProtocol } from "../../src/core/extended-connect-server.js";
+import type { ServerExtensionFactory } from "../../src/core/extension.js";
 import { Opcode } from "../../src/core/frame.js";
 import { acceptKey, parseWebSocketUrl, rejectResponse } from "../../src/core/handshake.js";
 import { Headers } from "../../src/core/headers.js";
@@ -414,5 +415,103 @@ describe("ExtendedConnectClientProtocol and ExtendedConnectServerProtocol", () =
     const client = new ExtendedConnectClientProtocol("ws://h/", { sendKey: false });
     assert.equal(client.connect().headers.has("sec-websocket-key"), false);
     assert.throws(() => client.receiveResponse(rejectResponse(200)), InvalidStateError);
+  });
+
+  it("client: takes a URL object; ignores empty reads; fails on a stream ended before the head", () => {
+    const client = new ExtendedConnectClientProtocol(new URL("wss://h/x"));
+    assert.equal(client.url.resourceName, "/x");
+    client.sendRequest(client.connect());
+    assert.throws(() => client.sendRequest(client.connect()), InvalidStateError);
+    client.receiveData(new Uint8Array(0));
+    assert.equal(client.state, "connecting");
+    client.receiveEof();
+    assert.equal(client.state, "closed");
+  });
+
+  it("server: takes one request only; ignores empty reads", () => {
+    const server = new ExtendedConnectServerProtocol({}, () => {});
+    server.receiveRequest(chromeRequest());
+    assert.throws(() => server.receiveRequest(chromeRequest()), InvalidStateError);
+    server.receiveData(new Uint8Array(0));
+    server.sendResponse(server.accept(server.request!));
+    assert.equal(server.state, "open");
+  });
+
+  it("server: releases what accept() negotiated when it is too late, or replaced", () => {
+    const disposed: string[] = [];
+    // An extension without dispose(), and one with it.
+    const factory = (name: string, withDispose: boolean): ServerExtensionFactory => ({
+      name,
+      negotiate: () => ({
+        params: [],
+        extension: {
+          name,
+          rsvBits: 0,
+          encode: (payload) => ({ payload, rsv: 0 }),
+          decode: (payload) => payload,
+          ...(withDispose ? { dispose: () => void disposed.push(name) } : {}),
+        },
+      }),
+    });
+    const options = { extensions: [factory("x-plain", false), factory("x-disposed", true)] };
+    const offer: [string, string][] = [["sec-websocket-extensions", "x-plain, x-disposed"]];
+    const server = new ExtendedConnectServerProtocol(options, () => {});
+    server.receiveRequest(chromeRequest(offer));
+    server.accept(server.request!);
+    // A second accept() replaces the first one's negotiation, which is released.
+    server.accept(server.request!);
+    assert.deepEqual(disposed, ["x-disposed"]);
+    server.sendResponse(server.reject(403));
+    assert.deepEqual(disposed, ["x-disposed", "x-disposed"]);
+    // After the handshake ended, accept() releases at once what it negotiated.
+    server.accept(server.request!);
+    assert.deepEqual(disposed, ["x-disposed", "x-disposed", "x-disposed"]);
+  });
+});
+
+describe("extended CONNECT edge cases", () => {
+  it("keeps allowed extra headers and takes pseudo-header values given as lists", () => {
+    const request = buildExtendedConnectRequest(parseWebSocketUrl("ws://h/"), {
+      headers: { Authorization: "Bearer x" },
+    });
+    assert.equal(request.headers.get("authorization"), "Bearer x");
+    assert.equal(requestFromFields([[":path", ["/a", "/b"]]]).target, "/a,/b");
+  });
+
+  it("defaults the HTTP version to 2", () => {
+    const request = chromeRequest();
+    delete request.version;
+    request.method = "GET";
+    assert.match(refusal(request).error.message, /method GET is not CONNECT/);
+    assert.equal(extendedConnectResponse(request, null, "", {}).version, "2");
+    const incomplete = chromeRequest();
+    delete incomplete.version;
+    incomplete.scheme = undefined;
+    assert.match(refusal(incomplete).error.message, /over HTTP\/2 lacks/);
+  });
+
+  it("client: refuses repeated accepts and keeps the cause of a malformed answer", () => {
+    const head = (fields: [string, string][]): Response => ({
+      status: 200,
+      reason: "",
+      headers: new Headers(fields),
+      body: new Uint8Array(0),
+    });
+    const accept = acceptKey(KEY);
+    assert.throws(
+      () =>
+        checkExtendedConnectResponse(
+          head([
+            ["sec-websocket-accept", accept],
+            ["sec-websocket-accept", accept],
+          ]),
+          KEY,
+        ),
+      /expected one Sec-WebSocket-Accept header, got 2/,
+    );
+    assert.throws(
+      () => checkExtendedConnectResponse(head([["sec-websocket-extensions", "bad;;"]]), KEY),
+      (error: HandshakeError) => error instanceof HandshakeError && error.cause !== undefined,
+    );
   });
 });
