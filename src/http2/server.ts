@@ -123,13 +123,28 @@ export class Http2Sessions {
   readonly #sessions = new Set<ServerHttp2Session>();
   readonly #http2: Http2Server;
 
-  constructor(server: Server, options: Http2ServerOptions = {}) {
+  constructor(
+    server: Server,
+    options: Http2ServerOptions & { openTimeoutMs?: number | null | undefined } = {},
+  ) {
     const http2 = createHttp2Server({ settings: http2Settings(options) });
     http2.on("stream", (stream, headers) => handleStream(server, stream, headers));
+    const openTimeoutMs = options.openTimeoutMs === undefined ? 10_000 : options.openTimeoutMs;
     http2.on("session", (session) => {
       widenConnectionWindow(session);
       this.#sessions.add(session);
-      session.once("close", () => this.#sessions.delete(session));
+      // A connection that opens no stream within the open timeout is closed,
+      // as an HTTP/1.1 one that sends no handshake is: an idle session
+      // otherwise holds its socket for ever.
+      const timer =
+        openTimeoutMs === null
+          ? undefined
+          : setTimeout(() => session.close(), openTimeoutMs).unref();
+      session.once("stream", () => clearTimeout(timer));
+      session.once("close", () => {
+        clearTimeout(timer);
+        this.#sessions.delete(session);
+      });
     });
     // A peer's mistake on one session (a protocol error, a flood that
     // nghttp2 cut off) concerns that session only.

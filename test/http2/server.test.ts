@@ -403,6 +403,26 @@ describe("serving WebSockets over HTTP/2", () => {
     },
   );
 
+  test("closes an HTTP/2 connection that opens no stream within the open timeout", T, async () => {
+    const server = await tlsServer({ openTimeoutMs: 200 });
+    const s = await session(server);
+    try {
+      await new Promise((resolve) => s.once("close", resolve));
+      // And one that opened a WebSocket in time keeps it.
+      const client = await connect(`wss://127.0.0.1:${portOf(server.address)}/`, {
+        http2: true,
+        tls: { rejectUnauthorized: false },
+      });
+      await sleep(300);
+      await client.send("kept");
+      assert.equal(await client.recv(), "kept");
+      await client.close();
+    } finally {
+      s.destroy();
+      await server.close();
+    }
+  });
+
   test("a raw HTTP/1.1 handshake still works on the TLS port (ALPN http/1.1)", T, async () => {
     const server = await tlsServer();
     try {
