@@ -2,7 +2,8 @@
  * The Autobahn TestSuite client driver on this library: reads the case count,
  * runs every case as an echo client (echoing every message until the close),
  * then asks for the reports. Usage:
- * `npm run autobahn:client -- --url ws://127.0.0.1:N --agent NAME [--no-deflate]`.
+ * `npm run autobahn:client -- --url ws://127.0.0.1:N --agent NAME [--no-deflate] [--http2]`
+ * (`--http2`: each WebSocket as a stream of one HTTP/2 connection, RFC 8441).
  *
  * @module
  */
@@ -21,6 +22,7 @@ const options: NodeClientOptions = {
   maxMessageBytes: 32 * 1024 * 1024,
   compression: args.includes("--no-deflate") ? null : [permessageDeflate().client],
   pingIntervalMs: null,
+  http2: args.includes("--http2"),
 };
 
 /** Opens one connection, runs `onMessage` for each message, resolves when it closes. */

@@ -128,7 +128,18 @@ export function preset(name: string): { serverCmd: string; clientCmd: string; ag
       agent: "websocket-sansio",
     };
   }
-  throw new TypeError(`Cannot select target "${name}": use ours or ws`);
+  if (name === "ours-h2") {
+    // Our HTTP/2 transport (RFC 8441) in both roles, through a bridge that
+    // translates only the opening handshake (see targets/h2-bridge.ts); run
+    // it with `--exclude "0.*"`: the HTTP/1.1 handshake cases do not apply.
+    const bridge = "node .build/conformance/targets/h2-bridge.js";
+    return {
+      serverCmd: `${bridge} server --port {port}`,
+      clientCmd: `${bridge} client --url {url} --agent {agent}`,
+      agent: "websocket-sansio-h2",
+    };
+  }
+  throw new TypeError(`Cannot select target "${name}": use ours, ours-h2 or ws`);
 }
 
 /** `ours` when package.json has the autobahn:server and autobahn:client scripts, else `ws`. */

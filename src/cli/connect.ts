@@ -19,6 +19,7 @@ import {
   type ClientConnection,
   type CloseInfo,
   connect,
+  Http2UnsupportedError,
   isNormalClosure,
   type NodeClientOptions,
   ProxyError,
@@ -65,6 +66,7 @@ Options:
   -s, --subprotocol NAME       offer a subprotocol (repeatable, in order of preference)
   -o, --origin ORIGIN          send this Origin header
   -k, --insecure               do not verify the server's TLS certificate
+      --http2                  open the WebSocket as a stream of an HTTP/2 connection (RFC 8441)
       --no-compression         do not offer permessage-deflate
   -w, --wait MS                pipe mode: quiet time before closing after input ends (default 1000)
       --timeout MS             opening deadline, proxy tunnel included (default 10000)
@@ -154,6 +156,7 @@ export function parseConnectArgs(args: readonly string[]): ConnectArgs | "help" 
     options.proxy = proxy;
   }
   if (values["no-proxy"] === true) options.proxy = null;
+  if (values.http2 === true) options.http2 = true;
   return { url, options, waitMs: parseMs("wait", values.wait, DEFAULT_WAIT_MS) };
 }
 
@@ -166,6 +169,7 @@ function parse(args: readonly string[]) {
       subprotocol: { type: "string", short: "s", multiple: true },
       origin: { type: "string", short: "o" },
       insecure: { type: "boolean", short: "k" },
+      http2: { type: "boolean" },
       "no-compression": { type: "boolean" },
       wait: { type: "string", short: "w" },
       timeout: { type: "string" },
@@ -178,7 +182,9 @@ function parse(args: readonly string[]) {
 
 /** The exit status for an error that kept the connection from opening. */
 function connectFailureStatus(error: unknown): ExitStatus {
-  if (error instanceof HandshakeError) return EXIT.handshake;
+  if (error instanceof HandshakeError || error instanceof Http2UnsupportedError) {
+    return EXIT.handshake;
+  }
   if (
     error instanceof TransportError ||
     error instanceof TimeoutError ||

@@ -22,11 +22,15 @@ const NOT_ALLOWED = encoder.encode("Method not allowed.\n");
 const HEALTHY = encoder.encode("OK\n");
 
 /**
- * Whether the request asks for a WebSocket. Routing only: the handshake
- * checks the `Upgrade` header exactly, and answers 400 if it is not right.
+ * Whether the request asks for a WebSocket: an HTTP/1.1 upgrade, or an
+ * extended CONNECT over HTTP/2 (RFC 8441 4). Routing only: the handshake
+ * checks the request exactly, and refuses it (400, 426, 501) if it is not right.
  */
 function isWebSocketRequest(request: Request): boolean {
-  return request.headers.get("upgrade")?.toLowerCase().includes("websocket") === true;
+  return (
+    request.method === "CONNECT" ||
+    request.headers.get("upgrade")?.toLowerCase().includes("websocket") === true
+  );
 }
 
 /**

@@ -44,7 +44,8 @@ Options:
                          the clients of every server using it, on any machine
       --workers N        run N processes on this machine (sharing the port); with
                          --broadcast they share one room (through Redis if --redis)
-      --cert FILE        TLS certificate (PEM): serve wss:// and https://
+      --cert FILE        TLS certificate (PEM): serve wss:// and https://, over
+                         HTTP/1.1 and HTTP/2 (WebSockets as HTTP/2 streams, RFC 8441)
       --key FILE         TLS private key (PEM), with --cert
       --no-compression   do not negotiate permessage-deflate
   -h, --help             show this help

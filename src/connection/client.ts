@@ -8,10 +8,11 @@
 
 import { HandshakeError, WebSocketError } from "../core/errors.js";
 import type { RequestEvent, ResponseEvent } from "../core/events.js";
+import type { ExtendedConnectClientProtocol } from "../core/extended-connect-client.js";
 import type { ClientExtensionFactory } from "../core/extension.js";
 import { parseWebSocketUrl } from "../core/handshake/url.js";
 import { Headers } from "../core/headers.js";
-import type { Request } from "../core/http1/message.js";
+import type { Request, Response } from "../core/http1/message.js";
 import { ClientProtocol } from "../core/index.js";
 import { ProxyError } from "../proxy/errors.js";
 import { type ProxyEnv, selectProxy } from "../proxy/select.js";
@@ -79,14 +80,19 @@ const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 
 /** A connection opened by {@link connect}. */
 export class ClientConnection extends Connection {
-  declare protected readonly protocol: ClientProtocol;
+  // HTTP/1.1's, or an HTTP/2 stream's (RFC 8441), whose request the runtime sends.
+  declare protected readonly protocol: ClientProtocol | ExtendedConnectClientProtocol;
   #resolveOpen!: () => void;
   #rejectOpen!: (error: Error) => void;
   /** @internal Resolves when the handshake succeeds; rejects with why it failed. */
   readonly opened: Promise<void>;
 
   /** @internal use {@link connect} */
-  constructor(protocol: ClientProtocol, transport: Transport, options: ConnectionOptions) {
+  constructor(
+    protocol: ClientProtocol | ExtendedConnectClientProtocol,
+    transport: Transport,
+    options: ConnectionOptions,
+  ) {
     super(protocol, transport, options);
     this.opened = new Promise((resolve, reject) => {
       this.#resolveOpen = resolve;
@@ -99,7 +105,13 @@ export class ClientConnection extends Connection {
         info.error ?? new TransportError("Cannot open connection: closed during the handshake"),
       );
     });
-    protocol.sendRequest(protocol.connect());
+    if (protocol instanceof ClientProtocol) protocol.sendRequest(protocol.connect());
+    this.afterProtocol();
+  }
+
+  /** @internal The response head of an HTTP/2 stream, whose request the runtime sent. */
+  receiveResponse(response: Response): void {
+    (this.protocol as ExtendedConnectClientProtocol).receiveResponse(response);
     this.afterProtocol();
   }
 
@@ -290,6 +302,11 @@ export interface ReconnectOptions extends DialOptions {
    * failures that may pass (`ProxyError.isTransient`); anything else (a 4xx, a bad URL) stops the iteration.
    */
   isRetryable?: (error: unknown) => boolean;
+  /**
+   * How each attempt connects. Default: {@link connect} with `dial`; a
+   * runtime passes its own for another transport (Node's HTTP/2 streams).
+   */
+  open?: (url: string | URL) => Promise<ClientConnection>;
 }
 
 function defaultIsRetryable(error: unknown): boolean {
@@ -328,7 +345,7 @@ export async function* reconnect(
   for (;;) {
     let connection: ClientConnection;
     try {
-      connection = await connect(url, options);
+      connection = await (options.open?.(url) ?? connect(url, options));
     } catch (error) {
       if (!isRetryable(error)) throw error;
       const wait = delay * (0.5 + random() / 2);

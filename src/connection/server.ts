@@ -8,7 +8,15 @@
  */
 
 import type { RequestEvent, ResponseEvent } from "../core/events.js";
+import {
+  ExtendedConnectServerProtocol,
+  type RespondHead,
+} from "../core/extended-connect-server.js";
 import type { ServerExtensionFactory } from "../core/extension.js";
+import {
+  type ExtendedConnectRequest,
+  extendedConnectResponse,
+} from "../core/handshake/extended-connect.js";
 import { switchingProtocols } from "../core/handshake/switching-protocols.js";
 import type { Request, Response } from "../core/http1/message.js";
 import { ServerProtocol, type ServerProtocolOptions } from "../core/index.js";
@@ -87,7 +95,8 @@ let handlerFailed: (this: ServerConnection, error: unknown) => void;
 /** A connection accepted by a {@link Server}: a {@link Connection} that can also answer its handshake. */
 export class ServerConnection extends Connection {
   readonly #server: Server;
-  declare protected readonly protocol: ServerProtocol;
+  // HTTP/1.1's, or an HTTP/2 stream's (RFC 8441): the same hooks drive both.
+  declare protected readonly protocol: ServerProtocol | ExtendedConnectServerProtocol;
 
   static {
     handlerFailed = function (this: ServerConnection, error: unknown): void {
@@ -97,7 +106,7 @@ export class ServerConnection extends Connection {
 
   /** @internal use {@link Server.handleTransport} */
   constructor(
-    protocol: ServerProtocol,
+    protocol: ServerProtocol | ExtendedConnectServerProtocol,
     transport: Transport,
     options: ConnectionOptions,
     server: Server,
@@ -114,6 +123,12 @@ export class ServerConnection extends Connection {
    */
   reject(status: number, body?: string | Uint8Array): Response {
     return this.protocol.reject(status, body);
+  }
+
+  /** @internal The request head of an HTTP/2 stream (see {@link Server.handleExtendedConnect}). */
+  receiveRequest(request: ExtendedConnectRequest): void {
+    (this.protocol as ExtendedConnectServerProtocol).receiveRequest(request);
+    this.afterProtocol();
   }
 
   protected override onClosed(): void {
@@ -186,7 +201,7 @@ export class ServerConnection extends Connection {
     // keeping it cost about a quarter of a kilobyte per idle connection.
     const response = this.protocol.acceptAndSend(request);
     this.handshakeResponse = response;
-    this.#logHandshake(request, response?.status ?? 101);
+    this.#logHandshake(request, response?.status ?? this.#acceptedStatus());
   }
 
   override get request(): Request | undefined {
@@ -196,14 +211,19 @@ export class ServerConnection extends Connection {
   /** The response sent (101 when the connection opened), once sent. */
   override get response(): Response | undefined {
     if (this.handshakeResponse === null) {
-      this.handshakeResponse = switchingProtocols(
-        this.protocol.request!,
-        this.protocol.subprotocol,
-        "",
-        this.#server.options,
-      );
+      const protocol = this.protocol;
+      this.handshakeResponse = (
+        protocol instanceof ExtendedConnectServerProtocol
+          ? extendedConnectResponse
+          : switchingProtocols
+      )(protocol.request!, protocol.subprotocol, "", this.#server.options);
     }
     return this.handshakeResponse ?? undefined;
+  }
+
+  /** The status of a response that `acceptAndSend` did not keep: 101, or 200 over HTTP/2. */
+  #acceptedStatus(): number {
+    return this.protocol instanceof ExtendedConnectServerProtocol ? 200 : 101;
   }
 
   protected override onOpen(): void {
@@ -339,6 +359,27 @@ export class Server {
       return connection;
     }
     this.#all.add(connection);
+    return connection;
+  }
+
+  /**
+   * Takes an HTTP/2 (or HTTP/3) stream that opened with `request` and runs
+   * the RFC 8441 handshake on it, with the same options and hooks as
+   * {@link handleTransport}. `respond` sends the response head on the stream.
+   */
+  handleExtendedConnect(
+    transport: Transport,
+    request: ExtendedConnectRequest,
+    respond: RespondHead,
+  ): ServerConnection {
+    const protocol = new ExtendedConnectServerProtocol(this.#protocolOptions, respond);
+    const connection = new ServerConnection(protocol, transport, this.options, this);
+    if (this.#closing !== undefined) {
+      void connection.close();
+      return connection;
+    }
+    this.#all.add(connection);
+    connection.receiveRequest(request);
     return connection;
   }
 

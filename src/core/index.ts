@@ -25,6 +25,15 @@ export type {
   ResponseEvent,
   TextEvent,
 } from "./events.js";
+export {
+  type ExtendedConnectClientOptions,
+  ExtendedConnectClientProtocol,
+} from "./extended-connect-client.js";
+export {
+  type ExtendedConnectServerOptions,
+  ExtendedConnectServerProtocol,
+  type RespondHead,
+} from "./extended-connect-server.js";
 export type {
   ClientExtensionFactory,
   Extension,
@@ -48,6 +57,15 @@ export {
 } from "./extensions/permessage-deflate.js";
 export { Opcode } from "./frame.js";
 export { acceptKey } from "./handshake/accept-key.js";
+export {
+  buildExtendedConnectRequest,
+  checkExtendedConnectResponse,
+  type ExtendedConnectRequest,
+  extendedConnectResponse,
+  fieldsForHttp2,
+  negotiateExtendedConnect,
+  requestFromFields,
+} from "./handshake/extended-connect.js";
 export type { ClientHandshakeOptions, ServerHandshakeOptions } from "./handshake/options.js";
 export { parseWebSocketUrl, type WebSocketUrl } from "./handshake/url.js";
 export { Headers } from "./headers.js";

@@ -488,10 +488,20 @@ export class Protocol {
     }
     if (this.#state === "open") this.#sendClose(code, reason);
     this.#flags |= DISCARDING_INPUT;
-    if (this.role === "server" && this.#state !== "closed") this.#closeTransport();
+    if (this.closesTransportFirst && this.#state !== "closed") this.#closeTransport();
   }
 
   // ---------------------------------------------------------------- for subclasses
+
+  /**
+   * Whether this end closes the transport once close frames went both ways,
+   * rather than wait for the peer to: the server over TCP (RFC 6455 7.1.1,
+   * so that TIME_WAIT stays on its side). A subclass over a transport with
+   * no TIME_WAIT (an HTTP/2 stream, RFC 8441) says yes for the client too.
+   */
+  protected get closesTransportFirst(): boolean {
+    return this.role === "server";
+  }
 
   /** Queues an event. */
   protected emit(event: ProtocolEvent): void {
@@ -618,7 +628,8 @@ export class Protocol {
     this.#frame(FIN | Opcode.CLOSE, serializeClose(code, reason));
     this.#flags |= CLOSE_SENT;
     this.#state = "closing";
-    if (this.#rare?.closeReceived !== undefined && this.role === "server") this.#closeTransport();
+    if (this.#rare?.closeReceived !== undefined && this.closesTransportFirst)
+      this.#closeTransport();
   }
 
   /** Queues the pong for the latest ping held back, if any (5.5.2: none after a close frame). */
@@ -1033,7 +1044,7 @@ export class Protocol {
         close.code === CloseCode.NO_STATUS_RCVD ? undefined : close.code,
         close.reason,
       );
-    } else if (this.role === "server") {
+    } else if (this.closesTransportFirst) {
       // 7.1.1: once close frames went both ways, the server closes TCP first.
       this.#closeTransport();
     }

@@ -16,6 +16,7 @@ import {
   reconnect as reconnectWith,
 } from "../connection/client.js";
 import type { ProxyNetwork } from "../connection/proxy-tunnel.js";
+import { connectHttp2 } from "../http2/client.js";
 import { defaultCompression, nodeDefer } from "./defaults.js";
 import { nodeProxyNetwork } from "./proxy-network.js";
 import { SocketTransport } from "./transport.js";
@@ -28,6 +29,18 @@ export interface NodeClientOptions extends ClientOptions {
   socketPath?: string;
   /** TLS options for an `https://` proxy (`ca`, `rejectUnauthorized`...); `tls` applies to the target. */
   proxyTls?: TlsConnectOptions;
+  /**
+   * Opens the WebSocket as a stream of an HTTP/2 connection (RFC 8441): TLS
+   * with ALPN `h2` for `wss:`, cleartext with prior knowledge for `ws:`.
+   * WebSockets to the same origin share one HTTP/2 connection, opened on
+   * the first and closed after the last. Default false.
+   */
+  http2?: boolean;
+  /**
+   * With `http2`: connect over HTTP/1.1 when the server does not offer
+   * WebSockets over HTTP/2, instead of failing with `Http2UnsupportedError`.
+   */
+  http2Fallback?: boolean;
 }
 
 /**
@@ -106,6 +119,13 @@ export function connect(
   url: string | URL,
   options: NodeClientOptions = {},
 ): Promise<ClientConnection> {
+  if (options.http2 === true) {
+    return connectHttp2(
+      url,
+      { defer: nodeDefer, compression: [defaultCompression.client], ...options },
+      options.http2Fallback === true ? () => connect(url, { ...options, http2: false }) : undefined,
+    );
+  }
   return connectWith(url, withNode(options));
 }
 
@@ -125,5 +145,6 @@ export function reconnect(
     ...options,
     dial: nodeDial(options),
     proxyNetwork: nodeProxyNetwork(options.tls, options.proxyTls),
+    ...(options.http2 === true ? { open: (target) => connect(target, options) } : {}),
   });
 }

@@ -19,6 +19,8 @@
  */
 
 export * from "../connection/index.js";
+export { Http2UnsupportedError } from "../http2/sessions.js";
+export { Http2StreamTransport } from "../http2/transport.js";
 export { connect, type NodeClientOptions, nodeDial, reconnect } from "./client.js";
 export {
   type ClusterBackplaneOptions,

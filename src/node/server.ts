@@ -7,6 +7,12 @@
  */
 
 import type { Server as HttpServer, IncomingMessage } from "node:http";
+import type {
+  Http2SecureServer,
+  Http2Server,
+  IncomingHttpHeaders,
+  ServerHttp2Stream,
+} from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import {
   type AddressInfo,
@@ -17,11 +23,17 @@ import {
 import type { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { type Handler, pathOf, Server, type ServerOptions } from "../connection/server.js";
+import {
+  attachHttp2,
+  type Http2ServerOptions,
+  Http2Sessions,
+  handleStream,
+} from "../http2/server.js";
 import { defaultCompression, nodeDefer } from "./defaults.js";
 import { SocketTransport } from "./transport.js";
 
 /** Options of {@link serve}. */
-export interface NodeServerOptions extends ServerOptions {
+export interface NodeServerOptions extends ServerOptions, Http2ServerOptions {
   /** Interface to listen on. Default: Node's (all interfaces). Use `127.0.0.1` for local only. */
   host?: string;
   /** TCP port; 0 picks a free one (read it from `server.address`). */
@@ -33,8 +45,23 @@ export interface NodeServerOptions extends ServerOptions {
   socketPath?: string;
   /** TLS options (`key`, `cert`, `ca`, ...): serve `wss:`. */
   tls?: TlsOptions;
-  /** An existing HTTP(S) server to attach to: its `upgrade` requests become WebSocket connections. */
-  server?: HttpServer | HttpsServer;
+  /**
+   * With `tls`: whether to offer HTTP/2 too (ALPN `h2` beside `http/1.1`),
+   * with WebSockets over its streams (RFC 8441). Default true.
+   */
+  http2?: boolean;
+  /**
+   * Without `tls`: whether to accept cleartext HTTP/2 with prior knowledge
+   * (h2c) beside HTTP/1.1 on the same port, told apart by the HTTP/2 preface.
+   * Default false.
+   */
+  h2c?: boolean;
+  /**
+   * An existing server to attach to: a `node:http`/`node:https` server's
+   * `upgrade` requests, or a `node:http2` server's extended CONNECT streams,
+   * become WebSocket connections.
+   */
+  server?: HttpServer | HttpsServer | Http2Server | Http2SecureServer;
   /** Listen backlog. Default: Node's (511). */
   backlog?: number;
 }
@@ -54,7 +81,7 @@ function requestHead(request: IncomingMessage): Buffer {
  * name has another shape: see `websocket-sansio/ws` for a drop-in.)
  */
 export class NodeServer extends Server {
-  #listener: NetServer | HttpServer | HttpsServer | undefined;
+  #listener: NetServer | HttpServer | HttpsServer | Http2Server | Http2SecureServer | undefined;
 
   constructor(handler: Handler, options: ServerOptions = {}) {
     super(handler, { defer: nodeDefer, compression: [defaultCompression.server], ...options });
@@ -66,7 +93,13 @@ export class NodeServer extends Server {
   }
 
   /** The Node server accepting connections, when there is one. */
-  get listener(): NetServer | HttpServer | HttpsServer | undefined {
+  get listener():
+    | NetServer
+    | HttpServer
+    | HttpsServer
+    | Http2Server
+    | Http2SecureServer
+    | undefined {
     return this.#listener;
   }
 
@@ -91,6 +124,22 @@ export class NodeServer extends Server {
     );
   }
 
+  /**
+   * Takes a stream that a `node:http2` server announced (its `stream` event),
+   * as {@link handleUpgrade} takes an upgraded socket: an extended CONNECT
+   * (RFC 8441) becomes a WebSocket connection.
+   *
+   * @example
+   * ```ts
+   * http2Server.on("stream", (stream, headers) => {
+   *   if (headers[":protocol"] === "websocket") wss.handleStream(stream, headers);
+   * });
+   * ```
+   */
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    handleStream(this, stream, headers);
+  }
+
   /** @internal Starts accepting connections as `options` says. */
   async listen(options: NodeServerOptions): Promise<void> {
     if (options.server !== undefined) {
@@ -104,16 +153,27 @@ export class NodeServer extends Server {
         }
         this.handleUpgrade(request, socket, head);
       };
+      // node:http2's servers are told by their updateSettings (node:http2 exports no class).
+      if ("updateSettings" in server) {
+        this.#listener = server;
+        this.setListener(attachHttp2(this, server, onUpgrade));
+        return;
+      }
       server.on("upgrade", onUpgrade);
       this.#listener = server;
       this.setListener(() => void server.off("upgrade", onUpgrade));
       return;
     }
     const accept = (socket: Socket): void => void this.handleTransport(new SocketTransport(socket));
+    const http2 = (options.tls !== undefined ? options.http2 !== false : options.h2c === true)
+      ? new Http2Sessions(this, options)
+      : undefined;
     const listener =
-      options.tls === undefined
-        ? createNetServer({ noDelay: true }, accept)
-        : createTlsServer(options.tls, accept);
+      http2 !== undefined
+        ? http2.listener(options, accept)
+        : options.tls === undefined
+          ? createNetServer({ noDelay: true }, accept)
+          : createTlsServer(options.tls, accept);
     // A client that fails the TLS handshake only concerns that client.
     listener.on("tlsClientError", (error: Error, socket: Socket) => {
       this.logError("TLS handshake failed", error);
@@ -135,7 +195,11 @@ export class NodeServer extends Server {
     });
     listener.on("error", (error) => this.logError("Listener failed", error));
     this.#listener = listener;
-    this.setListener(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+    this.setListener(() => {
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+      http2?.close();
+      return closed;
+    });
   }
 }
 

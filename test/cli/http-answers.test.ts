@@ -23,6 +23,8 @@ describe("httpAnswers", () => {
     for (const upgrade of ["websocket", "WebSocket", "h2c, websocket"]) {
       assert.equal(answer(request("GET", "/any", { Upgrade: upgrade }), connection), undefined);
     }
+    // An extended CONNECT over HTTP/2 (RFC 8441 4) has no Upgrade header.
+    assert.equal(answer(request("CONNECT", "/chat"), connection), undefined);
   });
 
   test("the page at / and /index.html, with its security headers", () => {

@@ -260,6 +260,15 @@ describe("serve: TLS", () => {
       const insecure = await runCli([url, "--insecure", "-w", "200"], { input: "ok\n" });
       assert.equal(insecure.stdout, "ok\n");
       assert.equal(insecure.status, 0);
+      // The same port over HTTP/2: the WebSocket is an extended CONNECT stream.
+      const h2 = await connect(url, { tls: { ca: cert }, http2: true });
+      assert.equal(h2.response?.status, 200);
+      await h2.send("over h2");
+      assert.equal(await h2.recv(), "over h2");
+      await h2.close();
+      const cli = await runCli([url, "--insecure", "--http2", "-w", "200"], { input: "h2\n" });
+      assert.equal(cli.stdout, "h2\n");
+      assert.equal(cli.status, 0);
     } finally {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

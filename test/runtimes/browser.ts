@@ -16,8 +16,14 @@ export function chromiumSkip(): string | false {
   return "chromium not installed";
 }
 
-/** Runs `body` with a fresh headless Chromium context, always closed afterwards. */
-export async function withChromium<T>(body: (context: BrowserContext) => Promise<T>): Promise<T> {
+/**
+ * Runs `body` with a fresh headless Chromium context, always closed
+ * afterwards; `extraArgs` are added to the command line.
+ */
+export async function withChromium<T>(
+  body: (context: BrowserContext) => Promise<T>,
+  extraArgs: readonly string[] = [],
+): Promise<T> {
   const profile = mkdtempSync(join(tmpdir(), "ws-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -30,6 +36,7 @@ export async function withChromium<T>(body: (context: BrowserContext) => Promise
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
     timeout: 30_000,
   });

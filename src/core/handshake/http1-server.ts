@@ -13,9 +13,9 @@ import { decodedBase64Length } from "../base64.js";
 import type { Extension } from "../extension.js";
 import { parseTokenList, parseUpgradeHeader } from "../extension-header.js";
 import { countFields, type Headers } from "../headers.js";
-import { listHas, trimOws } from "../http1/grammar.js";
+import { listHas } from "../http1/grammar.js";
 import type { Request, Response } from "../http1/message.js";
-import { checkOrigin, type Negotiated, negotiateOffers } from "./negotiation.js";
+import { checkOrigin, checkVersion, type Negotiated, negotiateOffers } from "./negotiation.js";
 import type { ServerHandshakeOptions } from "./options.js";
 import { messageOf, type Refusal, refuse } from "./refusal.js";
 import { requestKey, switchingProtocols } from "./switching-protocols.js";
@@ -85,15 +85,11 @@ export function negotiateRequest(
   if (decodedBase64Length(key) !== 16) {
     return refuse(options, 400, `invalid Sec-WebSocket-Key "${key}"`);
   }
-  // RFC 6455 4.2.2: an unsupported version is answered with 426 and the
-  // versions the server supports; 11.3.5 allows the header once in a request.
-  const versions = headers.get("sec-websocket-version");
-  if (headers[countFields]("sec-websocket-version") !== 1 || trimOws(versions!) !== "13") {
-    return refuse(options, 426, `unsupported Sec-WebSocket-Version "${versions ?? ""}"`, [
-      ["Sec-WebSocket-Version", "13"],
-    ]);
-  }
-  return checkOrigin(headers, options) ?? negotiateOffers(request, options);
+  return (
+    checkVersion(headers, options) ??
+    checkOrigin(headers, options) ??
+    negotiateOffers(request, options)
+  );
 }
 
 /** Whether an HTTP version (`major.minor`) is 1.1 or later. */

@@ -29,6 +29,24 @@ export function disposeAll(extensions: readonly Extension[]): void {
 }
 
 /**
+ * RFC 6455 4.2.2: an unsupported version is answered with 426 and the
+ * versions the server supports; 11.3.5 allows the header once in a request.
+ * The same over HTTP/2 (RFC 8441 5: the header is used as in RFC 6455).
+ */
+export function checkVersion(
+  headers: Headers,
+  options: Pick<ServerHandshakeOptions, "serverHeader">,
+): Refusal | undefined {
+  const versions = headers.get("sec-websocket-version");
+  if (headers[countFields]("sec-websocket-version") !== 1 || trimOws(versions!) !== "13") {
+    return refuse(options, 426, `unsupported Sec-WebSocket-Version "${versions ?? ""}"`, [
+      ["Sec-WebSocket-Version", "13"],
+    ]);
+  }
+  return undefined;
+}
+
+/**
  * RFC 6455 4.2.2 and 10.2: the server may refuse origins it does not accept
  * with 403. Returns the refusal, or `undefined` when `options.origins` allows
  * the request's one `Origin` (or its absence) or is unset.

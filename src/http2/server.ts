@@ -1,0 +1,266 @@
+/**
+ * Serving WebSockets over HTTP/2 (RFC 8441) on Node: each extended CONNECT
+ * stream becomes a connection of a {@link Server}, with the same options and
+ * hooks as over HTTP/1.1. Sessions come from `node:http2`, either ours (for
+ * `serve()`: TLS connections whose ALPN chose `h2`, or cleartext ones that
+ * opened with the HTTP/2 preface) or an application's server we attach to.
+ *
+ * @module
+ */
+
+import type { IncomingMessage } from "node:http";
+import {
+  createServer as createHttp2Server,
+  type Http2SecureServer,
+  type Http2Server,
+  type Http2Session,
+  type IncomingHttpHeaders,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+  type Settings,
+} from "node:http2";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { createServer as createTlsServer, type TlsOptions } from "node:tls";
+import type { Server } from "../connection/server.js";
+import { fieldsForHttp2, requestFromFields } from "../core/handshake/extended-connect.js";
+import type { Response } from "../core/http1/message.js";
+import { Http2StreamTransport } from "./transport.js";
+
+/** Options of serving over HTTP/2, beside the server's own. */
+export interface Http2ServerOptions {
+  /**
+   * Most streams (WebSockets and requests) open at once on one HTTP/2
+   * connection, sent to clients as SETTINGS_MAX_CONCURRENT_STREAMS. Default
+   * 100, the least RFC 9113 6.5.2 recommends: Node's own default is no limit,
+   * which lets one connection open WebSockets without bound.
+   */
+  maxConcurrentStreams?: number;
+}
+
+/**
+ * The SETTINGS our HTTP/2 sessions send: extended CONNECT enabled (RFC 8441
+ * 3: SETTINGS_ENABLE_CONNECT_PROTOCOL = 1) and the stream limit.
+ */
+export function http2Settings(options: Http2ServerOptions = {}): Settings {
+  return {
+    enableConnectProtocol: true,
+    maxConcurrentStreams: options.maxConcurrentStreams ?? 100,
+  };
+}
+
+/**
+ * The receive window of a whole HTTP/2 connection (RFC 9113 6.9.2 starts it
+ * at 64 KiB, shared by every stream): 4 MiB, so that many WebSockets on one
+ * connection are not held to 64 KiB per round trip between them. Memory
+ * stays bounded by each stream's own window (64 KiB), which a WebSocket
+ * that is not read fills and no more.
+ */
+export const CONNECTION_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/** Applies {@link CONNECTION_WINDOW_BYTES} to a session (where the runtime can). */
+export function widenConnectionWindow(session: Http2Session): void {
+  if (typeof session.setLocalWindowSize !== "function") return;
+  const widen = (): void => {
+    try {
+      session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+    } catch {
+      // A session already closing: nothing to widen.
+    }
+  };
+  // Before the session is connected there is no window to set yet.
+  if (session.connecting) session.once("connect", widen);
+  else widen();
+}
+
+/** Whether a stream's head is an extended CONNECT (RFC 8441 4), as opposed to an ordinary request. */
+export function isExtendedConnect(headers: IncomingHttpHeaders): boolean {
+  return headers[":method"] === "CONNECT" && headers[":protocol"] !== undefined;
+}
+
+/** Sends `response` as the head of `stream` (a HEADERS frame), unless the stream is gone. */
+function respond(stream: ServerHttp2Stream, response: Response): void {
+  if (stream.destroyed || stream.closed || stream.headersSent) return;
+  const head: Record<string, string | string[] | number> = { ":status": response.status };
+  for (const [name, value] of fieldsForHttp2(response.headers)) {
+    const previous = head[name];
+    if (previous === undefined) head[name] = value;
+    else head[name] = Array.isArray(previous) ? [...previous, value] : [String(previous), value];
+  }
+  try {
+    stream.respond(head, { endStream: false });
+  } catch (error) {
+    // A field Node refuses (set by a hook): the stream cannot go on
+    // (RST_STREAM with INTERNAL_ERROR; the connection logs the error).
+    stream.destroy(error as Error);
+  }
+}
+
+/**
+ * Runs `server`'s handshake on an HTTP/2 stream that a `node:http2` server
+ * announced (`'stream'` event). An extended CONNECT becomes a WebSocket;
+ * any other request goes through the same hooks (`processRequest` may answer
+ * a health check) and is otherwise refused (405).
+ */
+export function handleStream(
+  server: Server,
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+): void {
+  const request = requestFromFields(Object.entries(headers));
+  const transport = new Http2StreamTransport(stream, true);
+  server.handleExtendedConnect(transport, request, (response) => {
+    respond(stream, response);
+    transport.headSent();
+  });
+}
+
+/**
+ * The HTTP/2 side of `serve()`: a `node:http2` server that listens on
+ * nothing and is handed the sockets that speak HTTP/2.
+ */
+export class Http2Sessions {
+  readonly #sessions = new Set<ServerHttp2Session>();
+  readonly #http2: Http2Server;
+
+  constructor(
+    server: Server,
+    options: Http2ServerOptions & { openTimeoutMs?: number | null | undefined } = {},
+  ) {
+    const http2 = createHttp2Server({ settings: http2Settings(options) });
+    http2.on("stream", (stream, headers) => handleStream(server, stream, headers));
+    const openTimeoutMs = options.openTimeoutMs === undefined ? 10_000 : options.openTimeoutMs;
+    http2.on("session", (session) => {
+      widenConnectionWindow(session);
+      this.#sessions.add(session);
+      // A connection that opens no stream within the open timeout is closed,
+      // as an HTTP/1.1 one that sends no handshake is: an idle session
+      // otherwise holds its socket for ever.
+      const timer =
+        openTimeoutMs === null
+          ? undefined
+          : setTimeout(() => session.close(), openTimeoutMs).unref();
+      session.once("stream", () => clearTimeout(timer));
+      session.once("close", () => {
+        clearTimeout(timer);
+        this.#sessions.delete(session);
+      });
+    });
+    // A peer's mistake on one session (a protocol error, a flood that
+    // nghttp2 cut off) concerns that session only.
+    http2.on("sessionError", (error: Error) => server.logError("HTTP/2 session failed", error));
+    this.#http2 = http2;
+  }
+
+  /** Takes a connected socket that speaks HTTP/2 (TLS with ALPN `h2`, or cleartext with prior knowledge). */
+  take(socket: Socket): void {
+    this.#http2.emit("connection", socket);
+  }
+
+  /**
+   * A listener for `serve()` that hands HTTP/2 connections to these sessions
+   * and the others (HTTP/1.1) to `http1`: over TLS by ALPN (`h2` offered
+   * before `http/1.1`), in cleartext by the preface (h2c with prior knowledge).
+   */
+  listener(
+    options: { tls?: TlsOptions | undefined; openTimeoutMs?: number | null | undefined },
+    http1: (socket: Socket) => void,
+  ): NetServer {
+    if (options.tls !== undefined) {
+      return createTlsServer({ ALPNProtocols: ["h2", "http/1.1"], ...options.tls }, (socket) => {
+        socket.setNoDelay(true);
+        if (socket.alpnProtocol === "h2") this.take(socket);
+        else http1(socket);
+      });
+    }
+    // (0: no limit, as openTimeoutMs null says.)
+    const timeoutMs = options.openTimeoutMs === null ? 0 : (options.openTimeoutMs ?? 10_000);
+    return createNetServer({ noDelay: true }, (socket) =>
+      sniffPreface(socket, http1, (socket) => this.take(socket), timeoutMs),
+    );
+  }
+
+  /** Sessions open now. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /**
+   * Sends GOAWAY on every session: no new streams; each session closes when
+   * its streams (the WebSockets the server is closing with 1001) have ended.
+   */
+  close(): void {
+    for (const session of this.#sessions) session.close();
+  }
+}
+
+// RFC 9113 3.4: what a client with prior knowledge sends first.
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+/**
+ * Tells HTTP/1.1 from cleartext HTTP/2 with prior knowledge by the first
+ * bytes of a connection (an HTTP/1.1 request never starts with the
+ * preface's `PRI`), then hands the socket to `http1` or `http2` with those
+ * bytes put back.
+ */
+export function sniffPreface(
+  socket: Socket,
+  http1: (socket: Socket) => void,
+  http2: (socket: Socket) => void,
+  timeoutMs = 10_000,
+): void {
+  // A connection that never sends a byte is not kept (as the open timeout
+  // does once a connection is told apart).
+  socket.setTimeout(timeoutMs, () => socket.destroy());
+  socket.once("data", (chunk: Buffer) => {
+    socket.setTimeout(0);
+    socket.pause();
+    socket.unshift(chunk);
+    const n = Math.min(chunk.length, PREFACE.length);
+    if (chunk.subarray(0, n).equals(PREFACE.subarray(0, n))) http2(socket);
+    else {
+      http1(socket);
+      socket.resume();
+    }
+  });
+  socket.once("error", () => socket.destroy());
+}
+
+/**
+ * Attaches to an application's `node:http2` server: its extended CONNECT
+ * streams become WebSocket connections of `server`; other streams are left
+ * to the application. Enables extended CONNECT in the server's SETTINGS.
+ * Returns the function that detaches.
+ */
+export function attachHttp2(
+  server: Server,
+  http2: Http2Server | Http2SecureServer,
+  onUpgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void,
+): () => void {
+  http2.updateSettings({ enableConnectProtocol: true });
+  const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
+    if (isExtendedConnect(headers)) handleStream(server, stream, headers);
+  };
+  // The compatibility API (a 'request' listener) answers CONNECT with 405
+  // itself unless a 'connect' listener exists; this one leaves extended
+  // CONNECT to us, and another CONNECT to the application's listeners or 405.
+  const onConnect = (
+    request: { headers: IncomingHttpHeaders },
+    response: { statusCode: number; end(): void },
+  ): void => {
+    if (isExtendedConnect(request.headers)) return;
+    if (http2.listenerCount("connect") === 1) {
+      response.statusCode = 405;
+      response.end();
+    }
+  };
+  http2.prependListener("stream", onStream);
+  http2.on("connect", onConnect);
+  // With allowHTTP1, its HTTP/1.1 connections upgrade as on node:http.
+  if (onUpgrade !== undefined) http2.on("upgrade", onUpgrade);
+  return () => {
+    http2.off("stream", onStream);
+    http2.off("connect", onConnect);
+    if (onUpgrade !== undefined) http2.off("upgrade", onUpgrade);
+  };
+}

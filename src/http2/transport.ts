@@ -1,0 +1,128 @@
+/**
+ * An HTTP/2 stream (`node:http2`) as a {@link Transport}: one WebSocket of
+ * RFC 8441 per stream, many of them on one connection.
+ *
+ * - Writes go to the stream, which sends DATA frames as its flow-control
+ *   window allows and holds the rest: `write` returns `false` once it holds
+ *   more than its high-water mark, and `onDrain` follows when the peer's
+ *   WINDOW_UPDATE let it drain. A peer that stops reading one stream thus
+ *   backs up that stream's `send()` only.
+ * - Reads pause by not consuming the stream: Node stops returning its
+ *   window to the peer, whose window on this stream then shuts.
+ * - `end` is END_STREAM (the closing handshake is over, RFC 8441 5: the
+ *   "TCP close"); `destroy` is RST_STREAM with CANCEL (the abort).
+ *
+ * @module
+ */
+
+import { constants, type Http2Stream } from "node:http2";
+import type { Transport, TransportHandler } from "../connection/transport.js";
+
+const kHandler = Symbol("websocket-sansio.handler");
+// Set on a server's stream until its response head is sent: then `true` if
+// the request's END_STREAM came meanwhile (see onEnd).
+const kEndHeld = Symbol("websocket-sansio.endHeld");
+type HandledStream = Http2Stream & {
+  [kHandler]: TransportHandler;
+  [kEndHeld]?: boolean | undefined;
+};
+
+// Shared listeners that find the handler on the stream: no closures per
+// stream (idle memory, as in SocketTransport).
+function onData(this: HandledStream, chunk: Buffer): void {
+  this[kHandler].onData(chunk);
+}
+// The peer's END_STREAM. Our side ends when the protocol says so (it asks
+// to close the transport once it read the end, after what it still had to
+// send: Chromium sends END_STREAM with its close frame, and the echo must
+// still go out).
+// A request may end its side with its head (a GET does) and still wait for
+// an answer: on a server's stream, that end is told after the response head.
+function onEnd(this: HandledStream): void {
+  if (this[kEndHeld] === false) this[kEndHeld] = true;
+  else this[kHandler].onEnd();
+}
+function onDrain(this: HandledStream): void {
+  this[kHandler].onDrain();
+}
+function onError(this: HandledStream, error: Error): void {
+  this[kHandler].onError(error);
+}
+function onClose(this: HandledStream): void {
+  this[kHandler].onClose();
+}
+
+/** Wraps an HTTP/2 stream whose handshake (extended CONNECT and its 2xx) is done or under way. */
+export class Http2StreamTransport implements Transport {
+  readonly stream: Http2Stream;
+
+  /**
+   * @param stream the stream
+   * @param awaitingHead a server's stream whose response head is still to be
+   *   sent (with {@link headSent} after it)
+   */
+  constructor(stream: Http2Stream, awaitingHead = false) {
+    this.stream = stream;
+    if (awaitingHead) (stream as HandledStream)[kEndHeld] = false;
+  }
+
+  /** The response head left: a request's end that came before it is told now. */
+  headSent(): void {
+    const stream = this.stream as HandledStream;
+    const held = stream[kEndHeld];
+    stream[kEndHeld] = undefined;
+    // After the current call (the protocol is sending its response).
+    if (held === true) queueMicrotask(() => stream[kHandler].onEnd());
+  }
+
+  start(handler: TransportHandler): void {
+    const stream = this.stream as HandledStream;
+    stream[kHandler] = handler;
+    stream.on("data", onData);
+    stream.on("end", onEnd);
+    stream.on("drain", onDrain);
+    stream.on("error", onError);
+    stream.on("close", onClose);
+    if (stream.destroyed) queueMicrotask(() => handler.onClose());
+  }
+
+  write(chunks: readonly Uint8Array[]): boolean {
+    const stream = this.stream;
+    if (stream.destroyed || stream.writableEnded) return false;
+    // One buffer per turn: nghttp2 cuts it into DATA frames as the window
+    // and the frame size allow, and one write is one trip through the stream.
+    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks as Uint8Array[]);
+    return stream.write(data);
+  }
+
+  get bufferedAmount(): number {
+    return this.stream.writableLength;
+  }
+
+  pause(): void {
+    this.stream.pause();
+  }
+
+  resume(): void {
+    this.stream.resume();
+  }
+
+  end(): void {
+    const stream = this.stream;
+    if (!stream.destroyed && !stream.writableEnded) stream.end();
+  }
+
+  destroy(): void {
+    const stream = this.stream;
+    if (stream.closed || stream.destroyed) return;
+    stream.close(constants.NGHTTP2_CANCEL);
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.stream.session?.socket?.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.stream.session?.socket?.remotePort;
+  }
+}

@@ -1,0 +1,158 @@
+// Our client over HTTP/2: many WebSockets on one session, the session's
+// lifetime, and the typed errors when a server does not offer RFC 8441.
+
+import assert from "node:assert/strict";
+import { createSecureServer } from "node:http2";
+import { describe, test } from "node:test";
+import { HandshakeError } from "../../src/core/errors.js";
+import { pooledSessions } from "../../src/http2/sessions.js";
+import {
+  connect,
+  Http2UnsupportedError,
+  reconnect,
+  serve,
+  TimeoutError,
+} from "../../src/node/index.js";
+import { echo, portOf, selfSigned, sleep } from "../node/helpers.js";
+
+const tls = selfSigned();
+const T = { timeout: 30_000 };
+const trust = { tls: { rejectUnauthorized: false } };
+
+describe("connecting over HTTP/2", () => {
+  test(
+    "200 WebSockets share one session, permessage-deflate on, and it closes after the last",
+    T,
+    async () => {
+      let sessionsSeen = 0;
+      const server = await serve(echo, {
+        host: "127.0.0.1",
+        port: 0,
+        tls,
+        maxConcurrentStreams: 250,
+      });
+      server.listener!.on("secureConnection", () => sessionsSeen++);
+      const url = `wss://127.0.0.1:${portOf(server.address)}/`;
+      try {
+        const clients = await Promise.all(
+          Array.from({ length: 200 }, () => connect(url, { http2: true, ...trust })),
+        );
+        assert.equal(pooledSessions(), 1);
+        assert.equal(sessionsSeen, 1);
+        assert.equal(server.connections.size, 200);
+        const text = "compressible ".repeat(500);
+        await Promise.all(
+          clients.map(async (client, i) => {
+            assert.equal(client.extensions.length, 1);
+            await client.send(`${i}:${text}`);
+            assert.equal(await client.recv(), `${i}:${text}`);
+          }),
+        );
+        // Half of them close: the session stays for the others.
+        await Promise.all(clients.slice(0, 100).map((client) => client.close()));
+        assert.equal(pooledSessions(), 1);
+        await clients[150]!.send("still");
+        assert.equal(await clients[150]!.recv(), "still");
+        await Promise.all(clients.slice(100).map((client) => client.close()));
+        for (let i = 0; i < 50 && pooledSessions() > 0; i++) await sleep(10);
+        assert.equal(pooledSessions(), 0);
+        // The next WebSocket opens a new session.
+        const again = await connect(url, { http2: true, ...trust });
+        assert.equal(sessionsSeen, 2);
+        await again.close();
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  test("fails with Http2UnsupportedError, or falls back to HTTP/1.1 when asked", T, async () => {
+    // A TLS server that offers only http/1.1 in ALPN.
+    const h1only = await serve(echo, { host: "127.0.0.1", port: 0, tls, http2: false });
+    // An HTTP/2 server whose SETTINGS do not enable extended CONNECT.
+    const plain = createSecureServer(tls, (_request, response) => response.end());
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    try {
+      for (const port of [portOf(h1only.address), (plain.address() as { port: number }).port]) {
+        await assert.rejects(
+          connect(`wss://127.0.0.1:${port}/`, { http2: true, ...trust }),
+          (error: Error) =>
+            error instanceof Http2UnsupportedError &&
+            /Cannot open WebSocket over HTTP\/2: https:\/\/127.0.0.1:\d+ does not/.test(
+              error.message,
+            ),
+        );
+      }
+      const fallen = await connect(`wss://127.0.0.1:${portOf(h1only.address)}/`, {
+        http2: true,
+        http2Fallback: true,
+        ...trust,
+      });
+      assert.equal(fallen.response?.status, 101);
+      await fallen.send("h1");
+      assert.equal(await fallen.recv(), "h1");
+      await fallen.close();
+      assert.equal(pooledSessions(), 0);
+      // Cleartext: a server that does not take h2c answers the preface with HTTP/1.1.
+      const h1plain = await serve(echo, { host: "127.0.0.1", port: 0 });
+      const plainUrl = `ws://127.0.0.1:${portOf(h1plain.address)}/`;
+      await assert.rejects(
+        connect(plainUrl, { http2: true }),
+        /does not answer HTTP\/2 with prior knowledge/,
+      );
+      const fellBack = await connect(plainUrl, { http2: true, http2Fallback: true });
+      assert.equal(fellBack.response?.status, 101);
+      await fellBack.close();
+      await h1plain.close();
+    } finally {
+      await h1only.close();
+      plain.close();
+    }
+  });
+
+  test("reconnect() opens each new connection as a stream too", T, async () => {
+    const server = await serve(
+      async (connection) => {
+        await connection.send(`${connection.request?.method}`);
+        await connection.close();
+      },
+      { host: "127.0.0.1", port: 0, h2c: true },
+    );
+    try {
+      const seen: unknown[] = [];
+      const url = `ws://127.0.0.1:${portOf(server.address)}/`;
+      for await (const connection of reconnect(url, { http2: true, initialDelayMs: 10 })) {
+        seen.push(await connection.recv());
+        if (seen.length === 3) break;
+      }
+      assert.deepEqual(seen, ["CONNECT", "CONNECT", "CONNECT"]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a refusal is a HandshakeError with its status; a silent server times out", T, async () => {
+    const server = await serve(echo, {
+      host: "127.0.0.1",
+      port: 0,
+      tls,
+      origins: ["https://ok.example"],
+      processRequest: (request) => (request.target === "/hang" ? new Promise(() => {}) : undefined),
+    });
+    const url = `wss://127.0.0.1:${portOf(server.address)}`;
+    try {
+      await assert.rejects(
+        connect(`${url}/`, { http2: true, ...trust, origin: "https://evil.example" }),
+        (error: Error) => error instanceof HandshakeError && error.status === 403,
+      );
+      await assert.rejects(
+        connect(`${url}/hang`, { http2: true, ...trust, openTimeoutMs: 300 }),
+        TimeoutError,
+      );
+      const ok = await connect(`${url}/`, { http2: true, ...trust, origin: "https://ok.example" });
+      await ok.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
