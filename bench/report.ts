@@ -299,7 +299,7 @@ const GROUPS: readonly { id: string; title: string; note: string }[] = [
   },
 ];
 
-const ORDER = ["ours", "ours-small", "ws", "ws-js", "bun", "deno"];
+const ORDER = ["ours", "ours-small", "ws-facade", "ws", "ws-js", "bun", "deno"];
 
 function ids(bench: BenchResult): string[] {
   return ORDER.filter((id) => (bench.runs[id]?.length ?? 0) > 0);

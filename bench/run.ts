@@ -14,7 +14,8 @@
  *   5), measuring window and warm-up of each run (default 1.5 and 0.5).
  * - `--only a,b`: benchmark ids or groups (`throughput`, `latency`,
  *   `handshake`, `memory`, `compression`, `broadcast`, `pubsub`).
- * - `--impls a,b`: implementations (`ours`, `ws`, `ws-js`, `bun`, `deno`).
+ * - `--impls a,b`: implementations (`ours`, `ws`, `ws-js`, `bun`, `deno`,
+ *   `ws-facade`: websocket-sansio/ws, in the 64 B echo).
  * - `--node PATH`: the Node that runs the Node servers (default: Node 24 from
  *   .runtimes/, else the system's); `--load-node PATH`: the Node that runs the
  *   load generator (default: the newest Node in .runtimes/).
@@ -174,6 +175,24 @@ const IMPL_LIST: Impl[] = [
     }),
   ),
   {
+    id: "ws-facade",
+    label: "websocket-sansio/ws (ws's code on the facade)",
+    available: true,
+    server: (mode, deflate) => [
+      SERVER_NODE,
+      [
+        "--expose-gc",
+        nodeServer,
+        "--impl",
+        "ws-facade",
+        "--mode",
+        mode,
+        ...flag("--deflate", deflate),
+      ],
+      {},
+    ],
+  },
+  {
     id: "ws-js",
     label: "ws without bufferutil",
     available: true,
@@ -243,7 +262,8 @@ const echo = (
   title: `Echo throughput, ${label} messages`,
   unit: "msg/s",
   better: "higher",
-  impls: ALL,
+  // The ws facade's target is the 64 B echo: at least 5x ws (issue 19).
+  impls: size === 64 ? [...ALL, "ws-facade"] : ALL,
   serverMode: "echo",
   load: { mode: "echo", size, connections, inflight, batch },
   kind: "rate",

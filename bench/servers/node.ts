@@ -11,7 +11,9 @@
  * and `ws-attached` attach each library to a plain `node:http` server, as an
  * Express or Fastify application has it.
  *
- * Usage: `node node.js --impl ours|ws|cli|ours-attached|ws-attached [--mode echo|broadcast] [--deflate matched|defaults]`
+ * `ws-facade` is websocket-sansio/ws, the ws server's code on the facade.
+ *
+ * Usage: `node node.js --impl ours|ws|cli|ours-attached|ws-attached|ws-facade [--mode echo|broadcast] [--deflate matched|defaults]`
  * Prints `PORT <n>`; then reads commands on stdin: `gc` (collect garbage,
  * answers `GC`); the end of stdin stops the server.
  *
@@ -24,8 +26,9 @@ import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
 import { WebSocketServer as WsServer } from "ws";
-import { broadcast, serve, type WebSocketServer } from "../../src/node/index.js";
+import { broadcast, type NodeServer, serve } from "../../src/node/index.js";
 import { permessageDeflate } from "../../src/node/permessage-deflate.js";
+import { WebSocketServer as FacadeServer } from "../../src/ws/index.js";
 
 const argv = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
@@ -61,7 +64,7 @@ if (impl === "ours") {
       : deflate === "defaults"
         ? {}
         : { compression: null };
-  let server: WebSocketServer | undefined;
+  let server: NodeServer | undefined;
   server = await serve(
     mode === "broadcast"
       ? async (connection) => {
@@ -163,6 +166,32 @@ if (impl === "ours") {
     http.closeAllConnections();
     http.close();
   };
+} else if (impl === "ws-facade") {
+  // The ws server above, word for word, on websocket-sansio/ws.
+  const wss = new FacadeServer({
+    host: "127.0.0.1",
+    port: 0,
+    perMessageDeflate: deflate !== undefined,
+    maxPayload: MAX_MESSAGE_BYTES,
+  });
+  await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
+  wss.on("connection", (socket) => {
+    socket.on("error", () => {});
+    if (mode === "broadcast") {
+      socket.on("message", (data, isBinary) => {
+        for (const client of wss.clients!) {
+          if (client.readyState === 1) client.send(data, { binary: isBinary });
+        }
+      });
+    } else socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
+  });
+  const address = wss.address();
+  port = typeof address === "object" && address !== null ? address.port : 0;
+  stop = () =>
+    new Promise<void>((resolve) => {
+      for (const client of wss.clients!) client.terminate();
+      wss.close(() => resolve());
+    });
 } else {
   throw new TypeError(`Unknown implementation: ${JSON.stringify(impl)}`);
 }

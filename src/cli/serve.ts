@@ -12,10 +12,10 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   ConnectionClosed,
+  type NodeServer,
   type NodeServerOptions,
   type ServerConnection,
   serve,
-  type WebSocketServer,
 } from "../node/index.js";
 import { permessageDeflate } from "../node/permessage-deflate.js";
 import type { Io } from "./connect.js";
@@ -182,7 +182,7 @@ export async function serveCommand(
   }
   const mode = parsed.broadcast ? "broadcast" : "echo";
 
-  let server: WebSocketServer | undefined;
+  let server: NodeServer | undefined;
   const handler = async (connection: ServerConnection): Promise<void> => {
     // Logged here rather than in a callback on `closed`: an idle connection
     // keeps no closure or string of its own for the log.

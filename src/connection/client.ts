@@ -16,7 +16,7 @@ import type { Request, Response } from "../core/http1/message.js";
 import { ClientProtocol } from "../core/index.js";
 import { ProxyError } from "../proxy/errors.js";
 import { type ProxyEnv, selectProxy } from "../proxy/select.js";
-import { Connection, type ConnectionOptions } from "./connection.js";
+import { Connection, type ConnectionObserver, type ConnectionOptions } from "./connection.js";
 import { TimeoutError, TransportError } from "./errors.js";
 import { openTunnel, type ProxyNetwork } from "./proxy-tunnel.js";
 import type { Transport } from "./transport.js";
@@ -58,6 +58,12 @@ export interface ClientOptions extends ConnectionOptions {
    * granted.
    */
   proxyEnv?: ProxyEnv;
+  /**
+   * Told of the connection's events from the start (see `Connection.observe`),
+   * so that none is missed between the handshake and `connect()` resolving:
+   * for facades with event APIs.
+   */
+  observer?: ConnectionObserver;
 }
 
 /** Options of the runtime-neutral `connect()`: the client options and the runtime's dialer. */
@@ -266,6 +272,7 @@ async function connectOnce(
     ...options,
     openTimeoutMs: deadline === Infinity ? null : remaining(deadline),
   });
+  if (options.observer !== undefined) connection.observe(options.observer);
   await connection.opened;
   return connection;
 }

@@ -1,5 +1,5 @@
 /**
- * The end of a connection: `close()`, the open and close deadlines, the
+ * The end of a connection: `close()`, `terminate()`, the open and close deadlines, the
  * transport's error and close, and `closed`, which resolves once both the
  * protocol and the transport are closed (see the table in `state.ts`).
  *
@@ -22,27 +22,39 @@ import {
 /** The sixth class of a connection's chain (see `state.ts`): closing. */
 export abstract class Closing extends Pinging {
   /**
-   * Starts the closing handshake (default code 1000) and resolves when the
-   * connection is closed. If the peer does not answer within the close
-   * timeout, the transport is destroyed. During the opening handshake, the
-   * transport is closed at once.
+   * Starts the closing handshake (default code 1000; `null` sends a close
+   * frame without a code, RFC 6455 5.5.1) and resolves when the connection is
+   * closed. If the peer does not answer within the close timeout, the
+   * transport is destroyed. During the opening handshake, the transport is
+   * closed at once.
    */
-  close(code = 1000, reason = ""): Promise<CloseInfo> {
+  close(code: number | null = 1000, reason = ""): Promise<CloseInfo> {
     const state = this.protocol.state;
     if (state === "open") {
       try {
-        this.protocol.sendClose(code, reason);
+        this.protocol.sendClose(code ?? undefined, reason);
       } catch (error) {
         return Promise.reject(error);
       }
       const rare = this.rareState();
-      rare.closeFrame ??= { code, reason };
+      // No code: the close frame has no body, which the peer reports as 1005.
+      rare.closeFrame ??= { code: code ?? 1005, reason };
       if (this.settings.logInfo) this.log("info", "close", "Closing connection", { code, reason });
       this.afterProtocol();
     } else if (state === "connecting") {
       this.abort(new WebSocketError("Cannot open connection: closed during the handshake"));
     }
     return this.closed;
+  }
+
+  /**
+   * Closes the transport at once, with no closing handshake (ws's
+   * `terminate()`): the connection closes with 1006. Does nothing once the
+   * transport is closed.
+   */
+  terminate(): void {
+    if (this.flags & TRANSPORT_GONE) return;
+    this.abort(new WebSocketError("Cannot keep connection: terminated locally"));
   }
 
   /**

@@ -22,8 +22,9 @@ import { type ConnectionOptions, settingsFor } from "./settings.js";
 import { type Callbacks, CLOSE_DEADLINE_SET, type ConnectionState, OPENED } from "./state.js";
 import type { Transport } from "./transport.js";
 
-export type { BinaryData, Fragment, Message, SendData } from "./message.js";
+export type { BinaryData, Fragment, FrameKind, Message, SendData } from "./message.js";
 export type { ConnectionOptions } from "./settings.js";
+export type { ConnectionObserver } from "./state.js";
 
 /**
  * One WebSocket connection, either side, on any transport.
@@ -163,17 +164,25 @@ export class Connection extends Closing implements AsyncIterable<Message> {
     this.afterProtocol();
   }
 
+  /**
+   * Turns one protocol event into the state changes above; an observer (see
+   * `observe`) is then told of it, and takes the messages instead of the
+   * incoming queue. Handshake events are the subclasses' own.
+   */
   private handleEvent(event: ProtocolEvent): void {
     switch (event.type) {
       case "text":
-      case "binary":
+      case "binary": {
         if (this.settings.logDebug) {
           this.log("debug", "recv", `Received ${event.type} message`, {
             length: event.data.length,
           });
         }
-        this.pushMessage(event.data);
-        break;
+        const observer = this.rare?.observer;
+        if (observer === undefined) this.pushMessage(event.data);
+        else observer(event);
+        return;
+      }
       case "ping":
         if (this.settings.logDebug) this.log("debug", "ping", "Received ping");
         break;
@@ -196,8 +205,9 @@ export class Connection extends Closing implements AsyncIterable<Message> {
       case "request":
       case "response":
         this.onHandshake(event);
-        break;
+        return;
     }
+    this.rare?.observer?.(event);
   }
 
   /** The protocol is open: the connecting → open transition of `state.ts`. */

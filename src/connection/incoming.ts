@@ -1,7 +1,9 @@
 /**
  * The incoming side: received messages wait in a bounded queue (reads pause
  * when it is full, and resume when it is down to a quarter) or go straight to
- * a waiting reader (`recv()` or an iterator's `next()`).
+ * a waiting reader (`recv()` or an iterator's `next()`), or, once an observer
+ * is set (`observe()`, for event APIs), to the observer. The application may
+ * also pause reads itself (`pauseReading()`).
  *
  * @module
  */
@@ -9,7 +11,14 @@
 import { type CloseInfo, ConnectionClosed, isNormalClosure } from "./errors.js";
 import { Flushing } from "./flushing.js";
 import { type Message, sizeOf } from "./message.js";
-import { ITERATING, PAUSED, type Settle, TRANSPORT_GONE } from "./state.js";
+import {
+  type ConnectionObserver,
+  ITERATING,
+  PAUSED,
+  type Settle,
+  TRANSPORT_GONE,
+  USER_PAUSED,
+} from "./state.js";
 
 /** A thenable that rejects with `error`, for a {@link Settle} to reject with. */
 function rejecting(error: Error): PromiseLike<never> {
@@ -56,6 +65,47 @@ export abstract class Incoming extends Flushing {
     return new Promise((resolve) => this.waitForMessage(false, resolve as Settle));
   }
 
+  /**
+   * Hands every protocol event of this connection to `observer` from now on,
+   * synchronously and in order (see {@link ConnectionObserver}). Messages then
+   * skip the incoming queue; those already queued are handed over first, so
+   * none is lost between the handshake and the call.
+   */
+  observe(observer: ConnectionObserver): void {
+    this.rareState().observer = observer;
+    while (this.queue !== undefined) {
+      const message = this.takeMessage();
+      observer(
+        typeof message === "string"
+          ? { type: "text", data: message }
+          : { type: "binary", data: message },
+      );
+    }
+  }
+
+  /**
+   * Stops reading from the transport until {@link Incoming.resumeReading}:
+   * backpressure chosen by the application (ws's `pause()`). Messages already
+   * read are still delivered.
+   */
+  pauseReading(): void {
+    if (this.flags & USER_PAUSED) return;
+    this.flags |= USER_PAUSED;
+    if (!(this.flags & (PAUSED | TRANSPORT_GONE))) this.transport.pause();
+  }
+
+  /** Resumes reading after {@link Incoming.pauseReading} (unless the incoming queue is full). */
+  resumeReading(): void {
+    if (!(this.flags & USER_PAUSED)) return;
+    this.flags &= ~USER_PAUSED;
+    if (!(this.flags & (PAUSED | TRANSPORT_GONE))) this.transport.resume();
+  }
+
+  /** Whether reads are paused by {@link Incoming.pauseReading}. */
+  get isReadingPaused(): boolean {
+    return (this.flags & USER_PAUSED) !== 0;
+  }
+
   /** The iterator's `next()` (see `Connection[Symbol.asyncIterator]`). */
   protected nextMessage(): Promise<IteratorResult<Message>> {
     if (this.queue !== undefined) {
@@ -96,7 +146,7 @@ export abstract class Incoming extends Flushing {
       this.queuedBytes <= this.settings.lowQueueBytes
     ) {
       this.flags &= ~PAUSED;
-      if (!(this.flags & TRANSPORT_GONE)) this.transport.resume();
+      if (!(this.flags & (TRANSPORT_GONE | USER_PAUSED))) this.transport.resume();
     }
     return message;
   }

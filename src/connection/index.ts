@@ -22,8 +22,10 @@ export {
 export {
   type BinaryData,
   Connection,
+  type ConnectionObserver,
   type ConnectionOptions,
   type Fragment,
+  type FrameKind,
   type Message,
   type SendData,
 } from "./connection.js";

@@ -14,6 +14,9 @@ export type BinaryData = ArrayBufferView | ArrayBuffer;
 /** A fragment of a message sent with `send(iterable)`. */
 export type Fragment = string | BinaryData;
 
+/** What `sendFrame()` sends: the first frame of a text or binary message, or the next one. */
+export type FrameKind = "text" | "binary" | "continuation";
+
 /** What `send()` takes: a whole message, or an (async) iterable of fragments sent as one message. */
 export type SendData = string | BinaryData | Iterable<Fragment> | AsyncIterable<Fragment>;
 

@@ -1,5 +1,6 @@
 /**
- * Pings: `ping()`, which resolves with the round-trip time, and keepalive,
+ * Pings: `ping()`, which resolves with the round-trip time, `sendPing()` and
+ * `sendPong()`, which send without awaiting anything, and keepalive,
  * which pings an idle peer every `pingIntervalMs` and fails the connection
  * (1011) when the pong does not come within `pingTimeoutMs`. A pong answers
  * its ping and every ping sent before it (RFC 6455 5.5.3).
@@ -30,6 +31,8 @@ export class KeepalivePing extends Deadline<ConnectionState> {
     super(connection);
   }
 }
+
+const EMPTY_BYTES = new Uint8Array(0);
 
 /** A ping's payload as a string key, to match pongs by. */
 function pingKey(data: Uint8Array): string {
@@ -76,6 +79,26 @@ export abstract class Pinging extends Sending {
     return new Promise((resolve, reject) => {
       pings.push({ key, sentAt: performance.now(), resolve, reject });
     });
+  }
+
+  /**
+   * Sends a ping frame without waiting for its pong, which an observer sees
+   * as a `pong` event (see `observe`); {@link Pinging.ping} is the awaited
+   * form. Throws `InvalidStateError` when the connection is not open,
+   * `RangeError` for more than 125 bytes.
+   */
+  sendPing(data: string | BinaryData = EMPTY_BYTES): void {
+    this.protocol.sendPing(typeof data === "string" ? data : bytesView(data));
+    this.scheduleFlush();
+  }
+
+  /**
+   * Sends a pong frame: an unsolicited one is a one-way heartbeat (RFC 6455
+   * 5.5.3); pings are answered automatically. Throws as {@link Pinging.sendPing}.
+   */
+  sendPong(data: string | BinaryData = EMPTY_BYTES): void {
+    this.protocol.sendPong(typeof data === "string" ? data : bytesView(data));
+    this.scheduleFlush();
   }
 
   /** A pong arrived: settles the pings it answers (keepalive's and `ping()`'s). */

@@ -1,6 +1,7 @@
 /**
  * The outgoing side: `send()` of whole messages and of fragmented ones (never
- * interleaved), `sendPrepared()` for broadcasts, and backpressure: a send
+ * interleaved), `sendFrame()` for APIs that send a message frame by frame,
+ * `sendPrepared()` for broadcasts, and backpressure: a send
  * resolves at once while the write buffer is under its marks, else when the
  * transport drains.
  *
@@ -9,7 +10,13 @@
 
 import type { PreparedMessage } from "../core/prepared-message.js";
 import { Incoming } from "./incoming.js";
-import { bytesView, type Fragment, type SendData } from "./message.js";
+import {
+  type BinaryData,
+  bytesView,
+  type Fragment,
+  type FrameKind,
+  type SendData,
+} from "./message.js";
 import { UNWRITABLE } from "./state.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -42,6 +49,35 @@ export abstract class Sending extends Incoming {
       return next;
     }
     return this.sendNow(data);
+  }
+
+  /**
+   * Sends one frame of a message, for APIs that send messages piece by piece
+   * (ws's `send(data, { fin: false })`): `"text"` or `"binary"` starts a
+   * message (a whole one when `fin`), `"continuation"` goes on with the one
+   * started with `fin` false. Text given as bytes is decoded, binary given as
+   * a string is encoded. Resolves as {@link Sending.send} does.
+   */
+  sendFrame(data: string | BinaryData, kind: FrameKind, fin: boolean): Promise<void> {
+    if (this.protocol.state !== "open") return Promise.reject(this.closedError("send message"));
+    try {
+      if (kind === "continuation") {
+        this.protocol.sendContinuation(typeof data === "string" ? data : bytesView(data), fin);
+      } else if (kind === "binary") {
+        this.protocol.sendBinary(
+          typeof data === "string" ? new TextEncoder().encode(data) : bytesView(data),
+          fin,
+        );
+      } else {
+        this.protocol.sendText(
+          typeof data === "string" ? data : new TextDecoder().decode(bytesView(data)),
+          fin,
+        );
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.afterSend();
   }
 
   /**

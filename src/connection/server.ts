@@ -45,6 +45,11 @@ export interface ServerOptions extends ConnectionOptions {
   compression?: readonly ServerExtensionFactory[] | null;
   /** Value of the `Server` header; `null` leaves it out. */
   serverHeader?: string | null;
+  /**
+   * The only path (the request target without its query) served, as ws's
+   * `path`: a handshake for another path is answered 404. Default: every path.
+   */
+  path?: string;
   /** Largest message accepted, after decompression (1009 beyond). Default 1 MiB. */
   maxMessageBytes?: number;
   /** Largest frame accepted. Default: `maxMessageBytes`. */
@@ -73,6 +78,12 @@ export interface ServerOptions extends ConnectionOptions {
   ) => HookResult | Promise<HookResult>;
   /** Limits, slow-consumer policy and backplane of the server's topics (see {@link Topics}). */
   topics?: TopicsOptions;
+}
+
+/** The path of a request target: the target without its query (`/chat?room=1` is `/chat`). */
+export function pathOf(target: string): string {
+  const query = target.indexOf("?");
+  return query === -1 ? target : target.slice(0, query);
 }
 
 /** Handles one open connection; when it returns, the connection is closed (1000, or 1011 if it throws). */
@@ -160,6 +171,10 @@ export class ServerConnection extends Connection {
     if (event.type !== "request") return;
     const request = event.request;
     const options = this.#server.options;
+    if (options.path !== undefined && pathOf(request.target) !== options.path) {
+      this.#respond(request, this.protocol.reject(404, "No WebSocket endpoint at this path\n"));
+      return;
+    }
     let answer: HookResult | Promise<HookResult>;
     try {
       answer = options.processRequest?.(request, this);

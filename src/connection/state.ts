@@ -61,6 +61,10 @@
  * - `PAUSED`: reads are paused because the incoming queue passed one of its
  *   high marks (`Connection.afterProtocol`); cleared when a read takes it
  *   back under both low marks (`Incoming.takeMessage`).
+ * - `USER_PAUSED`: reads are paused by the application
+ *   (`Incoming.pauseReading`, ws's `pause()`); cleared by
+ *   `Incoming.resumeReading`. The transport reads again only when neither
+ *   this nor `PAUSED` is set.
  * - `FLUSH_SCHEDULED`: the connection is in the flush queue for the end of
  *   this turn (`Flushing.scheduleFlush`); cleared when the flush runs or the
  *   transport is gone.
@@ -79,6 +83,7 @@
  * @module
  */
 
+import type { ProtocolEvent } from "../core/events.js";
 import type { Response } from "../core/http1/message.js";
 import type { Protocol } from "../core/protocol.js";
 import type { Deadline } from "./deadlines.js";
@@ -98,6 +103,7 @@ export const TRANSPORT_GONE = 32;
 export const FINISHED = 64;
 export const ITERATING = 128;
 export const CLOSE_DEADLINE_SET = 256;
+export const USER_PAUSED = 512;
 
 /**
  * A waiting reader's resolve function. It also rejects: given a rejecting
@@ -122,6 +128,15 @@ export interface PendingPing {
 }
 
 /**
+ * Told synchronously of each protocol event of a connection, in order: the
+ * messages (which then skip the incoming queue), pings, pongs, the peer's
+ * close frame and the end of the protocol. For facades with event APIs (the
+ * ws-compatible `WebSocket`, the WHATWG one), which push what `recv()` pulls.
+ * See `Incoming.observe`.
+ */
+export type ConnectionObserver = (event: ProtocolEvent) => void;
+
+/**
  * What a connection sees of itself from outside: the transport's handler, the
  * flush queue's entry and the async iterator over messages, in one small
  * object (see `Connection`).
@@ -130,7 +145,8 @@ export type Callbacks = TransportHandler & Flushable & AsyncIterator<Message>;
 
 /**
  * The rare state: what an open, idle connection does not need, made on first
- * use (a ping, a second concurrent reader, backpressure, closing, `closed`).
+ * use (a ping, a second concurrent reader, backpressure, closing, `closed`,
+ * an observer).
  * The core's protocol has one too, for the same reason.
  */
 export class RareState {
@@ -151,6 +167,8 @@ export class RareState {
   info: CloseInfo | undefined;
   /** The send a new send waits for (a fragmented message, or sends queued behind it). */
   sendChain: Promise<void> | undefined;
+  /** Told of every protocol event instead of the queue (see `Incoming.observe`). */
+  observer: ConnectionObserver | undefined;
 }
 
 /** The state of a connection, and what every part of it uses (see the module comment). */

@@ -1037,8 +1037,13 @@ export class Protocol {
     this.#flags |= DISCARDING_INPUT;
     this.emit({ type: "close", code: close.code, reason: close.reason });
     if (this.#state === "open") {
-      // 5.5.1: answer with a close frame, echoing the status code.
-      this.#sendClose(close.code === CloseCode.NO_STATUS_RCVD ? undefined : close.code, "");
+      // 5.5.1: answer with a close frame, echoing the status code. The
+      // reason too, as ws and Python websockets do: the peer that closed
+      // then sees its own reason in the close it gets back.
+      this.#sendClose(
+        close.code === CloseCode.NO_STATUS_RCVD ? undefined : close.code,
+        close.reason,
+      );
     } else if (this.closesTransportFirst) {
       // 7.1.1: once close frames went both ways, the server closes TCP first.
       this.#closeTransport();

@@ -43,7 +43,12 @@ export interface NodeClientOptions extends ClientOptions {
   http2Fallback?: boolean;
 }
 
-function dialer(options: NodeClientOptions): Dial {
+/**
+ * The dialer `connect()` uses on Node: TCP (TLS for `wss:`, with SNI) or a
+ * Unix socket, as `options` say. For code that calls the connection layer's
+ * `connect()` itself (the ws facade).
+ */
+export function nodeDial(options: Pick<NodeClientOptions, "tls" | "socketPath">): Dial {
   return (url) =>
     new Promise((resolve, reject) => {
       const secure = url.protocol === "wss:";
@@ -88,7 +93,7 @@ function withNode<T extends NodeClientOptions>(
     // A Unix socket is a local connection: no proxy.
     ...(options.socketPath === undefined ? { proxyEnv: process.env } : { proxy: null }),
     ...options,
-    dial: dialer(options),
+    dial: nodeDial(options),
     proxyNetwork: nodeProxyNetwork(options.tls, options.proxyTls),
   };
 }
@@ -138,7 +143,7 @@ export function reconnect(
     // A Unix socket is a local connection: no proxy.
     ...(options.socketPath === undefined ? { proxyEnv: process.env } : { proxy: null }),
     ...options,
-    dial: dialer(options),
+    dial: nodeDial(options),
     proxyNetwork: nodeProxyNetwork(options.tls, options.proxyTls),
     ...(options.http2 === true ? { open: (target) => connect(target, options) } : {}),
   });

@@ -21,7 +21,7 @@
 export * from "../connection/index.js";
 export { Http2UnsupportedError } from "../http2/sessions.js";
 export { Http2StreamTransport } from "../http2/transport.js";
-export { connect, type NodeClientOptions, reconnect } from "./client.js";
+export { connect, type NodeClientOptions, nodeDial, reconnect } from "./client.js";
 export {
   type ClusterBackplaneOptions,
   type ClusterStats,
@@ -36,8 +36,8 @@ export {
 export {
   createServer,
   handleUpgrade,
+  NodeServer,
   type NodeServerOptions,
   serve,
-  WebSocketServer,
 } from "./server.js";
 export { SocketTransport } from "./transport.js";

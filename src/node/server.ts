@@ -22,7 +22,7 @@ import {
 } from "node:net";
 import type { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
-import { type Handler, Server, type ServerOptions } from "../connection/server.js";
+import { type Handler, pathOf, Server, type ServerOptions } from "../connection/server.js";
 import {
   attachHttp2,
   type Http2ServerOptions,
@@ -38,8 +38,11 @@ export interface NodeServerOptions extends ServerOptions, Http2ServerOptions {
   host?: string;
   /** TCP port; 0 picks a free one (read it from `server.address`). */
   port?: number;
-  /** Unix socket path to listen on, instead of `host`/`port`. */
-  path?: string;
+  /**
+   * Unix socket path to listen on, instead of `host`/`port`. (Called `path`
+   * before 0.2; `path` is now the upgrade path filter, as in ws.)
+   */
+  socketPath?: string;
   /** TLS options (`key`, `cert`, `ca`, ...): serve `wss:`. */
   tls?: TlsOptions;
   /**
@@ -72,8 +75,12 @@ function requestHead(request: IncomingMessage): Buffer {
   return Buffer.from(`${head}\r\n`, "latin1");
 }
 
-/** A WebSocket server on Node. Build it with {@link serve} or {@link createServer}. */
-export class WebSocketServer extends Server {
+/**
+ * A WebSocket server on Node. Build it with {@link serve} or {@link createServer}.
+ * (Called `WebSocketServer` before 0.2; renamed because ws's class of that
+ * name has another shape: see `websocket-sansio/ws` for a drop-in.)
+ */
+export class NodeServer extends Server {
   #listener: NetServer | HttpServer | HttpsServer | Http2Server | Http2SecureServer | undefined;
 
   constructor(handler: Handler, options: ServerOptions = {}) {
@@ -137,8 +144,15 @@ export class WebSocketServer extends Server {
   async listen(options: NodeServerOptions): Promise<void> {
     if (options.server !== undefined) {
       const server = options.server;
-      const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void =>
+      const path = options.path;
+      const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+        // Another path is for another `upgrade` listener when there is one;
+        // when there is none, the handshake answers it 404 (see `path`).
+        if (path !== undefined && pathOf(request.url ?? "") !== path) {
+          if (server.listenerCount("upgrade") > 1) return;
+        }
         this.handleUpgrade(request, socket, head);
+      };
       // node:http2's servers are told by their updateSettings (node:http2 exports no class).
       if ("updateSettings" in server) {
         this.#listener = server;
@@ -171,8 +185,8 @@ export class WebSocketServer extends Server {
         listener.off("error", reject);
         resolve();
       };
-      if (options.path !== undefined)
-        listener.listen({ path: options.path, backlog: options.backlog }, done);
+      if (options.socketPath !== undefined)
+        listener.listen({ path: options.socketPath, backlog: options.backlog }, done);
       else
         listener.listen(
           { host: options.host, port: options.port ?? 0, backlog: options.backlog },
@@ -191,16 +205,18 @@ export class WebSocketServer extends Server {
 
 /**
  * Creates a server that is not listening: feed it upgraded sockets with
- * {@link WebSocketServer.handleUpgrade}.
+ * {@link NodeServer.handleUpgrade}.
  */
-export function createServer(handler: Handler, options: ServerOptions = {}): WebSocketServer {
-  return new WebSocketServer(handler, options);
+export function createServer(handler: Handler, options: ServerOptions = {}): NodeServer {
+  return new NodeServer(handler, options);
 }
 
 /**
  * Serves WebSocket connections: runs `handler` for each one, and closes the
- * connection when it returns. Listens on `host`/`port` (or `path`, a Unix
- * socket; with `tls`, over TLS), or attaches to `server`.
+ * connection when it returns. Listens on `host`/`port` (or `socketPath`, a
+ * Unix socket; with `tls`, over TLS), or attaches to `server`. With `path`,
+ * only upgrade requests for that path are taken (others get 404, or are left
+ * to the server's other `upgrade` listeners).
  *
  * @example
  * ```ts
@@ -213,15 +229,15 @@ export function createServer(handler: Handler, options: ServerOptions = {}): Web
 export async function serve(
   handler: Handler,
   options: NodeServerOptions = {},
-): Promise<WebSocketServer> {
-  const server = new WebSocketServer(handler, options);
+): Promise<NodeServer> {
+  const server = new NodeServer(handler, options);
   await server.listen(options);
   return server;
 }
 
-/** Takes over a socket upgraded by a `node:http` server; see {@link WebSocketServer.handleUpgrade}. */
+/** Takes over a socket upgraded by a `node:http` server; see {@link NodeServer.handleUpgrade}. */
 export function handleUpgrade(
-  server: WebSocketServer,
+  server: NodeServer,
   request: IncomingMessage,
   socket: Duplex,
   head: Buffer,

@@ -23,7 +23,7 @@
 export * from "../connection/index.js";
 export { connect, type Endpoint, reconnect, type WebClientOptions } from "./client.js";
 export { permessageDeflate, type WebPerMessageDeflateOptions } from "./permessage-deflate.js";
-export { type AddressInfo, type DenoServerOptions, serve, WebSocketServer } from "./server.js";
+export { type AddressInfo, DenoServer, type DenoServerOptions, serve } from "./server.js";
 export {
   type ByteReader,
   type ByteStreams,

@@ -17,8 +17,8 @@ export interface DenoServerOptions extends ServerOptions {
   host?: string;
   /** TCP port; 0 picks a free one (read it from `server.address`). */
   port?: number;
-  /** Unix socket path to listen on, instead of `hostname`/`port`. */
-  path?: string;
+  /** Unix socket path to listen on, instead of `hostname`/`port` (`path` before 0.2: see Node's). */
+  socketPath?: string;
   /** Certificate and key (PEM): serve `wss:` with `Deno.listenTls`. */
   tls?: { readonly cert: string; readonly key: string };
   /** Options of each connection's stream transport (write high-water mark). */
@@ -62,8 +62,8 @@ function deno(): DenoListen {
   return namespace;
 }
 
-/** A WebSocket server on Deno. Build it with {@link serve}. */
-export class WebSocketServer extends Server {
+/** A WebSocket server on Deno. Build it with {@link serve}. (`WebSocketServer` before 0.2.) */
+export class DenoServer extends Server {
   #listener: DenoListener | undefined;
 
   /**
@@ -96,8 +96,8 @@ export class WebSocketServer extends Server {
     const host = options.hostname ?? options.host;
     const hostname = host === undefined ? {} : { hostname: host };
     const listener =
-      options.path !== undefined
-        ? api.listen({ transport: "unix", path: options.path })
+      options.socketPath !== undefined
+        ? api.listen({ transport: "unix", path: options.socketPath })
         : options.tls !== undefined
           ? api.listenTls({ ...hostname, port, cert: options.tls.cert, key: options.tls.key })
           : api.listen({ ...hostname, port });
@@ -146,8 +146,8 @@ export class WebSocketServer extends Server {
 export async function serve(
   handler: Handler,
   options: DenoServerOptions = {},
-): Promise<WebSocketServer> {
-  const server = new WebSocketServer(handler, options);
+): Promise<DenoServer> {
+  const server = new DenoServer(handler, options);
   server.listen(options);
   return server;
 }

@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { WebSocketServer as WsServer } from "ws";
 import { normalizeUrl, parseConnectArgs } from "../../src/cli/connect.js";
 import { UsageError } from "../../src/cli/exit.js";
-import { serve, type WebSocketServer } from "../../src/node/index.js";
+import { type NodeServer, serve } from "../../src/node/index.js";
 import { runCli } from "./helpers.js";
 
 function portOf(address: AddressInfo | string | null): number {
@@ -97,7 +97,7 @@ describe("connect: arguments", () => {
 });
 
 describe("connect: pipe mode against websocket-sansio", () => {
-  let server: WebSocketServer;
+  let server: NodeServer;
   let url: string;
   const seen: string[] = [];
   before(async () => {

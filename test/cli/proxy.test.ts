@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { parseConnectArgs } from "../../src/cli/connect.js";
 import { UsageError } from "../../src/cli/exit.js";
-import { serve, type WebSocketServer } from "../../src/node/index.js";
+import { type NodeServer, serve } from "../../src/node/index.js";
 import { connectProxy, type FakeProxy, fakeProxy } from "../node/fake-proxies.js";
 import { runCli } from "./helpers.js";
 
@@ -38,7 +38,7 @@ describe("connect: proxy arguments", () => {
 });
 
 describe("connect: through a proxy", () => {
-  let server: WebSocketServer;
+  let server: NodeServer;
   let proxy: FakeProxy;
   let other: FakeProxy;
   let url: string;

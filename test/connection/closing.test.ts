@@ -84,7 +84,28 @@ describe("Closing", () => {
     await client.close(1001, "away");
     const info: CloseInfo = await first;
     assert.deepEqual(info, { code: 1001, reason: "away", wasClean: true });
-    // The client's view: the code the server echoed, without a reason.
-    assert.deepEqual(await client.closed, { code: 1001, reason: "", wasClean: true });
+    // The client's view: the close the server echoed, code and reason.
+    assert.deepEqual(await client.closed, { code: 1001, reason: "away", wasClean: true });
+  });
+});
+
+describe("Closing for event APIs", () => {
+  test("terminate() closes the transport at once: 1006 on both sides", T, async () => {
+    const { client, server } = await connectPair();
+    client.terminate();
+    const info = await client.closed;
+    assert.equal(info.code, 1006);
+    assert.equal(info.wasClean, false);
+    assert.ok(info.error instanceof WebSocketError);
+    assert.equal(info.error.message, "Cannot keep connection: terminated locally");
+    assert.equal((await server.closed).code, 1006);
+    client.terminate(); // nothing left to do
+  });
+
+  test("close(null) sends a close frame without a code: 1005 on both sides", T, async () => {
+    const { client, server } = await connectPair();
+    const info = await client.close(null);
+    assert.deepEqual(info, { code: 1005, reason: "", wasClean: true });
+    assert.deepEqual(await server.closed, { code: 1005, reason: "", wasClean: true });
   });
 });

@@ -160,3 +160,71 @@ describe("Incoming messages", () => {
     await client.close();
   });
 });
+
+// The event-API side of incoming.ts: observe() and the application's pause.
+describe("Incoming events for event APIs", () => {
+  test("observe() hands over the queued messages, then every event in order", T, async () => {
+    const { client, server } = await connectPair();
+    await client.send("queued");
+    await tick(10);
+    const seen: unknown[] = [];
+    server.observe((event) =>
+      seen.push(event.type === "text" || event.type === "binary" ? event.data : event.type),
+    );
+    assert.deepEqual(seen, ["queued"], "the message queued before the call comes first");
+    await client.send("text");
+    await client.send(new Uint8Array([1, 2]));
+    await client.ping("p");
+    await client.close(1000, "done");
+    await server.closed;
+    assert.deepEqual(seen, ["queued", "text", new Uint8Array([1, 2]), "ping", "close", "closed"]);
+    // Messages went to the observer, not to the queue.
+    await assert.rejects(server.recv(), ConnectionClosedOK);
+  });
+
+  test("pauseReading() holds reads until resumeReading(), whatever the queue does", T, async () => {
+    const [a, b] = createTransportPair();
+    let pauses = 0;
+    let resumes = 0;
+    const pause = b.pause.bind(b);
+    const resume = b.resume.bind(b);
+    b.pause = () => {
+      pauses++;
+      pause();
+    };
+    b.resume = () => {
+      resumes++;
+      resume();
+    };
+    const client = new Connection(new Protocol("client"), a);
+    const server = new Connection(new Protocol("server"), b, { maxQueuedMessages: 8 });
+    server.pauseReading();
+    server.pauseReading();
+    assert.equal(server.isReadingPaused, true);
+    assert.equal(pauses, 1, "paused once");
+    void client.send("a");
+    let got: unknown;
+    const first = server.recv().then((message) => {
+      got = message;
+    });
+    await tick(20);
+    assert.equal(got, undefined, "a paused connection reads nothing");
+    server.resumeReading();
+    assert.equal(server.isReadingPaused, false);
+    assert.equal(resumes, 1);
+    await first;
+    assert.equal(got, "a");
+    // The queue's pause, then the application's: emptying the queue does not
+    // resume reads the application paused.
+    for (let i = 0; i < 9; i++) void client.send(`m${i}`);
+    for (let i = 0; i < 500 && pauses === 1; i++) await tick(1);
+    assert.equal(pauses, 2, "9 queued messages pass the mark of 8");
+    server.pauseReading();
+    assert.equal(pauses, 2, "already paused by the queue");
+    for (let i = 0; i < 9; i++) assert.equal(await server.recv(), `m${i}`);
+    assert.equal(resumes, 1, "the queue is empty, but the application paused");
+    server.resumeReading();
+    assert.equal(resumes, 2);
+    await client.close();
+  });
+});

@@ -105,3 +105,30 @@ describe("Pings and keepalive", () => {
     await server.closed;
   });
 });
+
+describe("Pings and pongs without waiting", () => {
+  test("sendPing() and sendPong() send at once; the peer's observer sees both", T, async () => {
+    const { client, server } = await connectPair();
+    const atServer: string[] = [];
+    const atClient: string[] = [];
+    const text = (data: Uint8Array): string => new TextDecoder().decode(data);
+    server.observe((event) => {
+      if (event.type === "ping" || event.type === "pong")
+        atServer.push(`${event.type} ${text(event.data)}`);
+    });
+    client.observe((event) => {
+      if (event.type === "ping" || event.type === "pong")
+        atClient.push(`${event.type} ${text(event.data)}`);
+    });
+    client.sendPing("a");
+    client.sendPong(new TextEncoder().encode("b"));
+    client.sendPing();
+    await tick(20);
+    assert.deepEqual(atServer, ["ping a", "pong b", "ping "]);
+    // Pings are answered automatically; the client sees the pongs.
+    assert.deepEqual(atClient, ["pong a", "pong "]);
+    assert.throws(() => client.sendPing("x".repeat(126)), RangeError);
+    await client.close();
+    assert.throws(() => client.sendPong());
+  });
+});

@@ -52,8 +52,8 @@ describe("Sending", () => {
     await client.close(1000, "done");
     await assert.rejects(client.send("late"), (error: unknown) => {
       assert.ok(error instanceof ConnectionClosedOK);
-      // The code of the close frame received: the server's echo, which has no reason.
-      assert.equal(error.message, "Cannot send message: connection closed with code 1000");
+      // The close frame received: the server's echo, with the reason sent.
+      assert.equal(error.message, 'Cannot send message: connection closed with code 1000 "done"');
       return true;
     });
   });
@@ -101,4 +101,26 @@ describe("Sending", () => {
     assert.equal((await client.recv()).length, 4096);
     await client.close();
   });
+});
+
+describe("Sending frame by frame", () => {
+  test(
+    "sendFrame() starts, continues and ends a message; kinds convert their data",
+    T,
+    async () => {
+      const { client, server } = await connectPair();
+      await client.sendFrame("hel", "text", false);
+      await client.sendFrame(new TextEncoder().encode("lo"), "continuation", false);
+      await client.sendFrame("!", "continuation", true);
+      await client.sendFrame("ab", "binary", true);
+      await client.sendFrame(new TextEncoder().encode("é"), "text", true);
+      assert.equal(await server.recv(), "hello!");
+      assert.deepEqual(await server.recv(), new Uint8Array([0x61, 0x62]));
+      assert.equal(await server.recv(), "é");
+      // A continuation with no message started is the caller's mistake.
+      await assert.rejects(client.sendFrame("x", "continuation", true));
+      await client.close();
+      await assert.rejects(client.sendFrame("late", "text", true), ConnectionClosedOK);
+    },
+  );
 });

@@ -78,8 +78,8 @@ describe("the core's public entry point", () => {
     events = pump(client, server);
     assert.deepEqual(events.server.at(-2), { type: "close", code: 1000, reason: "bye" });
     const closed = events.client.at(-1) as core.ClosedEvent;
-    // The server's echo carries the code, not the reason (RFC 6455 5.5.1).
-    assert.deepEqual(closed, { type: "closed", code: 1000, reason: "", wasClean: true });
+    // The server's echo carries the code (RFC 6455 5.5.1) and, as ws's does, the reason.
+    assert.deepEqual(closed, { type: "closed", code: 1000, reason: "bye", wasClean: true });
     assert.equal(client.state, "closed");
     assert.equal(server.state, "closed");
   });

@@ -572,7 +572,7 @@ describe("Protocol: holding pongs (RFC 6455 5.5.3)", () => {
 });
 
 describe("Protocol: closing (RFC 6455 5.5.1, 7)", () => {
-  it("echoes a close frame's code; the server then closes the transport first (7.1.1)", () => {
+  it("echoes a close frame's code and reason; the server then closes the transport first (7.1.1)", () => {
     const p = server();
     const r = feed(
       p,
@@ -581,7 +581,7 @@ describe("Protocol: closing (RFC 6455 5.5.1, 7)", () => {
     assert.deepEqual(closeOf(r.events), { type: "close", code: 1000, reason: "bye" });
     assert.deepEqual(
       r.frames.map((f) => [f.opcode, [...f.payload]]),
-      [[Opcode.CLOSE, [0x03, 0xe8]]],
+      [[Opcode.CLOSE, [0x03, 0xe8, ...bytes("bye")]]],
     );
     assert.equal(r.closeTransport, true);
     assert.equal(p.state, "closing");

@@ -304,10 +304,11 @@ describe("ClientProtocol and ServerProtocol together", () => {
       reason: "done",
       wasClean: true,
     });
+    // The server echoes the code and the reason.
     assert.deepEqual(events.get(client)!.at(-1), {
       type: "closed",
       code: 1000,
-      reason: "",
+      reason: "done",
       wasClean: true,
     });
     assert.equal(client.state, "closed");

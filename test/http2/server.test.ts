@@ -16,12 +16,7 @@ import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Opcode } from "../../src/core/frame.js";
-import {
-  connect,
-  type NodeServerOptions,
-  serve,
-  type WebSocketServer,
-} from "../../src/node/index.js";
+import { connect, type NodeServer, type NodeServerOptions, serve } from "../../src/node/index.js";
 import { clientFrame, parseFrames } from "../helpers/wire.js";
 import { echo, portOf, run, selfSigned, sleep } from "../node/helpers.js";
 
@@ -37,15 +32,12 @@ const HAS_H2 =
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../../../test/http2/fixtures");
 const T = { timeout: 20_000 };
 
-async function tlsServer(
-  options: NodeServerOptions = {},
-  handler = echo,
-): Promise<WebSocketServer> {
+async function tlsServer(options: NodeServerOptions = {}, handler = echo): Promise<NodeServer> {
   return serve(handler, { host: "127.0.0.1", port: 0, tls, ...options });
 }
 
 /** A raw HTTP/2 session to `server`, once its SETTINGS arrived. */
-async function session(server: WebSocketServer, secure = true): Promise<ClientHttp2Session> {
+async function session(server: NodeServer, secure = true): Promise<ClientHttp2Session> {
   const origin = `${secure ? "https" : "http"}://127.0.0.1:${portOf(server.address)}`;
   const s = http2Connect(origin, { rejectUnauthorized: false });
   s.on("error", () => {});

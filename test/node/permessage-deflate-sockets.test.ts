@@ -17,7 +17,7 @@ import {
   connect,
   type Message,
   type NodePerMessageDeflateOptions,
-  type WebSocketServer as OurServer,
+  type NodeServer as OurServer,
   permessageDeflate,
   serve,
 } from "../../src/node/index.js";

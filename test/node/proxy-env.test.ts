@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type ServerConnection, serve, type WebSocketServer } from "../../src/node/index.js";
+import { type NodeServer, type ServerConnection, serve } from "../../src/node/index.js";
 import { connectProxy, type FakeProxy } from "./fake-proxies.js";
 import { portOf, run, selfSigned } from "./helpers.js";
 
@@ -26,8 +26,8 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 describe("proxy from the environment (child processes)", () => {
   const tls = selfSigned();
-  let plain: WebSocketServer;
-  let secure: WebSocketServer;
+  let plain: NodeServer;
+  let secure: NodeServer;
   const proxies: FakeProxy[] = [];
 
   before(async () => {

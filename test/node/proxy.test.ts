@@ -11,11 +11,11 @@ import { HandshakeError } from "../../src/core/errors.js";
 import {
   type ClientConnection,
   connect,
+  type NodeServer,
   ProxyError,
   type ServerConnection,
   serve,
   TransportError,
-  type WebSocketServer,
 } from "../../src/node/index.js";
 import { connectProxy, fakeProxy } from "./fake-proxies.js";
 import { portOf, run, selfSigned } from "./helpers.js";
@@ -25,8 +25,8 @@ const T = { timeout: 20_000 };
 const tls = selfSigned();
 
 /** Echo servers, ws: and wss:, that remember the headers of each request. */
-let plain: WebSocketServer;
-let secure: WebSocketServer;
+let plain: NodeServer;
+let secure: NodeServer;
 const seen: { headers: [string, string][] }[] = [];
 
 async function echo(connection: ServerConnection): Promise<void> {

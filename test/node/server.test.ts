@@ -115,7 +115,7 @@ describe("serve (node)", () => {
 
   test("listens on a Unix socket", T, async () => {
     const path = join(tmpdir(), `ws-sansio-${process.pid}-${Date.now()}.sock`);
-    const server = await serve(echo, { path });
+    const server = await serve(echo, { socketPath: path });
     assert.equal(server.address, path);
     const client = await connect("ws://localhost/", { socketPath: path });
     await client.send("over unix");
@@ -164,6 +164,42 @@ describe("serve (node)", () => {
     await server.close();
     await new Promise((resolve) => http.close(resolve));
   });
+
+  test(
+    "path filters upgrades: others are left to other listeners, or answered 404",
+    T,
+    async () => {
+      const http = createHttpServer();
+      await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+      const port = portOf(http.address());
+      const chat = await serve(echo, { server: http, path: "/chat" });
+      // Alone on the server: another path is answered 404, not accepted.
+      await assert.rejects(connect(`ws://127.0.0.1:${port}/other`), { status: 404 });
+      // With another WebSocket server on another path, each takes its own.
+      const feed = await serve(
+        async (connection) => {
+          await connection.send("feed");
+        },
+        { server: http, path: "/feed" },
+      );
+      const a = await connect(`ws://127.0.0.1:${port}/chat?room=1`);
+      await a.send("to chat");
+      assert.equal(await a.recv(), "to chat");
+      const b = await connect(`ws://127.0.0.1:${port}/feed`);
+      assert.equal(await b.recv(), "feed");
+      await a.close();
+      await b.close();
+      await chat.close();
+      await feed.close();
+      await new Promise((resolve) => http.close(resolve));
+      // A listening server filters too.
+      const own = await serve(echo, { host: "127.0.0.1", port: 0, path: "/ws" });
+      await assert.rejects(connect(`ws://127.0.0.1:${portOf(own.address)}/`), { status: 404 });
+      const c = await connect(`ws://127.0.0.1:${portOf(own.address)}/ws`);
+      await c.close();
+      await own.close();
+    },
+  );
 
   test("handleUpgrade takes over sockets from the app's http server", T, async () => {
     const wss = createServer(echo, {

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type ServerConnection, serve, type WebSocketServer } from "../../src/node/index.js";
+import { type NodeServer, type ServerConnection, serve } from "../../src/node/index.js";
 import { portOf, run } from "../node/helpers.js";
 import * as proxies from "../node/proxy-servers.js";
 import { denoArgs, runtime } from "./runtimes.js";
@@ -86,8 +86,8 @@ const skip =
 describe("websocket-sansio/web on Deno through proxies", { skip }, () => {
   const command = deno.skip === false ? deno.path : "deno";
   let tls: { ca: string; key: string; cert: string };
-  let plain: WebSocketServer;
-  let secure: WebSocketServer;
+  let plain: NodeServer;
+  let secure: NodeServer;
   let tiny: proxies.ProxyServer;
   let socks5: proxies.ProxyServer;
   let dante: proxies.ProxyServer;

@@ -125,8 +125,8 @@ describe("websocket-sansio/web on Cloudflare workerd", { skip: workerd.skip }, (
           binaryIntact: true,
           fragmented: "fragmented",
           latencyMs: 0,
-          // Our server echoes the close code, not the reason (RFC 6455 5.5.1 asks no more).
-          close: { code: 1000, reason: "", wasClean: true },
+          // Our server echoes the close code and the reason, as ws does.
+          close: { code: 1000, reason: "bye", wasClean: true },
           remotePort: address.port,
         },
       );

@@ -1,0 +1,326 @@
+/**
+ * A ws client's opening: ws's URL rules, options and errors, translated to
+ * the connection layer's `connect()` over Node's dialer (or the
+ * `createConnection` a user passes).
+ *
+ * @module
+ */
+
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import { Readable } from "node:stream";
+import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
+import { connect, type Dial } from "../connection/client.js";
+import { TimeoutError, TransportError } from "../connection/errors.js";
+import { HandshakeError } from "../core/errors.js";
+import type { Headers } from "../core/headers.js";
+import type { Response } from "../core/http1/message.js";
+import { nodeDial } from "../node/client.js";
+import { nodeDefer } from "../node/defaults.js";
+import { SocketTransport } from "../node/transport.js";
+import { deflateFor, type PerMessageDeflateOptions } from "./deflate.js";
+import type { WebSocket } from "./websocket.js";
+
+/**
+ * ws's client options. TLS options (`ca`, `cert`, `key`, `rejectUnauthorized`,
+ * `servername`...) go to `tls.connect`. Accepted and ignored: `agent` (no
+ * `http.Agent` is used: see docs/migrating-from-ws.md), `autoPong: false`,
+ * `skipUTF8Validation`, `allowSynchronousEvents: false`, `generateMask`,
+ * `finishRequest`, `maxBufferedChunks`, `maxFragments`, `maxPendingAutoPongs`.
+ */
+export interface WsClientOptions
+  extends Omit<TlsConnectionOptions, "timeout" | "host" | "port" | "path" | "socket"> {
+  /** Subprotocols, when not given as the second argument. */
+  protocols?: string | readonly string[];
+  /** Extra request headers. */
+  headers?: Record<string, string | number | readonly string[] | undefined>;
+  /** Only 13 (RFC 6455) is supported. */
+  protocolVersion?: number;
+  /** Opening handshake timeout in ms, from the start of the connection. Default: none. */
+  handshakeTimeout?: number;
+  /** Largest message accepted, in bytes (1009 beyond). Default 100 MiB, as ws; 0 means no limit. */
+  maxPayload?: number;
+  /** Offer permessage-deflate. Default true, as ws. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Follow redirects. Default false, as ws. */
+  followRedirects?: boolean;
+  /** Redirects followed when `followRedirects`. Default 10. */
+  maxRedirects?: number;
+  /** `Origin` header value. */
+  origin?: string;
+  /** `user:password` for Basic authentication. */
+  auth?: string;
+  /** How long `close()` waits for the closing handshake, in ms. Default 30 s, as ws. */
+  closeTimeout?: number;
+  /** Makes the socket, instead of `net.connect`/`tls.connect`. */
+  createConnection?: (options: TlsConnectionOptions & { host: string; port: number }) => Socket;
+  agent?: unknown;
+  autoPong?: boolean;
+  skipUTF8Validation?: boolean;
+  allowSynchronousEvents?: boolean;
+  generateMask?: unknown;
+  finishRequest?: unknown;
+  maxBufferedChunks?: number;
+  maxFragments?: number;
+  maxPendingAutoPongs?: number;
+}
+
+const SUBPROTOCOL = /^[!#$%&'*+\-.0-9A-Z^_`|a-z~]+$/;
+/** ws's default `maxPayload`: 100 MiB. */
+export const WS_MAX_PAYLOAD = 100 * 1024 * 1024;
+/** ws's `closeTimeout`: 30 s. */
+export const WS_CLOSE_TIMEOUT_MS = 30_000;
+/** ws's `maxPayload: 0` (no limit) as a limit the core takes. */
+export function payloadLimit(maxPayload: number | undefined): number {
+  const limit = maxPayload ?? WS_MAX_PAYLOAD;
+  return limit > 0 ? limit : Number.MAX_SAFE_INTEGER;
+}
+
+// Options of ws (or of this module) that are not for tls.connect.
+const NOT_TLS = new Set([
+  "protocols",
+  "headers",
+  "protocolVersion",
+  "handshakeTimeout",
+  "maxPayload",
+  "perMessageDeflate",
+  "followRedirects",
+  "maxRedirects",
+  "origin",
+  "auth",
+  "closeTimeout",
+  "createConnection",
+  "agent",
+  "autoPong",
+  "skipUTF8Validation",
+  "allowSynchronousEvents",
+  "generateMask",
+  "finishRequest",
+  "maxBufferedChunks",
+  "maxFragments",
+  "maxPendingAutoPongs",
+]);
+
+function tlsOptionsOf(options: WsClientOptions): TlsConnectionOptions {
+  const tls: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (!NOT_TLS.has(key) && value !== undefined) tls[key] = value;
+  }
+  return tls as TlsConnectionOptions;
+}
+
+function customDial(
+  create: NonNullable<WsClientOptions["createConnection"]>,
+  tls: TlsConnectionOptions,
+): Dial {
+  return (url) =>
+    new Promise((resolve, reject) => {
+      const secure = url.protocol === "wss:";
+      const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+      const port = url.port === "" ? (secure ? 443 : 80) : Number(url.port);
+      const socket = create({ ...tls, host, port });
+      const event = secure ? "secureConnect" : "connect";
+      if (!secure && !socket.connecting) {
+        resolve(new SocketTransport(socket));
+        return;
+      }
+      const onError = (error: Error): void => {
+        socket.off(event, onConnect);
+        reject(error);
+      };
+      const onConnect = (): void => {
+        socket.off("error", onError);
+        resolve(new SocketTransport(socket));
+      };
+      socket.once("error", onError);
+      socket.once(event, onConnect);
+    });
+}
+
+function headerPairs(
+  headers: WsClientOptions["headers"],
+  auth: string | undefined,
+): [string, string][] {
+  const pairs: [string, string][] = [];
+  let hasAuthorization = false;
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    if (name.toLowerCase() === "authorization") hasAuthorization = true;
+    if (Array.isArray(value)) for (const v of value) pairs.push([name, String(v)]);
+    else pairs.push([name, String(value)]);
+  }
+  if (auth !== undefined && !hasAuthorization) {
+    pairs.push(["Authorization", `Basic ${Buffer.from(auth).toString("base64")}`]);
+  }
+  return pairs;
+}
+
+/** A response as ws hands it to `upgrade` and `unexpected-response` listeners: `IncomingMessage`'s fields. */
+export interface ResponseLike extends Readable {
+  statusCode: number;
+  statusMessage: string;
+  headers: Record<string, string>;
+  rawHeaders: string[];
+  httpVersion: string;
+}
+
+function responseLike(
+  status: number,
+  reason: string,
+  headers: Headers | undefined,
+  body?: Uint8Array,
+): ResponseLike {
+  const lower: Record<string, string> = {};
+  const raw: string[] = [];
+  for (const [name, value] of headers ?? []) {
+    raw.push(name, value);
+    const key = name.toLowerCase();
+    lower[key] = lower[key] === undefined ? value : `${lower[key]}, ${value}`;
+  }
+  const stream = Readable.from(body === undefined || body.length === 0 ? [] : [Buffer.from(body)]);
+  return Object.assign(stream, {
+    statusCode: status,
+    statusMessage: reason,
+    headers: lower,
+    rawHeaders: raw,
+    httpVersion: "1.1",
+  });
+}
+
+/** The error ws emits for a failed opening, from ours. */
+function clientError(error: unknown, followRedirects: boolean): Error {
+  if (error instanceof HandshakeError) {
+    if (followRedirects && error.status >= 300 && error.status < 400) {
+      return new Error("Maximum redirects exceeded", { cause: error });
+    }
+    if (error.status !== 0 && error.status !== 101) {
+      return new Error(`Unexpected server response: ${error.status}`, { cause: error });
+    }
+    return error;
+  }
+  if (error instanceof TimeoutError) {
+    return new Error("Opening handshake has timed out", { cause: error });
+  }
+  // The runtime's own error (ECONNREFUSED...), as ws emits it.
+  if (error instanceof TransportError && error.cause instanceof Error) return error.cause;
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Checks the URL and options as ws does (throwing ws's errors), then starts
+ * connecting; the WebSocket is told the outcome. Returns the URL ws reports.
+ */
+export function openClient(
+  ws: WebSocket,
+  address: string | URL,
+  protocols: readonly string[],
+  options: WsClientOptions,
+): string {
+  const protocolVersion = options.protocolVersion ?? 13;
+  if (protocolVersion !== 13) {
+    throw new RangeError(
+      `Unsupported protocol version: ${protocolVersion} (supported versions: 13)`,
+    );
+  }
+  let parsed: URL;
+  if (address instanceof URL) parsed = new URL(address.href);
+  else {
+    try {
+      parsed = new URL(address);
+    } catch {
+      throw new SyntaxError(`Invalid URL: ${address}`);
+    }
+  }
+  if (parsed.protocol === "http:" || parsed.protocol === "https:") {
+    parsed.protocol = parsed.protocol === "http:" ? "ws:" : "wss:";
+  }
+  const href = parsed.href;
+  const isIpc = parsed.protocol === "ws+unix:";
+  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:" && !isIpc) {
+    throw new SyntaxError(
+      'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"',
+    );
+  }
+  if (isIpc && !parsed.pathname) throw new SyntaxError("The URL's pathname is empty");
+  if (parsed.hash) throw new SyntaxError("The URL contains a fragment identifier");
+  const seen = new Set<string>();
+  for (const protocol of protocols) {
+    if (typeof protocol !== "string" || !SUBPROTOCOL.test(protocol) || seen.has(protocol)) {
+      throw new SyntaxError("An invalid or duplicated subprotocol was specified");
+    }
+    seen.add(protocol);
+  }
+
+  let auth = options.auth;
+  if (parsed.username || parsed.password) {
+    auth = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+    parsed.username = parsed.password = "";
+  }
+  let target = parsed;
+  let socketPath: string | undefined;
+  if (isIpc) {
+    // ws+unix:/path/to/socket:/resource
+    const path = parsed.pathname + parsed.search;
+    const colon = path.indexOf(":");
+    socketPath = colon === -1 ? path : path.slice(0, colon);
+    target = new URL(colon === -1 ? "/" : path.slice(colon + 1), "ws://localhost");
+  }
+
+  const tls = tlsOptionsOf(options);
+  const dial =
+    options.createConnection === undefined
+      ? nodeDial({ tls, ...(socketPath === undefined ? {} : { socketPath }) })
+      : customDial(options.createConnection, tls);
+  const deflate = deflateFor(options.perMessageDeflate ?? true);
+  const limit = payloadLimit(options.maxPayload);
+  const followRedirects = options.followRedirects ?? false;
+  connect(target, {
+    dial,
+    defer: nodeDefer,
+    subprotocols: protocols,
+    compression: deflate === undefined ? null : [deflate.client],
+    headers: headerPairs(options.headers, auth),
+    // ws sends no User-Agent.
+    userAgent: null,
+    ...(options.origin === undefined ? {} : { origin: options.origin }),
+    maxMessageBytes: limit,
+    maxFrameBytes: limit,
+    maxRedirects: followRedirects ? (options.maxRedirects ?? 10) : 0,
+    openTimeoutMs: options.handshakeTimeout ?? null,
+    closeTimeoutMs: options.closeTimeout ?? WS_CLOSE_TIMEOUT_MS,
+    // ws has no keepalive: applications ping (the isAlive heartbeat).
+    pingIntervalMs: null,
+    observer: ws._observer(),
+  }).then(
+    (connection) => {
+      if (ws._aborted) {
+        connection.terminate();
+        return;
+      }
+      ws._attach(connection, () => {
+        const response = connection.response as Response;
+        ws.emit("upgrade", responseLike(response.status, response.reason, response.headers));
+      });
+      ws._observe();
+    },
+    (error: unknown) => {
+      if (ws._aborted) return;
+      if (
+        error instanceof HandshakeError &&
+        error.status > 101 &&
+        ws.listenerCount("unexpected-response") > 0
+      ) {
+        const request = { method: "GET", path: target.pathname + target.search, abort() {} };
+        ws.emit(
+          "unexpected-response",
+          request,
+          responseLike(error.status, STATUS_CODES[error.status] ?? "", error.headers, error.body),
+        );
+        ws._fail(undefined);
+        return;
+      }
+      ws._fail(clientError(error, followRedirects));
+    },
+  );
+  return href;
+}
