@@ -744,18 +744,19 @@ export class Connection implements AsyncIterable<Message> {
    * Starts the closing handshake (default code 1000) and resolves when the
    * connection is closed. If the peer does not answer within the close
    * timeout, the transport is destroyed. During the opening handshake, the
-   * transport is closed at once.
+   * transport is closed at once. A `null` code sends a close frame without a
+   * body (the peer sees 1005), as the WHATWG `close()` without arguments does.
    */
-  close(code = 1000, reason = ""): Promise<CloseInfo> {
+  close(code: number | null = 1000, reason = ""): Promise<CloseInfo> {
     const state = this.protocol.state;
     if (state === "open") {
       try {
-        this.protocol.sendClose(code, reason);
+        this.protocol.sendClose(code ?? undefined, reason);
       } catch (error) {
         return Promise.reject(error);
       }
       const cold = this.#coldState();
-      cold.closeFrame ??= { code, reason };
+      cold.closeFrame ??= { code: code ?? 1005, reason };
       if (this.#settings.logInfo)
         this.#log("info", "close", "Closing connection", { code, reason });
       this.afterProtocol();

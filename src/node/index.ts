@@ -34,3 +34,4 @@ export {
   WebSocketServer,
 } from "./server.js";
 export { SocketTransport } from "./transport.js";
+export { WebSocket } from "./whatwg.js";

@@ -31,3 +31,4 @@ export {
   StreamTransport,
   type StreamTransportOptions,
 } from "./transport.js";
+export { WebSocket } from "./whatwg.js";

@@ -1,0 +1,18 @@
+/**
+ * The WHATWG `WebSocket` and `WebSocketStream` over the web-stream transport
+ * (Deno, Cloudflare Workers), for code that wants the library's client behind
+ * the browser's API (its limits, timeouts and TLS options).
+ *
+ * @module
+ */
+
+import type { ClientConnection, ClientOptions } from "../connection/client.js";
+import { WebSocket as WhatwgWebSocket } from "../whatwg/websocket.js";
+import { connect } from "./client.js";
+
+/** The WHATWG `WebSocket` over the runtime's TCP streams (see `src/whatwg/websocket.ts`). */
+export class WebSocket extends WhatwgWebSocket {
+  protected static override connect(url: URL, options: ClientOptions): Promise<ClientConnection> {
+    return connect(url, options);
+  }
+}
