@@ -19,6 +19,16 @@
  */
 
 export * from "../connection/index.js";
+export {
+  CloseEvent,
+  type WebSocketClosed,
+  type WebSocketCloseInfo,
+  WebSocketError,
+  type WebSocketOpenInfo,
+  type WebSocketStreamOptions,
+  type WebSocketStreams,
+  webSocketStreams,
+} from "../whatwg/index.js";
 export { connect, type NodeClientOptions, reconnect } from "./client.js";
 export {
   type NodePerMessageDeflateOptions,
@@ -34,4 +44,4 @@ export {
   WebSocketServer,
 } from "./server.js";
 export { SocketTransport } from "./transport.js";
-export { WebSocket } from "./whatwg.js";
+export { WebSocket, WebSocketStream } from "./whatwg.js";

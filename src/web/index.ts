@@ -21,6 +21,16 @@
  */
 
 export * from "../connection/index.js";
+export {
+  CloseEvent,
+  type WebSocketClosed,
+  type WebSocketCloseInfo,
+  WebSocketError,
+  type WebSocketOpenInfo,
+  type WebSocketStreamOptions,
+  type WebSocketStreams,
+  webSocketStreams,
+} from "../whatwg/index.js";
 export { connect, type Endpoint, reconnect, type WebClientOptions } from "./client.js";
 export { permessageDeflate, type WebPerMessageDeflateOptions } from "./permessage-deflate.js";
 export { type AddressInfo, type DenoServerOptions, serve, WebSocketServer } from "./server.js";
@@ -31,4 +41,4 @@ export {
   StreamTransport,
   type StreamTransportOptions,
 } from "./transport.js";
-export { WebSocket } from "./whatwg.js";
+export { WebSocket, WebSocketStream } from "./whatwg.js";

@@ -156,6 +156,7 @@ export class WebSocket extends EventTarget {
     options?: WebSocketOptions,
   ) {
     super();
+    // biome-ignore lint/complexity/noArguments: Web IDL counts the arguments passed, not their values
     if (arguments.length === 0) {
       throw new TypeError(`${CONTEXT_CONSTRUCT}: 1 argument required, but only 0 present.`);
     }
@@ -221,6 +222,7 @@ export class WebSocket extends EventTarget {
    * @throws {DOMException} `InvalidStateError` while connecting
    */
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void {
+    // biome-ignore lint/complexity/noArguments: Web IDL counts the arguments passed, not their values
     if (arguments.length === 0) {
       throw new TypeError(
         "Failed to execute 'send' on 'WebSocket': 1 argument required, but only 0 present.",
