@@ -15,8 +15,8 @@ import { type WebSocketCloseInfo, WebSocketError, webSocketError } from "./webso
 
 /** What `WebSocketStream.opened` resolves with. */
 export interface WebSocketOpenInfo {
-  /** Received messages: text as strings, binary as `Uint8Array`. */
-  readonly readable: ReadableStream<string | Uint8Array>;
+  /** Received messages: text as strings, binary as `ArrayBuffer` (as in Chromium). */
+  readonly readable: ReadableStream<string | ArrayBuffer>;
   /** Messages to send: strings as text, `ArrayBuffer`s and views as binary. */
   readonly writable: WritableStream<string | ArrayBuffer | ArrayBufferView>;
   /** The negotiated extensions (`Sec-WebSocket-Extensions`). */
@@ -47,6 +47,19 @@ function bytesOf(chunk: ArrayBuffer | ArrayBufferView): Uint8Array {
     : new Uint8Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength));
 }
 
+/** An `ArrayBuffer` holding exactly `bytes` (the message's own buffer when it is exactly that). */
+export function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  const buffer = bytes.buffer;
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === buffer.byteLength &&
+    buffer instanceof ArrayBuffer
+  ) {
+    return buffer;
+  }
+  return bytes.slice().buffer;
+}
+
 /**
  * The WebSocketStream pair over `connection`, which is open. For a server:
  * `serve((connection) => { const { readable, writable } = webSocketStreams(connection); ... })`.
@@ -63,12 +76,17 @@ export function webSocketStreams(connection: Connection): WebSocketStreams {
     else close(null, "");
   };
 
+  let readableController: ReadableStreamDefaultController<string | ArrayBuffer> | undefined;
   let writableController: WritableStreamDefaultController | undefined;
-  const readable = new ReadableStream<string | Uint8Array>(
+  const readable = new ReadableStream<string | ArrayBuffer>(
     {
+      start: (controller) => {
+        readableController = controller;
+      },
       pull: (controller) =>
         connection.recv().then(
-          (message: Message) => controller.enqueue(message),
+          (message: Message) =>
+            controller.enqueue(typeof message === "string" ? message : arrayBufferOf(message)),
           () =>
             connection.closed.then((info) => {
               if (info.wasClean) controller.close();
@@ -100,6 +118,9 @@ export function webSocketStreams(connection: Connection): WebSocketStreams {
 
   const closed = connection.closed.then((info): WebSocketClosed => {
     if (!info.wasClean) {
+      // As in Chromium, an unclean close errors both streams at once:
+      // messages not yet read are dropped.
+      readableController?.error(failure(info));
       writableController?.error(failure(info));
       throw failure(info);
     }

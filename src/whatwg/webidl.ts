@@ -46,19 +46,6 @@ export function clampUnsignedShort(value: unknown): number {
   return floor;
 }
 
-/** Web IDL `[EnforceRange] unsigned short` (`closeCode` of WebSocketStream and WebSocketError). */
-export function enforceUnsignedShort(value: unknown, context: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number)) {
-    throw new TypeError(`${context}: ${String(value)} is not a finite number`);
-  }
-  const integer = Math.trunc(number);
-  if (integer < 0 || integer > 0xffff) {
-    throw new TypeError(`${context}: ${integer} is outside the range of an unsigned short`);
-  }
-  return integer;
-}
-
 /**
  * The close code rule of `close()`: 1000 or 3000 to 4999 (the codes left to
  * applications); the others are the protocol's to send.

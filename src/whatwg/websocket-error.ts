@@ -10,7 +10,7 @@
  * @module
  */
 
-import { checkCloseCode, checkCloseReason, enforceUnsignedShort, toUSVString } from "./webidl.js";
+import { checkCloseCode, checkCloseReason, clampUnsignedShort, toUSVString } from "./webidl.js";
 
 /** The close code and reason of a `WebSocketError` or of `WebSocketStream.close()`. */
 export interface WebSocketCloseInfo {
@@ -27,7 +27,9 @@ export function checkCloseInfo(
 ): { code: number | null; reason: string } {
   let code: number | null = null;
   if (info?.closeCode !== undefined) {
-    code = enforceUnsignedShort(info.closeCode, context);
+    // [Clamp], as Chromium converts it: 70000 is refused as a close code
+    // (InvalidAccessError), not as a number (TypeError).
+    code = clampUnsignedShort(info.closeCode);
     checkCloseCode(code, context);
   }
   const reason = info?.reason === undefined ? "" : toUSVString(info.reason);

@@ -91,12 +91,15 @@ export class WebSocketStream {
     this.#opened.catch(() => {});
     this.#closed.catch(() => {});
 
+    // Chromium rejects with an AbortError whatever the signal's reason.
+    const aborted = (): DOMException =>
+      new DOMException("WebSocket handshake aborted", "AbortError");
     const signal = options?.signal;
     if (signal?.aborted) {
-      this.#abandon(signal.reason);
+      this.#abandon(aborted(), aborted());
       return;
     }
-    const onAbort = (): void => this.#abandon(signal!.reason);
+    const onAbort = (): void => this.#abandon(aborted(), aborted());
     signal?.addEventListener("abort", onAbort, { once: true });
     const connect = (new.target as typeof WebSocketStream).connect;
     connect(this.#url, { ...BROWSER_DEFAULTS, ...extra, subprotocols }).then(
@@ -126,12 +129,12 @@ export class WebSocketStream {
     );
   }
 
-  /** Gives up the opening handshake: `opened` and `closed` reject with `reason`. */
-  #abandon(reason: unknown): void {
+  /** Gives up the opening handshake: `opened` and `closed` reject. */
+  #abandon(openedReason: unknown, closedReason: unknown): void {
     if (this.#abandoned || this.#streams !== undefined) return;
     this.#abandoned = true;
-    this.#rejectOpened(reason);
-    this.#rejectClosed(reason);
+    this.#rejectOpened(openedReason);
+    this.#rejectClosed(closedReason);
   }
 
   /** The URL, after parsing (`http:` shown as `ws:`). */
@@ -165,9 +168,8 @@ export class WebSocketStream {
       this.#streams.close(code, reason);
       return;
     }
-    this.#abandon(
-      webSocketError("WebSocket closed before the connection was established", 1006, ""),
-    );
+    const message = "WebSocket closed before the connection was established";
+    this.#abandon(webSocketError(message, null, ""), webSocketError(message, 1006, ""));
   }
 }
 

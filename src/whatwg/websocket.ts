@@ -12,6 +12,7 @@ import type { ClientConnection, ClientOptions } from "../connection/client.js";
 import type { CloseInfo } from "../connection/errors.js";
 import { CloseEvent } from "./close-event.js";
 import { defineEventHandlers } from "./event-handlers.js";
+import { arrayBufferOf } from "./stream-pair.js";
 import { queueTask } from "./task.js";
 import { parseProtocols, parseWebSocketUrl } from "./url.js";
 import {
@@ -75,19 +76,6 @@ function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
       ? new Uint8Array(data)
       : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return view.byteLength >= COPY_FROM_BYTES ? view.slice() : view;
-}
-
-/** An `ArrayBuffer` holding exactly `bytes` (the message's own buffer when it is exactly that). */
-function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
-  const buffer = bytes.buffer;
-  if (
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === buffer.byteLength &&
-    buffer instanceof ArrayBuffer
-  ) {
-    return buffer;
-  }
-  return bytes.slice().buffer;
 }
 
 /**
