@@ -72,9 +72,11 @@ function sizeOfPending(data: Pending): number {
 /** Bytes of a BufferSource, copied when the connection might keep a reference to them. */
 function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
   const view =
-    data instanceof ArrayBuffer
-      ? new Uint8Array(data)
-      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    data instanceof Uint8Array
+      ? data
+      : data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return view.byteLength >= COPY_FROM_BYTES ? view.slice() : view;
 }
 
