@@ -38,6 +38,19 @@ export interface ClientOptions extends ConnectionOptions {
   maxFrameBytes?: number;
   /** Redirects followed before giving up. Default 10, as browsers' fetch does 20 and curl 50; 0 disables. */
   maxRedirects?: number;
+  /**
+   * Gives up opening: the transport is closed at once and `connect()` rejects
+   * with the signal's reason. No effect once open.
+   */
+  signal?: AbortSignalLike;
+}
+
+/** What `connect()` uses of an `AbortSignal` (the connection layer is typed without the DOM's). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
 }
 
 /** Options of the runtime-neutral `connect()`: the client options and the runtime's dialer. */
@@ -210,11 +223,17 @@ async function connectOnce(
   headers: Headers | undefined,
   deadline: number,
 ): Promise<ClientConnection> {
+  const signal = options.signal;
+  if (signal?.aborted) throw signal.reason;
   const transport = await dialWithin(
     options.dial,
     url,
     deadline === Infinity ? null : remaining(deadline),
   );
+  if (signal?.aborted) {
+    transport.destroy();
+    throw signal.reason;
+  }
   const protocol = new ClientProtocol(url, {
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
@@ -228,7 +247,20 @@ async function connectOnce(
     ...options,
     openTimeoutMs: deadline === Infinity ? null : remaining(deadline),
   });
-  await connection.opened;
+  if (signal === undefined) {
+    await connection.opened;
+    return connection;
+  }
+  // close() during the handshake destroys the transport.
+  const abort = (): void => void connection.close();
+  signal.addEventListener("abort", abort, { once: true });
+  try {
+    await connection.opened;
+  } catch (error) {
+    throw signal.aborted ? signal.reason : error;
+  } finally {
+    signal.removeEventListener("abort", abort);
+  }
   return connection;
 }
 

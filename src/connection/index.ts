@@ -9,6 +9,7 @@
 
 export { type BroadcastOptions, broadcast } from "./broadcast.js";
 export {
+  type AbortSignalLike,
   ClientConnection,
   type ClientOptions,
   connect,

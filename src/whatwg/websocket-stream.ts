@@ -68,6 +68,8 @@ export class WebSocketStream {
   #streams: WebSocketStreams | undefined;
   /** Set when the handshake was given up (abort, close()): a late connection is closed. */
   #abandoned = false;
+  /** Aborts the opening handshake; dropped once settled. */
+  #abort: AbortController | undefined;
 
   /**
    * @param url a `ws:`, `wss:`, `http:` or `https:` URL without a fragment
@@ -101,9 +103,18 @@ export class WebSocketStream {
     }
     const onAbort = (): void => this.#abandon(aborted(), aborted());
     signal?.addEventListener("abort", onAbort, { once: true });
+    // Aborted by the signal or by close() while connecting: the transport is reset.
+    const abort = new AbortController();
+    this.#abort = abort;
     const connect = (new.target as typeof WebSocketStream).connect;
-    connect(this.#url, { ...BROWSER_DEFAULTS, ...extra, subprotocols }).then(
+    connect(this.#url, {
+      ...BROWSER_DEFAULTS,
+      ...extra,
+      subprotocols,
+      signal: abort.signal,
+    }).then(
       (connection) => {
+        this.#abort = undefined;
         signal?.removeEventListener("abort", onAbort);
         if (this.#abandoned) {
           void connection.close();
@@ -120,6 +131,7 @@ export class WebSocketStream {
         this.#resolveClosed(streams.closed);
       },
       () => {
+        this.#abort = undefined;
         signal?.removeEventListener("abort", onAbort);
         if (this.#abandoned) return;
         this.#abandoned = true;
@@ -133,6 +145,7 @@ export class WebSocketStream {
   #abandon(openedReason: unknown, closedReason: unknown): void {
     if (this.#abandoned || this.#streams !== undefined) return;
     this.#abandoned = true;
+    this.#abort?.abort();
     this.#rejectOpened(openedReason);
     this.#rejectClosed(closedReason);
   }

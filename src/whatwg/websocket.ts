@@ -125,6 +125,8 @@ export class WebSocket extends EventTarget {
   #protocol = "";
   #extensions = "";
   #connection: ClientConnection | undefined;
+  /** Aborts the opening handshake; dropped once open. */
+  #abort: AbortController | undefined;
 
   // bufferedAmount (see the getter): all bytes sent and not known to be
   // written, and the part of them handed to the connection.
@@ -154,7 +156,15 @@ export class WebSocket extends EventTarget {
     const subprotocols = parseProtocols(protocols, CONTEXT_CONSTRUCT);
     this.#origin = this.#url.origin;
     const connect = (new.target as typeof WebSocket).connect;
-    connect(this.#url, { ...BROWSER_DEFAULTS, ...options, subprotocols }).then(
+    // close() while connecting aborts the handshake (the transport is reset).
+    const abort = new AbortController();
+    this.#abort = abort;
+    connect(this.#url, {
+      ...BROWSER_DEFAULTS,
+      ...options,
+      subprotocols,
+      signal: abort.signal,
+    }).then(
       (connection) => this.#connected(connection),
       () => this.#failed(),
     );
@@ -330,6 +340,7 @@ export class WebSocket extends EventTarget {
     this.#readyState = CLOSING;
     if (state === CONNECTING) {
       // Fail the connection (WHATWG "close the WebSocket", step 2).
+      this.#abort?.abort();
       queueTask(() => this.#finish(true, 1006, "", false));
       return;
     }
@@ -341,6 +352,7 @@ export class WebSocket extends EventTarget {
   // ---------------------------------------------------------------- the connection's side
 
   #connected(connection: ClientConnection): void {
+    this.#abort = undefined;
     if (this.#readyState !== CONNECTING) {
       // close() was called while connecting: the events were sent already.
       void connection.close();
@@ -382,6 +394,7 @@ export class WebSocket extends EventTarget {
   }
 
   #failed(): void {
+    this.#abort = undefined;
     if (this.#readyState !== CONNECTING) return;
     queueTask(() => this.#finish(true, 1006, "", false));
   }
