@@ -57,7 +57,9 @@ export function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
   ) {
     return buffer;
   }
-  return bytes.slice().buffer;
+  // ArrayBuffer.slice: one allocation, where Uint8Array.slice().buffer makes two
+  // (the 64 B echo spent 8% of its client time here).
+  return (buffer as ArrayBuffer).slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
 
 /**
