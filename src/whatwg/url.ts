@@ -46,6 +46,20 @@ export function parseWebSocketUrl(url: unknown, context: string): URL {
   return record;
 }
 
+/**
+ * The URL to connect to: without the user name and password a URL may carry.
+ * A browser opens such a URL and sends the credentials only in answer to a
+ * 401 (Fetch's "authentication fetch"), which a WebSocket handshake cannot
+ * retry; the library's client refuses credentials in a URL outright.
+ */
+export function withoutCredentials(url: URL): URL {
+  if (url.username === "" && url.password === "") return url;
+  const bare = new URL(url.href);
+  bare.username = "";
+  bare.password = "";
+  return bare;
+}
+
 // RFC 7230 3.2.6 tchar: what a Sec-WebSocket-Protocol element may hold (RFC 6455 4.1).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 

@@ -14,7 +14,7 @@ import {
   type WebSocketStreams,
   webSocketStreams,
 } from "./stream-pair.js";
-import { parseProtocols, parseWebSocketUrl } from "./url.js";
+import { parseProtocols, parseWebSocketUrl, withoutCredentials } from "./url.js";
 import type { WebSocketOptions } from "./websocket.js";
 import { checkCloseInfo, type WebSocketCloseInfo, webSocketError } from "./websocket-error.js";
 
@@ -107,7 +107,7 @@ export class WebSocketStream {
     const abort = new AbortController();
     this.#abort = abort;
     const connect = (new.target as typeof WebSocketStream).connect;
-    connect(this.#url, {
+    connect(withoutCredentials(this.#url), {
       ...BROWSER_DEFAULTS,
       ...extra,
       subprotocols,

@@ -14,7 +14,7 @@ import { CloseEvent } from "./close-event.js";
 import { defineEventHandlers } from "./event-handlers.js";
 import { arrayBufferOf } from "./stream-pair.js";
 import { queueTask } from "./task.js";
-import { parseProtocols, parseWebSocketUrl } from "./url.js";
+import { parseProtocols, parseWebSocketUrl, withoutCredentials } from "./url.js";
 import {
   checkCloseCode,
   checkCloseReason,
@@ -159,7 +159,7 @@ export class WebSocket extends EventTarget {
     // close() while connecting aborts the handshake (the transport is reset).
     const abort = new AbortController();
     this.#abort = abort;
-    connect(this.#url, {
+    connect(withoutCredentials(this.#url), {
       ...BROWSER_DEFAULTS,
       ...options,
       subprotocols,

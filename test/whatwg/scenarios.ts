@@ -146,6 +146,16 @@ export const SCENARIOS = String.raw`() => {
       return trace;
     },
 
+    async credentials(WebSocket, base) {
+      const trace = [];
+      const ws = new WebSocket(base.replace("ws://", "ws://user:pass@") + "/");
+      trace.push({ url: ws.url.replace(/:\d+\//, ":PORT/") });
+      record(ws, trace);
+      ws.addEventListener("open", () => ws.close());
+      await closed(ws);
+      return trace;
+    },
+
     async closeWhileConnecting(WebSocket, base) {
       const trace = [];
       const ws = new WebSocket(base + "/");
@@ -281,6 +291,7 @@ export const SCENARIO_NAMES = [
   "closeArguments",
   "closeCodes",
   "serverCloses",
+  "credentials",
   "closeWhileConnecting",
   "refused",
   "dropped",
