@@ -15,7 +15,7 @@ import {
   webSocketStreams,
 } from "./stream-pair.js";
 import { parseProtocols, parseWebSocketUrl, withoutCredentials } from "./url.js";
-import type { WebSocketOptions } from "./websocket.js";
+import { refusesNoSubprotocol, type WebSocketOptions } from "./websocket.js";
 import { checkCloseInfo, type WebSocketCloseInfo, webSocketError } from "./websocket-error.js";
 
 /** Options of the `WebSocketStream` constructor. */
@@ -106,6 +106,14 @@ export class WebSocketStream {
     // Aborted by the signal or by close() while connecting: the transport is reset.
     const abort = new AbortController();
     this.#abort = abort;
+    const failed = (): void => {
+      this.#abort = undefined;
+      signal?.removeEventListener("abort", onAbort);
+      if (this.#abandoned) return;
+      this.#abandoned = true;
+      this.#rejectOpened(webSocketError("Cannot open WebSocket connection", null, ""));
+      this.#rejectClosed(webSocketError("Cannot open WebSocket connection", 1006, ""));
+    };
     const connect = (new.target as typeof WebSocketStream).connect;
     connect(withoutCredentials(this.#url), {
       ...BROWSER_DEFAULTS,
@@ -120,6 +128,10 @@ export class WebSocketStream {
           void connection.close();
           return;
         }
+        if (refusesNoSubprotocol(connection, subprotocols.length > 0)) {
+          failed();
+          return;
+        }
         const streams = webSocketStreams(connection);
         this.#streams = streams;
         this.#resolveOpened({
@@ -130,14 +142,7 @@ export class WebSocketStream {
         });
         this.#resolveClosed(streams.closed);
       },
-      () => {
-        this.#abort = undefined;
-        signal?.removeEventListener("abort", onAbort);
-        if (this.#abandoned) return;
-        this.#abandoned = true;
-        this.#rejectOpened(webSocketError("Cannot open WebSocket connection", null, ""));
-        this.#rejectClosed(webSocketError("Cannot open WebSocket connection", 1006, ""));
-      },
+      () => failed(),
     );
   }
 

@@ -81,6 +81,19 @@ function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
 }
 
 /**
+ * Whether the handshake must fail because subprotocols were offered and the
+ * server chose none. RFC 6455 allows it; browsers do not (Chromium: "Sent
+ * non-empty 'Sec-WebSocket-Protocol' header but no response was received"),
+ * nor does undici, so the WHATWG classes fail the connection, closing it with
+ * 1002. (The library's own client accepts it and reports `subprotocol` null.)
+ */
+export function refusesNoSubprotocol(connection: ClientConnection, offered: boolean): boolean {
+  if (!offered || connection.subprotocol !== null) return false;
+  void connection.close(1002, "No subprotocol chosen");
+  return true;
+}
+
+/**
  * The WHATWG `WebSocket`: the browser's API, with the browser's behaviour.
  *
  * @example
@@ -165,7 +178,7 @@ export class WebSocket extends EventTarget {
       subprotocols,
       signal: abort.signal,
     }).then(
-      (connection) => this.#connected(connection),
+      (connection) => this.#connected(connection, subprotocols.length > 0),
       () => this.#failed(),
     );
   }
@@ -351,11 +364,15 @@ export class WebSocket extends EventTarget {
 
   // ---------------------------------------------------------------- the connection's side
 
-  #connected(connection: ClientConnection): void {
+  #connected(connection: ClientConnection, offered: boolean): void {
     this.#abort = undefined;
     if (this.#readyState !== CONNECTING) {
       // close() was called while connecting: the events were sent already.
       void connection.close();
+      return;
+    }
+    if (refusesNoSubprotocol(connection, offered)) {
+      this.#failed();
       return;
     }
     this.#connection = connection;

@@ -6,6 +6,7 @@
 //   /drop        101, a text message "x", then the TCP connection is reset
 //   /bad-frame   101, then a frame with reserved opcode 0x3
 //   /reject      403
+//   /protocol/<p> 101 choosing subprotocol <p> whatever was offered, then silence
 
 import { createHash } from "node:crypto";
 import { createServer as createHttpServer, type Server } from "node:http";
@@ -72,6 +73,19 @@ export async function startPeer(): Promise<Peer> {
         setTimeout(() => socket.write(Uint8Array.of(0x83, 0)), 20);
         setTimeout(() => socket.destroy(), 1000);
         return;
+      case "/protocol/none":
+      case "/protocol/other": {
+        const chosen = request.url.endsWith("other") ? "Sec-WebSocket-Protocol: other\r\n" : "";
+        const accept = createHash("sha1")
+          .update(key + GUID)
+          .digest("base64");
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${chosen}\r\n`,
+        );
+        // Answer the client's close frame with an empty one, then close.
+        socket.once("data", () => socket.end(Uint8Array.of(0x88, 0)));
+        return;
+      }
       case "/reject":
         socket.end("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         return;

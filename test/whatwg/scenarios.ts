@@ -156,6 +156,17 @@ export const SCENARIOS = String.raw`() => {
       return trace;
     },
 
+    async subprotocolChoice(WebSocket, base) {
+      const trace = [];
+      for (const path of ["/protocol/none", "/protocol/other"]) {
+        const ws = new WebSocket(base + path, ["chat"]);
+        record(ws, trace);
+        ws.addEventListener("open", () => ws.close());
+        await closed(ws);
+      }
+      return trace;
+    },
+
     async closeWhileConnecting(WebSocket, base) {
       const trace = [];
       const ws = new WebSocket(base + "/");
@@ -292,6 +303,7 @@ export const SCENARIO_NAMES = [
   "closeCodes",
   "serverCloses",
   "credentials",
+  "subprotocolChoice",
   "closeWhileConnecting",
   "refused",
   "dropped",

@@ -171,6 +171,16 @@ export const STREAM_SCENARIOS = String.raw`() => {
       return trace;
     },
 
+    async subprotocolChoice(WebSocketStream, WebSocketError, base) {
+      const trace = [];
+      for (const path of ["/protocol/none", "/protocol/other"]) {
+        const stream = new WebSocketStream(base + path, { protocols: ["chat"] });
+        trace.push(await settle(stream.opened.then(({ protocol }) => protocol)));
+        trace.push(await settle(stream.closed));
+      }
+      return trace;
+    },
+
     async closeWhileConnecting(WebSocketStream, WebSocketError, base) {
       const stream = new WebSocketStream(base + "/");
       stream.close();
@@ -191,6 +201,7 @@ export const STREAM_SCENARIO_NAMES = [
   "dropped",
   "refused",
   "aborted",
+  "subprotocolChoice",
   "closeWhileConnecting",
 ] as const;
 

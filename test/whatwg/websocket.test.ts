@@ -20,6 +20,7 @@ const UNDICI_DEPARTURES: Partial<Record<ScenarioName, string>> = {
   construct: "refuses subprotocols that differ only in case ('a', 'A')",
   echo: "does not count sends after the closing handshake started in bufferedAmount",
   closeWhileConnecting: "fires no close event when close() is called while connecting",
+  subprotocolChoice: "fires an ErrorEvent, not an Event",
   refused: "fires an ErrorEvent, not an Event",
   dropped: "fires error when the TCP connection drops without a close frame",
   badFrame: "fires an ErrorEvent, not an Event",
