@@ -12,19 +12,25 @@ export type QueueTask = (callback: () => void) => void;
 function messageChannelTasks(): QueueTask {
   const callbacks: (() => void)[] = [];
   let head = 0;
-  const channel = new MessageChannel();
-  const port = channel.port1 as unknown as { onmessage: () => void; unref?: () => void };
-  port.onmessage = () => {
-    const callback = callbacks[head]!;
-    callbacks[head++] = undefined as never;
-    if (head === callbacks.length) callbacks.length = head = 0;
-    callback();
+  // Made on first use: some runtimes (Cloudflare Workers) refuse I/O objects
+  // at a module's top level.
+  let channel: InstanceType<typeof MessageChannel> | undefined;
+  const open = (): InstanceType<typeof MessageChannel> => {
+    const made = new MessageChannel();
+    const port = made.port1 as unknown as { onmessage: () => void; unref?: () => void };
+    port.onmessage = () => {
+      const callback = callbacks[head]!;
+      callbacks[head++] = undefined as never;
+      if (head === callbacks.length) callbacks.length = head = 0;
+      callback();
+    };
+    // A pending task must not keep a server-side runtime alive by itself.
+    port.unref?.();
+    return made;
   };
-  // A pending task must not keep a server-side runtime alive by itself.
-  port.unref?.();
   return (callback) => {
     callbacks.push(callback);
-    channel.port2.postMessage(undefined);
+    (channel ??= open()).port2.postMessage(undefined);
   };
 }
 
