@@ -16,7 +16,6 @@ export {
 } from "./stream-pair.js";
 export {
   type BinaryType,
-  type Connector,
   WebSocket,
   type WebSocketOptions,
 } from "./websocket.js";

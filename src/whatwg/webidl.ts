@@ -7,8 +7,6 @@
  * @module
  */
 
-const encoder = new TextEncoder();
-
 // String.prototype.isWellFormed (ES2024) where the runtime has it: a check
 // with no allocation for the common case, every send() of a string.
 const isWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean })
@@ -26,12 +24,16 @@ export function toUSVString(value: unknown): string {
   return string.replace(LONE_SURROGATE, "\uFFFD");
 }
 
-/** Bytes of `string` in UTF-8 (a USVString, so every code point encodes). */
+/** Bytes of `string` in UTF-8 (a USVString: surrogates come in pairs), counted without encoding it. */
 export function utf8Length(string: string): number {
-  // Fast path: ASCII strings are as long in UTF-8 as in UTF-16.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is the point
-  if (string.length < 256 && /^[\x00-\x7f]*$/.test(string)) return string.length;
-  return encoder.encode(string).length;
+  let bytes = string.length;
+  for (let i = 0; i < string.length; i++) {
+    const unit = string.charCodeAt(i);
+    if (unit < 0x80) continue;
+    // 2 bytes below U+0800; 3 up to U+FFFF; a surrogate pair's 4 bytes, 2 per unit.
+    bytes += unit < 0x800 || (unit >= 0xd800 && unit <= 0xdfff) ? 1 : 2;
+  }
+  return bytes;
 }
 
 /** Web IDL `[Clamp] unsigned short` (WebSocket's `close(code)`). */

@@ -15,7 +15,7 @@ import {
   webSocketStreams,
 } from "./stream-pair.js";
 import { parseProtocols, parseWebSocketUrl, withoutCredentials } from "./url.js";
-import { refusesNoSubprotocol, type WebSocketOptions } from "./websocket.js";
+import { BROWSER_DEFAULTS, refusesNoSubprotocol, type WebSocketOptions } from "./websocket.js";
 import { checkCloseInfo, type WebSocketCloseInfo, webSocketError } from "./websocket-error.js";
 
 /** Options of the `WebSocketStream` constructor. */
@@ -25,14 +25,6 @@ export interface WebSocketStreamOptions {
   /** Aborts the opening handshake (no effect once open). */
   signal?: AbortSignal;
 }
-
-// As for WebSocket (see BROWSER_DEFAULTS there): no keepalive, no redirects,
-// messages up to 64 MiB.
-const BROWSER_DEFAULTS: ClientOptions = {
-  pingIntervalMs: null,
-  maxRedirects: 0,
-  maxMessageBytes: 64 * 1024 * 1024,
-};
 
 const CONTEXT_CONSTRUCT = "Failed to construct 'WebSocketStream'";
 

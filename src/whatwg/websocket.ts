@@ -23,9 +23,6 @@ import {
   utf8Length,
 } from "./webidl.js";
 
-/** Opens a client connection; a runtime's entry point provides it. */
-export type Connector = (url: URL, options: ClientOptions) => Promise<ClientConnection>;
-
 /**
  * Options beyond the standard's, for the library's connection layer
  * (limits, timeouts, TLS on Node...). Browsers have none of these; the
@@ -45,7 +42,7 @@ const CLOSED = 3;
 // (browsers send none), no redirects (the standard's fetch uses redirect mode
 // "error"), and messages up to 64 MiB (browsers set no limit short of memory;
 // the library's 1 MiB would close with 1009 where a browser would not).
-const BROWSER_DEFAULTS: ClientOptions = {
+export const BROWSER_DEFAULTS: ClientOptions = {
   pingIntervalMs: null,
   maxRedirects: 0,
   maxMessageBytes: 64 * 1024 * 1024,
