@@ -44,4 +44,4 @@ export {
   WebSocketServer,
 } from "./server.js";
 export { SocketTransport } from "./transport.js";
-export { WebSocket, WebSocketStream } from "./whatwg.js";
+export { type NodeWebSocketOptions, WebSocket, WebSocketStream } from "./whatwg.js";

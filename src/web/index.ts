@@ -41,4 +41,4 @@ export {
   StreamTransport,
   type StreamTransportOptions,
 } from "./transport.js";
-export { WebSocket, WebSocketStream } from "./whatwg.js";
+export { WebSocket, WebSocketStream, type WebWebSocketOptions } from "./whatwg.js";

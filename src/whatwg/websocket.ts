@@ -28,7 +28,7 @@ import {
  * (limits, timeouts, TLS on Node...). Browsers have none of these; the
  * defaults are chosen to behave as they do.
  */
-export type WebSocketOptions = Omit<ClientOptions, "subprotocols">;
+export type WebSocketOptions = Omit<ClientOptions, "subprotocols" | "signal">;
 
 /** The `binaryType` values: how binary messages are delivered. */
 export type BinaryType = "blob" | "arraybuffer";

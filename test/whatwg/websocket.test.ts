@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { WebSocket as UndiciWebSocket } from "undici";
 import { serve, WebSocket } from "../../src/node/index.js";
 import { CloseEvent } from "../../src/whatwg/index.js";
-import { portOf } from "../node/helpers.js";
+import { echo, portOf, selfSigned } from "../node/helpers.js";
 import { chromiumSkip, withChromium } from "../runtimes/browser.js";
 import { type Peer, startPeer } from "./peer.js";
 import { runScenario, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from "./scenarios.js";
@@ -168,6 +168,36 @@ describe("WHATWG WebSocket: bufferedAmount while the peer does not read", () => 
       assert.equal(ws.bufferedAmount, 0);
       ws.close();
       await new Promise((resolve) => ws.addEventListener("close", resolve));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("WHATWG WebSocket: the library's options in a third argument", () => {
+  test("wss: with a private certificate authority (tls.ca)", { timeout: 10_000 }, async () => {
+    const { key, cert } = selfSigned();
+    const server = await serve(echo, { host: "127.0.0.1", port: 0, tls: { key, cert } });
+    try {
+      const url = `wss://localhost:${portOf(server.address)}/`;
+      const refused = new WebSocket(url);
+      const events: string[] = [];
+      refused.onerror = () => events.push("error");
+      await new Promise((resolve) => refused.addEventListener("close", resolve));
+      assert.deepEqual(events, ["error"], "an unknown certificate authority fails the connection");
+
+      const ws = new WebSocket(url, [], { tls: { ca: cert } });
+      await new Promise((resolve) => ws.addEventListener("open", resolve));
+      const echoed = new Promise((resolve) =>
+        ws.addEventListener("message", (event) => resolve((event as MessageEvent).data)),
+      );
+      ws.send("over TLS");
+      assert.equal(await echoed, "over TLS");
+      ws.close();
+      const event = await new Promise<CloseEvent>((resolve) =>
+        ws.addEventListener("close", (e) => resolve(e as CloseEvent)),
+      );
+      assert.deepEqual([event.code, event.wasClean], [1005, true]);
     } finally {
       await server.close();
     }
