@@ -15,6 +15,13 @@ const T = { timeout: 5000 };
 const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("Connection", () => {
+  test("close(null) sends a close frame without a code: the peer sees 1005", T, async () => {
+    const { client, server } = await connectPair();
+    const info = await client.close(null);
+    assert.deepEqual(info, { code: 1005, reason: "", wasClean: true });
+    assert.deepEqual(await server.closed, { code: 1005, reason: "", wasClean: true });
+  });
+
   test("echoes text and every kind of binary view", T, async () => {
     const { client, server } = await connectPair();
     const echo = (async () => {
