@@ -64,6 +64,19 @@ export interface ClientOptions extends ConnectionOptions {
    * for facades with event APIs.
    */
   observer?: ConnectionObserver;
+  /**
+   * Gives up opening: the transport is closed at once and `connect()` rejects
+   * with the signal's reason. No effect once open.
+   */
+  signal?: AbortSignalLike;
+}
+
+/** What `connect()` uses of an `AbortSignal` (the connection layer is typed without the DOM's). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
 }
 
 /** Options of the runtime-neutral `connect()`: the client options and the runtime's dialer. */
@@ -249,6 +262,8 @@ async function connectOnce(
   headers: Headers | undefined,
   deadline: number,
 ): Promise<ClientConnection> {
+  const signal = options.signal;
+  if (signal?.aborted) throw signal.reason;
   // Chosen for each URL, so that a redirect to another host chooses again.
   const proxy = selectProxy(url, options.proxy, options.proxyEnv);
   const transport =
@@ -259,6 +274,10 @@ async function connectOnce(
           deadline,
           ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }),
         });
+  if (signal?.aborted) {
+    transport.destroy();
+    throw signal.reason;
+  }
   const protocol = new ClientProtocol(url, {
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
@@ -273,7 +292,20 @@ async function connectOnce(
     openTimeoutMs: deadline === Infinity ? null : remaining(deadline),
   });
   if (options.observer !== undefined) connection.observe(options.observer);
-  await connection.opened;
+  if (signal === undefined) {
+    await connection.opened;
+    return connection;
+  }
+  // close() during the handshake destroys the transport.
+  const abort = (): void => void connection.close();
+  signal.addEventListener("abort", abort, { once: true });
+  try {
+    await connection.opened;
+  } catch (error) {
+    throw signal.aborted ? signal.reason : error;
+  } finally {
+    signal.removeEventListener("abort", abort);
+  }
   return connection;
 }
 

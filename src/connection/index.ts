@@ -11,6 +11,7 @@ export { ProxyError } from "../proxy/errors.js";
 export type { Backplane, BackplaneReceiver } from "./backplane.js";
 export { type BroadcastOptions, broadcast } from "./broadcast.js";
 export {
+  type AbortSignalLike,
   ClientConnection,
   type ClientOptions,
   connect,

@@ -21,6 +21,16 @@
 export * from "../connection/index.js";
 export { Http2UnsupportedError } from "../http2/sessions.js";
 export { Http2StreamTransport } from "../http2/transport.js";
+export {
+  CloseEvent,
+  type WebSocketClosed,
+  type WebSocketCloseInfo,
+  WebSocketError,
+  type WebSocketOpenInfo,
+  type WebSocketStreamOptions,
+  type WebSocketStreams,
+  webSocketStreams,
+} from "../whatwg/index.js";
 export { connect, type NodeClientOptions, nodeDial, reconnect } from "./client.js";
 export {
   type ClusterBackplaneOptions,
@@ -41,3 +51,4 @@ export {
   serve,
 } from "./server.js";
 export { SocketTransport } from "./transport.js";
+export { type NodeWebSocketOptions, WebSocket, WebSocketStream } from "./whatwg.js";

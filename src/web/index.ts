@@ -21,6 +21,16 @@
  */
 
 export * from "../connection/index.js";
+export {
+  CloseEvent,
+  type WebSocketClosed,
+  type WebSocketCloseInfo,
+  WebSocketError,
+  type WebSocketOpenInfo,
+  type WebSocketStreamOptions,
+  type WebSocketStreams,
+  webSocketStreams,
+} from "../whatwg/index.js";
 export { connect, type Endpoint, reconnect, type WebClientOptions } from "./client.js";
 export { permessageDeflate, type WebPerMessageDeflateOptions } from "./permessage-deflate.js";
 export { type AddressInfo, DenoServer, type DenoServerOptions, serve } from "./server.js";
@@ -31,3 +41,4 @@ export {
   StreamTransport,
   type StreamTransportOptions,
 } from "./transport.js";
+export { WebSocket, WebSocketStream, type WebWebSocketOptions } from "./whatwg.js";

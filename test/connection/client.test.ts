@@ -85,6 +85,36 @@ describe("connect", () => {
     assert.match(error.message, /refused\.test.*ECONNREFUSED/);
   });
 
+  test("gives up when its signal aborts: before dialing, and during the handshake", T, async () => {
+    const reason = new Error("changed my mind");
+    await assert.rejects(
+      connect("ws://silent.test/", {
+        signal: AbortSignal.abort(reason),
+        dial: () => assert.fail("dialed"),
+      }),
+      (error) => error === reason,
+    );
+    const [client, server] = createTransportPair();
+    let serverClosed = false;
+    server.start({
+      onData() {},
+      onEnd() {},
+      onDrain() {},
+      onError() {},
+      onClose: () => void (serverClosed = true),
+    });
+    const controller = new AbortController();
+    const connecting = connect("ws://silent.test/", {
+      signal: controller.signal,
+      dial: async () => client,
+    });
+    setTimeout(() => controller.abort(reason), 20);
+    await assert.rejects(connecting, (error) => error === reason);
+    // The transport was reset, not left waiting for the open timeout.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(serverClosed);
+  });
+
   test("rejects URLs that are not ws: or wss:", T, async () => {
     await assert.rejects(connect("http://x.test/", { dial: () => assert.fail() }), TypeError);
   });

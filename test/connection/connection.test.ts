@@ -13,6 +13,13 @@ const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(reso
 // protocol's events; each part of a connection has its own file of tests
 // beside this one (incoming, sending, flushing, pinging, closing, settings).
 describe("Connection", () => {
+  test("close(null) sends a close frame without a code: the peer sees 1005", T, async () => {
+    const { client, server } = await connectPair();
+    const info = await client.close(null);
+    assert.deepEqual(info, { code: 1005, reason: "", wasClean: true });
+    assert.deepEqual(await server.closed, { code: 1005, reason: "", wasClean: true });
+  });
+
   test("echoes text and every kind of binary view", T, async () => {
     const { client, server } = await connectPair();
     const echo = (async () => {

@@ -6,6 +6,14 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { WebSocket, WebSocketServer } from "ws";
+import {
+  WebSocket as NodeWebSocket,
+  WebSocketError,
+  WebSocketStream,
+} from "../../src/node/index.js";
+import { startPeer as startWhatwgPeer } from "../whatwg/peer.js";
+import { runScenario, SCENARIO_NAMES } from "../whatwg/scenarios.js";
+import { runStreamScenario, STREAM_SCENARIO_NAMES } from "../whatwg/stream-scenarios.js";
 import { chromiumSkip, withChromium } from "./browser.js";
 import { denoArgs, runtime, startPeer, wsClientExchange } from "./runtimes.js";
 
@@ -113,5 +121,35 @@ describe("websocket-sansio/web on Deno", { skip: deno.skip }, () => {
 
   it("our Deno client talks to Deno.serve's WebSocket server", async () => {
     expectExchange(await startPeer(command, denoArgs(PEER, "native")).result);
+  });
+
+  // The WHATWG classes of websocket-sansio/web on Deno give the traces ours
+  // give on Node, which test/whatwg/ checks against Chromium's.
+  it("our WHATWG WebSocket and WebSocketStream give the traces they give on Node", {
+    timeout: 120_000,
+  }, async () => {
+    const whatwgPeer = await startWhatwgPeer();
+    try {
+      const onDeno = startPeer(command, denoArgs("deno-whatwg.js", whatwgPeer.base), 90_000).result;
+      const onNode: Record<string, unknown> = {};
+      for (const name of SCENARIO_NAMES) {
+        onNode[name] = await runScenario(name, NodeWebSocket, whatwgPeer.base);
+      }
+      for (const name of STREAM_SCENARIO_NAMES) {
+        onNode[`stream ${name}`] = await runStreamScenario(
+          name,
+          WebSocketStream,
+          WebSocketError,
+          whatwgPeer.base,
+        );
+      }
+      const traces = (await onDeno) as Record<string, unknown>;
+      // Through JSON, as Deno's traces came.
+      const expected = JSON.parse(JSON.stringify(onNode)) as Record<string, unknown>;
+      for (const name of Object.keys(expected))
+        assert.deepEqual(traces[name], expected[name], name);
+    } finally {
+      await whatwgPeer.close();
+    }
   });
 });

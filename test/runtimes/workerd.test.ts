@@ -43,7 +43,9 @@ function config(port: number, dir: string): string {
   const files = [
     join(build, "test/runtimes/fixtures/worker.js"),
     join(build, "test/runtimes/fixtures/exchange.js"),
-    ...["core", "proxy", "connection", "web"].flatMap((dir) => jsFiles(join(build, "src", dir))),
+    ...["core", "proxy", "connection", "web", "whatwg"].flatMap((dir) =>
+      jsFiles(join(build, "src", dir)),
+    ),
   ];
   const modules = files.map(
     // embed paths are relative to the config file's folder.

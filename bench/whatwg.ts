@@ -1,0 +1,142 @@
+/**
+ * `npm run bench:whatwg`: echo throughput through a WHATWG `WebSocket` client,
+ * ours (`websocket-sansio/node`) against undici 7's, on the same server (this
+ * library's echo server, bench/servers/node.ts, in a child process pinned to
+ * core 0 where `taskset` exists, the clients in this process on core 1),
+ * alternating round after round. Each client keeps `--window` messages of
+ * `--bytes` bytes in flight on `--connections` connections and sends one more
+ * for each echo it receives, for `--seconds` after a warm-up.
+ *
+ * Options: `--rounds N` (default 5), `--seconds S` (2), `--warmup S` (0.5),
+ * `--bytes B` (64), `--window W` (100), `--connections C` (1), `--impls ours,undici`.
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { WebSocket as UndiciWebSocket } from "undici";
+import { WebSocket } from "../src/node/index.js";
+
+const argv = process.argv.slice(2);
+const option = (name: string, fallback: number): number => {
+  const i = argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : Number(argv[i + 1]);
+};
+const rounds = option("rounds", 5);
+const seconds = option("seconds", 2);
+const warmup = option("warmup", 0.5);
+const bytes = option("bytes", 64);
+const window = option("window", 100);
+const connections = option("connections", 1);
+
+interface Client {
+  binaryType: string;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  send(data: Uint8Array): void;
+  close(): void;
+  addEventListener(type: string, listener: () => void): void;
+}
+type ClientClass = new (url: string) => Client;
+
+const ALL_IMPLS: Record<string, ClientClass> = {
+  ours: WebSocket as unknown as ClientClass,
+  undici: UndiciWebSocket as unknown as ClientClass,
+};
+const onlyIndex = argv.indexOf("--impls");
+const IMPLS = Object.fromEntries(
+  Object.entries(ALL_IMPLS).filter(
+    ([name]) => onlyIndex < 0 || argv[onlyIndex + 1]!.split(",").includes(name),
+  ),
+);
+
+async function startServer(): Promise<{ port: number; stop: () => void }> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "servers/node.js");
+  const pinned = existsSync("/usr/bin/taskset");
+  const child = spawn(
+    pinned ? "taskset" : process.execPath,
+    [...(pinned ? ["-c", "0", process.execPath] : []), script, "--impl", "ours"],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const match = /^PORT (\d+)$/.exec(line);
+    if (match) return { port: Number(match[1]), stop: () => child.stdin!.end() };
+  }
+  throw new Error("The server did not start");
+}
+
+/** Messages echoed per second through `Impl` over one measuring window. */
+async function measure(Impl: ClientClass, url: string): Promise<number> {
+  const payload = new Uint8Array(bytes).fill(120);
+  let counting = false;
+  let received = 0;
+  const sockets = await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const socket = new Impl(url);
+      socket.binaryType = "arraybuffer";
+      await new Promise<void>((resolve, reject) => {
+        socket.addEventListener("open", resolve);
+        socket.addEventListener("error", () => reject(new Error("Cannot connect")));
+      });
+      return socket;
+    }),
+  );
+  let running = true;
+  for (const socket of sockets) {
+    socket.onmessage = () => {
+      if (counting) received++;
+      if (running) socket.send(payload);
+    };
+    for (let i = 0; i < window; i++) socket.send(payload);
+  }
+  await new Promise((resolve) => setTimeout(resolve, warmup * 1000));
+  counting = true;
+  const start = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const elapsed = performance.now() - start;
+  counting = false;
+  running = false;
+  const rate = (received / elapsed) * 1000;
+  await Promise.all(
+    sockets.map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.addEventListener("close", resolve);
+          socket.close();
+        }),
+    ),
+  );
+  return rate;
+}
+
+const server = await startServer();
+const url = `ws://127.0.0.1:${server.port}/`;
+const rates: Record<string, number[]> = { ours: [], undici: [] };
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+try {
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, Impl] of Object.entries(IMPLS)) {
+      const rate = await measure(Impl, url);
+      rates[name]!.push(rate);
+      console.log(
+        `round ${round + 1} ${name.padEnd(6)} ${Math.round(rate).toLocaleString("en")} msg/s`,
+      );
+    }
+  }
+} finally {
+  server.stop();
+}
+const ours = rates["ours"]!.length > 0 ? median(rates["ours"]!) : Number.NaN;
+const undici = rates["undici"]!.length > 0 ? median(rates["undici"]!) : Number.NaN;
+console.log(
+  `\n${bytes} B echo, ${connections} connection(s), ${window} in flight each: ` +
+    `ours ${Math.round(ours).toLocaleString("en")} msg/s, undici ${Math.round(undici).toLocaleString("en")} msg/s ` +
+    `(median of ${rounds}): ${(ours / undici).toFixed(2)}x`,
+);
+process.exit(0);
