@@ -69,18 +69,34 @@ export function nodeDial(options: Pick<NodeClientOptions, "tls" | "socketPath">)
             ? netConnect({ host, port })
             : netConnect({ path: options.socketPath });
       }
-      const event = secure ? "secureConnect" : "connect";
-      const onError = (error: Error): void => {
-        socket.off(event, onConnect);
-        reject(error);
-      };
-      const onConnect = (): void => {
-        socket.off("error", onError);
-        resolve(new SocketTransport(socket));
-      };
-      socket.once("error", onError);
-      socket.once(event, onConnect);
+      whenConnected(socket, secure).then(resolve, reject);
     });
+}
+
+/**
+ * The socket as a transport once it is connected (after its TLS handshake
+ * when `secure`), or its error: for every dialer on Node, ours and the ones
+ * built on a user's `createConnection` (the ws facade).
+ */
+export function whenConnected(socket: Socket, secure: boolean): Promise<SocketTransport> {
+  return new Promise((resolve, reject) => {
+    // A plain socket handed over already connected has no connect to wait for.
+    if (!secure && !socket.connecting) {
+      resolve(new SocketTransport(socket));
+      return;
+    }
+    const event = secure ? "secureConnect" : "connect";
+    const onError = (error: Error): void => {
+      socket.off(event, onConnect);
+      reject(error);
+    };
+    const onConnect = (): void => {
+      socket.off("error", onError);
+      resolve(new SocketTransport(socket));
+    };
+    socket.once("error", onError);
+    socket.once(event, onConnect);
+  });
 }
 
 /** `options` with Node's defaults, dialer and proxy support. */

@@ -15,9 +15,8 @@ import { TimeoutError, TransportError } from "../connection/errors.js";
 import { HandshakeError } from "../core/errors.js";
 import type { Headers } from "../core/headers.js";
 import type { Response } from "../core/http1/message.js";
-import { nodeDial } from "../node/client.js";
+import { nodeDial, whenConnected } from "../node/client.js";
 import { nodeDefer } from "../node/defaults.js";
-import { SocketTransport } from "../node/transport.js";
 import { deflateFor, type PerMessageDeflateOptions } from "./deflate.js";
 import type { WebSocket } from "./websocket.js";
 
@@ -119,21 +118,7 @@ function customDial(
       const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
       const port = url.port === "" ? (secure ? 443 : 80) : Number(url.port);
       const socket = create({ ...tls, host, port });
-      const event = secure ? "secureConnect" : "connect";
-      if (!secure && !socket.connecting) {
-        resolve(new SocketTransport(socket));
-        return;
-      }
-      const onError = (error: Error): void => {
-        socket.off(event, onConnect);
-        reject(error);
-      };
-      const onConnect = (): void => {
-        socket.off("error", onError);
-        resolve(new SocketTransport(socket));
-      };
-      socket.once("error", onError);
-      socket.once(event, onConnect);
+      whenConnected(socket, secure).then(resolve, reject);
     });
 }
 
