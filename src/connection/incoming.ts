@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type CloseInfo, ConnectionClosed, isNormalClosure } from "./errors.js";
+import { type CloseInfo, ConnectionClosed, isNormalClosure, withoutStack } from "./errors.js";
 import { Flushing } from "./flushing.js";
 import { type Message, sizeOf } from "./message.js";
 import {
@@ -33,19 +33,10 @@ function rejecting(error: Error): PromiseLike<never> {
 
 /**
  * The error for readers (and pings) still waiting when the connection
- * closes. It is made in a transport callback, so its stack trace would show
- * only this layer's internals; capturing it cost about a tenth of the
- * server's time in a benchmark of connections reset right after the
- * handshake. The error's message, code, reason and `cause` say what happened.
+ * closes, made without a stack (see {@link withoutStack}).
  */
 export function closedWithoutStack(action: string, info: CloseInfo): ConnectionClosed {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return ConnectionClosed.from(action, info);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  return withoutStack(() => ConnectionClosed.from(action, info));
 }
 
 /** The third class of a connection's chain (see `state.ts`): receiving messages. */
