@@ -136,27 +136,16 @@ describe("Incoming messages", () => {
 
   test("reads resume when the queue is down to a quarter of its mark", T, async () => {
     const [a, b] = createTransportPair();
-    let pauses = 0;
-    let resumes = 0;
-    const pause = b.pause.bind(b);
-    const resume = b.resume.bind(b);
-    b.pause = () => {
-      pauses++;
-      pause();
-    };
-    b.resume = () => {
-      resumes++;
-      resume();
-    };
+    const calls = countPauses(b);
     const client = new Connection(new Protocol("client"), a);
     const server = new Connection(new Protocol("server"), b, { maxQueuedMessages: 8 });
     for (let i = 0; i < 9; i++) void client.send(`m${i}`);
-    for (let i = 0; i < 500 && pauses === 0; i++) await tick(1);
-    assert.equal(pauses, 1, "9 queued messages pass the mark of 8");
+    for (let i = 0; i < 500 && calls.pauses === 0; i++) await tick(1);
+    assert.equal(calls.pauses, 1, "9 queued messages pass the mark of 8");
     for (let i = 0; i < 6; i++) await server.recv();
-    assert.equal(resumes, 0, "3 left: above a quarter (2)");
+    assert.equal(calls.resumes, 0, "3 left: above a quarter (2)");
     await server.recv();
-    assert.equal(resumes, 1, "2 left: reads resume");
+    assert.equal(calls.resumes, 1, "2 left: reads resume");
     await client.close();
   });
 });
@@ -184,24 +173,13 @@ describe("Incoming events for event APIs", () => {
 
   test("pauseReading() holds reads until resumeReading(), whatever the queue does", T, async () => {
     const [a, b] = createTransportPair();
-    let pauses = 0;
-    let resumes = 0;
-    const pause = b.pause.bind(b);
-    const resume = b.resume.bind(b);
-    b.pause = () => {
-      pauses++;
-      pause();
-    };
-    b.resume = () => {
-      resumes++;
-      resume();
-    };
+    const calls = countPauses(b);
     const client = new Connection(new Protocol("client"), a);
     const server = new Connection(new Protocol("server"), b, { maxQueuedMessages: 8 });
     server.pauseReading();
     server.pauseReading();
     assert.equal(server.isReadingPaused, true);
-    assert.equal(pauses, 1, "paused once");
+    assert.equal(calls.pauses, 1, "paused once");
     void client.send("a");
     let got: unknown;
     const first = server.recv().then((message) => {
@@ -211,20 +189,39 @@ describe("Incoming events for event APIs", () => {
     assert.equal(got, undefined, "a paused connection reads nothing");
     server.resumeReading();
     assert.equal(server.isReadingPaused, false);
-    assert.equal(resumes, 1);
+    assert.equal(calls.resumes, 1);
     await first;
     assert.equal(got, "a");
     // The queue's pause, then the application's: emptying the queue does not
     // resume reads the application paused.
     for (let i = 0; i < 9; i++) void client.send(`m${i}`);
-    for (let i = 0; i < 500 && pauses === 1; i++) await tick(1);
-    assert.equal(pauses, 2, "9 queued messages pass the mark of 8");
+    for (let i = 0; i < 500 && calls.pauses === 1; i++) await tick(1);
+    assert.equal(calls.pauses, 2, "9 queued messages pass the mark of 8");
     server.pauseReading();
-    assert.equal(pauses, 2, "already paused by the queue");
+    assert.equal(calls.pauses, 2, "already paused by the queue");
     for (let i = 0; i < 9; i++) assert.equal(await server.recv(), `m${i}`);
-    assert.equal(resumes, 1, "the queue is empty, but the application paused");
+    assert.equal(calls.resumes, 1, "the queue is empty, but the application paused");
     server.resumeReading();
-    assert.equal(resumes, 2);
+    assert.equal(calls.resumes, 2);
     await client.close();
   });
 });
+
+/** Counts the transport's pause() and resume() calls, which still take effect. */
+function countPauses(transport: ReturnType<typeof createTransportPair>[number]): {
+  pauses: number;
+  resumes: number;
+} {
+  const calls = { pauses: 0, resumes: 0 };
+  const pause = transport.pause.bind(transport);
+  const resume = transport.resume.bind(transport);
+  transport.pause = () => {
+    calls.pauses++;
+    pause();
+  };
+  transport.resume = () => {
+    calls.resumes++;
+    resume();
+  };
+  return calls;
+}
