@@ -89,17 +89,7 @@ export class ClientProtocol extends Protocol {
 
   /** The response is in: open, or fail the handshake (RFC 6455 4.1, 4.2.2). */
   #receivedResponse(response: Response, key: string, rest: Uint8Array): void {
-    let negotiated: ReturnType<typeof checkResponse>;
-    try {
-      negotiated = checkResponse(response, key, this.#options);
-    } catch (error) {
-      const failure = error as HandshakeError;
-      this.emit({ type: "response", response, error: failure });
-      this.failHandshake(failure);
-      return;
-    }
-    this.emit({ type: "response", response });
-    this.completeHandshake(negotiated.subprotocol, negotiated.extensions, rest);
+    this.concludeHandshake(response, () => checkResponse(response, key, this.#options), rest);
   }
 
   /** The client's handshake in progress: the key sent, then the response parser. */

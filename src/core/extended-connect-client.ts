@@ -7,6 +7,7 @@
  * @module
  */
 
+import { EMPTY_BYTES } from "./bytes.js";
 import { HandshakeError, InvalidStateError } from "./errors.js";
 import { generateKey } from "./handshake/accept-key.js";
 import {
@@ -117,16 +118,10 @@ export class ExtendedConnectClientProtocol extends Protocol {
     if (this.#request === undefined || this.state !== "connecting") {
       throw new InvalidStateError("Cannot receive the response: no request is waiting for one");
     }
-    let negotiated: ReturnType<typeof checkExtendedConnectResponse>;
-    try {
-      negotiated = checkExtendedConnectResponse(response, this.#key, this.#options);
-    } catch (error) {
-      const failure = error as HandshakeError;
-      this.emit({ type: "response", response, error: failure });
-      this.failHandshake(failure);
-      return;
-    }
-    this.emit({ type: "response", response });
-    this.completeHandshake(negotiated.subprotocol, negotiated.extensions, new Uint8Array(0));
+    this.concludeHandshake(
+      response,
+      () => checkExtendedConnectResponse(response, this.#key, this.#options),
+      EMPTY_BYTES,
+    );
   }
 }

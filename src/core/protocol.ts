@@ -106,6 +106,7 @@ import {
   readPayloadLength,
 } from "./frame.js";
 import { queueFrame, queueFrameBytes, queueTextFrame } from "./frame-writer.js";
+import type { Response } from "./http1/message.js";
 import { applyMask, applyMaskWords, copyMasked, wordsOf } from "./mask.js";
 import { MessageParts } from "./message-parts.js";
 import { OutputQueue } from "./output.js";
@@ -543,6 +544,30 @@ export class Protocol {
     this.#state = "open";
     this.#setNegotiated(subprotocol, extensions);
     if (rest.length > 0) this.#parse(rest);
+  }
+
+  /**
+   * Ends a client's handshake on the server's response, over HTTP/1.1 or
+   * HTTP/2 alike: `check` validates it (RFC 6455 4.1, RFC 8441 5) and returns
+   * what was negotiated, or throws the HandshakeError that fails it. Either
+   * way the `response` event comes first, carrying that error.
+   */
+  protected concludeHandshake(
+    response: Response,
+    check: () => { subprotocol: string | null; extensions: readonly Extension[] },
+    rest: Uint8Array,
+  ): void {
+    let negotiated: ReturnType<typeof check>;
+    try {
+      negotiated = check();
+    } catch (error) {
+      const failure = error as HandshakeError;
+      this.emit({ type: "response", response, error: failure });
+      this.failHandshake(failure);
+      return;
+    }
+    this.emit({ type: "response", response });
+    this.completeHandshake(negotiated.subprotocol, negotiated.extensions, rest);
   }
 
   /** Ends the handshake with a failure: the connection is closed and the transport must close. */

@@ -4,36 +4,15 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as core from "../../src/core/index.js";
 import { fflateCodec } from "../../src/web/fflate-codec.js";
+import { pump } from "../helpers/pump.js";
 
-/** Moves everything pending between a client and a server until both are quiet. */
-function pump(client: core.ClientProtocol, server: core.ServerProtocol) {
-  const events = { client: [] as core.ProtocolEvent[], server: [] as core.ProtocolEvent[] };
-  for (let moved = true; moved; ) {
-    moved = false;
-    for (const [from, to] of [
-      [client, server],
-      [server, client],
-    ] as const) {
-      const output = from.takeOutput();
-      for (const chunk of output.chunks) {
-        to.receiveData(chunk.slice());
-        moved = true;
-      }
-      if (output.closeTransport && to.state !== "closed") {
-        to.receiveEof();
-        from.receiveEof();
-        moved = true;
-      }
-    }
-    events.client.push(...client.takeEvents());
-    events.server.push(...server.takeEvents());
-    for (const event of events.server.splice(0)) {
-      events.server.push(event);
-      if (event.type === "request" && server.state === "connecting")
-        server.sendResponse(server.accept(event.request));
-    }
-  }
-  return events;
+/** Both ends wired together; the server accepts every request it sees. */
+function pumpAccepting(client: core.ClientProtocol, server: core.ServerProtocol) {
+  const [clientEvents, serverEvents] = pump(client, server, (side, event) => {
+    if (side === server && event.type === "request")
+      server.sendResponse(server.accept(event.request));
+  });
+  return { client: clientEvents, server: serverEvents };
 }
 
 describe("the core's public entry point", () => {
@@ -50,7 +29,7 @@ describe("the core's public entry point", () => {
     assert.equal(client.state, "connecting");
     assert.equal(server.state, "connecting");
     client.sendRequest(client.connect());
-    let events = pump(client, server);
+    let events = pumpAccepting(client, server);
     assert.equal(client.state, "open");
     assert.equal(server.state, "open");
     assert.equal(client.subprotocol, "chat");
@@ -63,7 +42,7 @@ describe("the core's public entry point", () => {
     client.sendText("hello ".repeat(50));
     server.sendPrepared(core.prepareMessage(new Uint8Array([1, 2, 3])));
     client.sendPing("p");
-    events = pump(client, server);
+    events = pumpAccepting(client, server);
     assert.deepEqual(
       events.server.map((e) => e.type),
       ["text", "ping"],
@@ -75,7 +54,7 @@ describe("the core's public entry point", () => {
     );
 
     client.sendClose(core.CloseCode.NORMAL_CLOSURE, "bye");
-    events = pump(client, server);
+    events = pumpAccepting(client, server);
     assert.deepEqual(events.server.at(-2), { type: "close", code: 1000, reason: "bye" });
     const closed = events.client.at(-1) as core.ClosedEvent;
     // The server's echo carries the code (RFC 6455 5.5.1) and, as ws's does, the reason.

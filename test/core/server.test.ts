@@ -2,13 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ClientProtocol } from "../../src/core/client.js";
 import { HandshakeError, InvalidStateError } from "../../src/core/errors.js";
-import type { ProtocolEvent } from "../../src/core/events.js";
 import type { ServerExtensionFactory } from "../../src/core/extension.js";
 import { Opcode } from "../../src/core/frame.js";
 import { acceptKey } from "../../src/core/handshake/accept-key.js";
-import type { Protocol } from "../../src/core/protocol.js";
 import { ServerProtocol } from "../../src/core/server.js";
 import { bytewise, drain, feed } from "../helpers/drive.js";
+import { pump } from "../helpers/pump.js";
 import { bytes, clientFrame, concat, text } from "../helpers/wire.js";
 
 const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -20,34 +19,6 @@ function requested(input: Uint8Array = REQUEST, options = {}) {
   const s = new ServerProtocol(options);
   const r = feed(s, input);
   return { s, r };
-}
-
-/** Moves bytes between two protocols until both are quiet; returns each side's events. */
-function pump(a: Protocol, b: Protocol) {
-  const events = new Map<Protocol, ProtocolEvent[]>([
-    [a, []],
-    [b, []],
-  ]);
-  for (let moved = true; moved; ) {
-    moved = false;
-    for (const [from, to] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      const out = from.takeOutput();
-      for (const chunk of out.chunks) {
-        to.receiveData(chunk.slice());
-        moved = true;
-      }
-      if (out.closeTransport) {
-        to.receiveEof();
-        moved = true;
-      }
-      events.get(from)!.push(...from.takeEvents());
-      events.get(to)!.push(...to.takeEvents());
-    }
-  }
-  return events;
 }
 
 describe("ServerProtocol: opening handshake (RFC 6455 4.2)", () => {
@@ -283,29 +254,29 @@ describe("ClientProtocol and ServerProtocol together", () => {
     const client = new ClientProtocol("ws://localhost:8080/echo", { subprotocols: ["v2", "v1"] });
     const server = new ServerProtocol({ subprotocols: ["v1"] });
     client.sendRequest(client.connect());
-    let events = pump(client, server);
-    const request = events.get(server)!.find((e) => e.type === "request")!;
+    let [clientEvents, serverEvents] = pump(client, server);
+    const request = serverEvents.find((e) => e.type === "request")!;
     assert.ok(request.type === "request");
     assert.equal(request.request.headers.get("host"), "localhost:8080");
     server.sendResponse(server.accept(request.request));
-    events = pump(client, server);
+    [clientEvents, serverEvents] = pump(client, server);
     assert.equal(client.state, "open");
     assert.equal(client.subprotocol, "v1");
     client.sendText("hello");
     server.sendBinary(bytes("bin"));
-    events = pump(client, server);
-    assert.deepEqual(events.get(server), [{ type: "text", data: "hello" }]);
-    assert.deepEqual(events.get(client), [{ type: "binary", data: bytes("bin") }]);
+    [clientEvents, serverEvents] = pump(client, server);
+    assert.deepEqual(serverEvents, [{ type: "text", data: "hello" }]);
+    assert.deepEqual(clientEvents, [{ type: "binary", data: bytes("bin") }]);
     client.sendClose(1000, "done");
-    events = pump(client, server);
-    assert.deepEqual(events.get(server)!.at(-1), {
+    [clientEvents, serverEvents] = pump(client, server);
+    assert.deepEqual(serverEvents.at(-1), {
       type: "closed",
       code: 1000,
       reason: "done",
       wasClean: true,
     });
     // The server echoes the code and the reason.
-    assert.deepEqual(events.get(client)!.at(-1), {
+    assert.deepEqual(clientEvents.at(-1), {
       type: "closed",
       code: 1000,
       reason: "done",

@@ -34,12 +34,14 @@ import {
   negotiateOffers,
 } from "./negotiation.js";
 import {
+  appendAnswer,
   type ClientHandshakeOptions,
-  DEFAULT_USER_AGENT,
   type ServerHandshakeOptions,
 } from "./options.js";
 import { type Refusal, refuse } from "./refusal.js";
 import type { WebSocketUrl } from "./url.js";
+
+const H2_ANSWER_NAMES = ["sec-websocket-protocol", "sec-websocket-extensions", "server"] as const;
 
 /**
  * An HTTP/2 (or HTTP/3) request head: the pseudo-header fields beside the
@@ -227,11 +229,7 @@ export function extendedConnectResponse(
   if (key !== undefined && decodedBase64Length(trimOws(key)) === 16) {
     headers.append("sec-websocket-accept", acceptKey(trimOws(key)));
   }
-  if (subprotocol !== null) headers.append("sec-websocket-protocol", subprotocol);
-  if (extensionAnswer !== "") headers.append("sec-websocket-extensions", extensionAnswer);
-  const serverHeader =
-    options.serverHeader === undefined ? DEFAULT_USER_AGENT : options.serverHeader;
-  if (serverHeader !== null) headers.append("server", serverHeader);
+  appendAnswer(headers, H2_ANSWER_NAMES, subprotocol, extensionAnswer, options);
   return { status: 200, reason: "", headers, body: EMPTY_BYTES, version: request.version ?? "2" };
 }
 

@@ -72,3 +72,22 @@ export function serverHeaderOf(
 ): string | null {
   return options.serverHeader === undefined ? DEFAULT_USER_AGENT : options.serverHeader;
 }
+
+/**
+ * Appends a server's answer to a handshake, the same over HTTP/1.1 (a 101)
+ * and HTTP/2 (a 200): the selected subprotocol, the extension answer (`""`
+ * for none) and the `Server` field, named as `names` spells them (HTTP/2
+ * field names are lowercase, RFC 9113 8.2.1).
+ */
+export function appendAnswer(
+  headers: Headers,
+  names: readonly [protocol: string, extensions: string, server: string],
+  subprotocol: string | null,
+  extensionAnswer: string,
+  options: Pick<ServerHandshakeOptions, "serverHeader">,
+): void {
+  if (subprotocol !== null) headers.append(names[0], subprotocol);
+  if (extensionAnswer !== "") headers.append(names[1], extensionAnswer);
+  const serverHeader = serverHeaderOf(options);
+  if (serverHeader !== null) headers.append(names[2], serverHeader);
+}

@@ -13,7 +13,9 @@ import { compactHeaders, Headers } from "../headers.js";
 import { trimOws } from "../http1/grammar.js";
 import { REASONS, type Request, type Response } from "../http1/message.js";
 import { acceptKey } from "./accept-key.js";
-import { type ServerHandshakeOptions, serverHeaderOf } from "./options.js";
+import { appendAnswer, type ServerHandshakeOptions } from "./options.js";
+
+const H1_ANSWER_NAMES = ["Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions", "Server"] as const;
 
 /**
  * The 101 response that {@link acceptRequest} builds for an accepted request
@@ -31,10 +33,7 @@ export function switchingProtocols(
   headers.append("Upgrade", "websocket");
   headers.append("Connection", "Upgrade");
   headers.append("Sec-WebSocket-Accept", acceptKey(requestKey(request)));
-  if (subprotocol !== null) headers.append("Sec-WebSocket-Protocol", subprotocol);
-  if (extensionAnswer !== "") headers.append("Sec-WebSocket-Extensions", extensionAnswer);
-  const serverHeader = serverHeaderOf(options);
-  if (serverHeader !== null) headers.append("Server", serverHeader);
+  appendAnswer(headers, H1_ANSWER_NAMES, subprotocol, extensionAnswer, options);
   headers[compactHeaders]();
   return { status: 101, reason: REASONS[101]!, headers, body: EMPTY_BYTES };
 }

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { HandshakeError, InvalidStateError } from "../../../src/core/errors.js";
-import type { ProtocolEvent } from "../../../src/core/events.js";
 import { ExtendedConnectClientProtocol } from "../../../src/core/extended-connect-client.js";
 import { ExtendedConnectServerProtocol } from "../../../src/core/extended-connect-server.js";
 import type { ServerExtensionFactory } from "../../../src/core/extension.js";
@@ -20,9 +19,9 @@ import { rejectResponse } from "../../../src/core/handshake/refusal.js";
 import { parseWebSocketUrl } from "../../../src/core/handshake/url.js";
 import { Headers } from "../../../src/core/headers.js";
 import type { Response } from "../../../src/core/http1/message.js";
-import type { Protocol } from "../../../src/core/protocol.js";
 import { permessageDeflate } from "../../../src/node/permessage-deflate.js";
 import { drain, feed, splits } from "../../helpers/drive.js";
+import { pump } from "../../helpers/pump.js";
 import { clientFrame } from "../../helpers/wire.js";
 
 const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -241,28 +240,6 @@ function handshake(
   return { server, heads };
 }
 
-/** Moves bytes both ways until both are quiet; returns each side's events. */
-function pump(a: Protocol, b: Protocol) {
-  const events = new Map<Protocol, ProtocolEvent[]>([
-    [a, []],
-    [b, []],
-  ]);
-  for (let moved = true; moved; ) {
-    moved = false;
-    for (const [from, to] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      for (const chunk of from.takeOutput().chunks) {
-        to.receiveData(chunk.slice());
-        moved = true;
-      }
-    }
-    for (const p of [a, b]) events.get(p)!.push(...p.takeEvents());
-  }
-  return { a: events.get(a)!, b: events.get(b)! };
-}
-
 describe("ExtendedConnectClientProtocol and ExtendedConnectServerProtocol", () => {
   it("open with a 200 and exchange masked frames, permessage-deflate on", () => {
     const deflate = permessageDeflate();
@@ -294,13 +271,21 @@ describe("ExtendedConnectClientProtocol and ExtendedConnectServerProtocol", () =
     for (const chunk of chunks) server.receiveData(chunk.slice());
     assert.deepEqual(server.takeEvents(), [{ type: "text", data: "hello ".repeat(100) }]);
     server.sendClose(1000);
-    const { b } = pump(server, client);
-    assert.equal(b.at(-1)?.type, "close");
-    // The stream's ends (END_STREAM both ways) are the transport's.
-    server.receiveEof();
+    // The closing handshake crosses; then the server asks for the transport's
+    // end (END_STREAM both ways, which pump stands in for) and both close cleanly.
+    const [serverEvents, clientEvents] = pump(server, client);
+    assert.deepEqual(
+      clientEvents.map((e) => e.type),
+      ["close", "closed"],
+    );
+    assert.deepEqual(serverEvents.at(-1), {
+      type: "closed",
+      code: 1000,
+      reason: "",
+      wasClean: true,
+    });
     assert.equal(server.state, "closed");
-    client.receiveEof();
-    assert.equal(client.takeEvents().at(-1)?.type, "closed");
+    assert.equal(client.state, "closed");
   });
 
   it("acceptAndSend keeps no plain 200, which extendedConnectResponse builds again", () => {
