@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -12,18 +12,9 @@ import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { pooledSessions } from "../../src/http2/sessions.js";
 import { type ClientConnection, connect } from "../../src/node/index.js";
-import { run, selfSigned } from "../node/helpers.js";
+import { PYTHON, selfSigned, skipWithoutPython } from "../node/helpers.js";
 
-const PYTHON = "/usr/bin/python3";
-const available =
-  existsSync(PYTHON) &&
-  (await run(PYTHON, ["-c", "import hypercorn"], 10_000).then(
-    () => true,
-    () => false,
-  ));
-const skip = available
-  ? false
-  : "python3-hypercorn is not installed (apt-get install python3-hypercorn)";
+const skip = await skipWithoutPython("hypercorn", "python3-hypercorn");
 // The fixture lives beside this file's source (the build does not copy .py files).
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../../../test/http2/fixtures");
 

@@ -2,7 +2,6 @@
 // (good, bad, floods), and our client checks what a WebSocket sees.
 
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import {
   type ClientHttp2Session,
   type ClientHttp2Stream,
@@ -18,16 +17,18 @@ import { fileURLToPath } from "node:url";
 import { Opcode } from "../../src/core/frame.js";
 import { connect, type NodeServer, type NodeServerOptions, serve } from "../../src/node/index.js";
 import { clientFrame, parseFrames } from "../helpers/wire.js";
-import { echo, portOf, run, selfSigned, sleep } from "../node/helpers.js";
+import {
+  echo,
+  PYTHON,
+  portOf,
+  run,
+  selfSigned,
+  skipWithoutPython,
+  sleep,
+} from "../node/helpers.js";
 
 const tls = selfSigned();
-const PYTHON = "/usr/bin/python3";
-const HAS_H2 =
-  existsSync(PYTHON) &&
-  (await run(PYTHON, ["-c", "import h2"], 10_000).then(
-    () => true,
-    () => false,
-  ));
+const skipH2 = await skipWithoutPython("h2", "python3-h2");
 // Python fixtures live beside this file's source (the build does not copy them).
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../../../test/http2/fixtures");
 const T = { timeout: 20_000 };
@@ -269,7 +270,7 @@ describe("serving WebSockets over HTTP/2", () => {
 
   test("a stream flood past maxConcurrentStreams is refused; the server goes on", {
     ...T,
-    skip: HAS_H2 ? false : "python3-h2 is not installed (apt-get install python3-h2)",
+    skip: skipH2,
   }, async () => {
     const server = await serve(echo, {
       host: "127.0.0.1",

@@ -2,7 +2,7 @@
 // certificate, child processes with deadlines.
 
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -93,3 +93,26 @@ export function run(
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Debian's Python, where Debian's Python packages (the peers) are installed. */
+export const PYTHON = "/usr/bin/python3";
+
+/**
+ * Whether a test that needs Debian's Python with `module` runs: `false` when
+ * it can, or the reason to skip. In CI (`CI=true`, where `.ci/run` installs
+ * `aptPackage`) it never skips: a missing peer fails the test instead of
+ * hiding it.
+ */
+export async function skipWithoutPython(
+  module: string,
+  aptPackage: string,
+): Promise<false | string> {
+  const available =
+    existsSync(PYTHON) &&
+    (await run(PYTHON, ["-c", `import ${module}`], 10_000).then(
+      () => true,
+      () => false,
+    ));
+  if (available || process.env["CI"] === "true") return false;
+  return `${aptPackage} is not installed (apt-get install ${aptPackage})`;
+}

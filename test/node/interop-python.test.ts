@@ -3,21 +3,11 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
 import { connect, serve } from "../../src/node/index.js";
-import { echo, portOf, run } from "./helpers.js";
+import { echo, PYTHON, portOf, run, skipWithoutPython } from "./helpers.js";
 
-const PYTHON = "/usr/bin/python3";
-const available =
-  existsSync(PYTHON) &&
-  (await run(PYTHON, ["-c", "import websockets"], 10_000).then(
-    () => true,
-    () => false,
-  ));
-const skip = available
-  ? false
-  : "python3-websockets is not installed (apt-get install python3-websockets)";
+const skip = await skipWithoutPython("websockets", "python3-websockets");
 const T = { timeout: 20_000, skip };
 
 const CLIENT = `

@@ -8,7 +8,6 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { type AddressInfo, createServer, connect as netConnect, type Socket } from "node:net";
 import { describe, test } from "node:test";
 import WebSocket, { WebSocketServer } from "ws";
@@ -22,7 +21,7 @@ import {
   serve,
 } from "../../src/node/index.js";
 import { chromiumSkip, withChromium } from "../runtimes/browser.js";
-import { echo, portOf, run } from "./helpers.js";
+import { echo, PYTHON, portOf, run, skipWithoutPython } from "./helpers.js";
 
 // ---------------------------------------------------------------- the wire tap
 
@@ -625,16 +624,10 @@ describe("permessage-deflate over sockets with ws", () => {
 
 // ---------------------------------------------------------------- Python websockets
 
-const PYTHON = "/usr/bin/python3";
-const pythonAvailable =
-  existsSync(PYTHON) &&
-  (await run(PYTHON, ["-c", "import websockets"], 10_000).then(
-    () => true,
-    () => false,
-  ));
+const skipPython = await skipWithoutPython("websockets", "python3-websockets");
 const PY = {
   timeout: 30_000,
-  skip: pythonAvailable ? false : "python3-websockets is not installed",
+  skip: skipPython,
 };
 
 // The payloads rebuilt in Python, the same for every run: text with
