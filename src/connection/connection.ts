@@ -128,10 +128,10 @@ export class Connection extends Closing implements AsyncIterable<Message> {
     const flags = this.flags;
     if (!(flags & OPENED) && protocol.state === "open") this.protocolOpened();
     if (!(flags & CLOSE_DEADLINE_SET) && protocol.closeExpected) this.armCloseDeadline();
-    // Input held back behind a faulty frame (see Protocol.hasDeferredInput)
+    // Input held back behind a faulty frame (see Protocol.hasHeldInput)
     // is processed at the end of the turn, after the application has answered
     // the messages that came before it.
-    if (protocol.hasOutput || protocol.hasDeferredInput) this.scheduleFlush();
+    if (protocol.hasOutput || protocol.hasHeldInput) this.scheduleFlush();
     this.pauseIfQueueFull();
   }
 

@@ -29,16 +29,16 @@ export abstract class Flushing extends ConnectionState {
   /**
    * The end-of-turn flush (also run early by a send with a lot pending):
    * writes the pending output, then, if the protocol held input back behind
-   * a faulty frame (see `Protocol.hasDeferredInput`), processes it, so that
+   * a faulty frame (see `Protocol.hasHeldInput`), processes it, so that
    * the answers to the messages before that frame leave before the failure.
    */
   protected flushThenHeldInput(): void {
     this.flags &= ~FLUSH_SCHEDULED;
     const protocol = this.protocol;
-    const heldInput = protocol.hasDeferredInput;
+    const heldInput = protocol.hasHeldInput;
     this.writeOutput(protocol);
     if (heldInput) {
-      protocol.receiveDeferred();
+      protocol.receiveHeldInput();
       this.afterProtocol();
     }
   }

@@ -74,7 +74,7 @@
  * What few connections need, or need late, lives in one object made on first
  * use instead of five fields on every idle connection: the subprotocol (when
  * one was negotiated), input held back behind a faulty frame (see
- * `hasDeferredInput`), the peer's close frame (once received), the error that
+ * `hasHeldInput`), the peer's close frame (once received), the error that
  * failed the connection, and the data of a ping whose pong is pending
  * (`holdPongs`, or `PONG_OUTPUT_LIMIT` reached).
  *
@@ -190,8 +190,8 @@ const EXTENSION_FAILED_REASON = "Cannot decode message: internal error";
 /** The rare side object of a protocol (see the theory of operation above). */
 class RareState {
   subprotocol: string | null = null;
-  // The input held back behind a faulty frame (see `hasDeferredInput`).
-  deferred: Uint8Array | undefined;
+  // The input held back behind a faulty frame (see `hasHeldInput`).
+  heldInput: Uint8Array | undefined;
   closeReceived: { code: number; reason: string } | undefined;
   error: ProtocolError | ExtensionError | HandshakeError | undefined;
   // The data of the latest ping whose pong is pending (a copy).
@@ -356,7 +356,7 @@ export class Protocol {
    */
   receiveData(bytes: Uint8Array): void {
     if (this.#handshakeDriver !== undefined) this.#handshakeDriver.receiveData(bytes);
-    else if ((this.#flags & DISCARDING_INPUT) === 0 && this.#rare?.deferred === undefined) {
+    else if ((this.#flags & DISCARDING_INPUT) === 0 && this.#rare?.heldInput === undefined) {
       // (Input after held-back input is dropped: the connection fails at the
       // held frame, and nothing after a failure is processed.)
       this.#messagesThisCall = 0;
@@ -369,20 +369,20 @@ export class Protocol {
    * messages delivered by the same `receiveData` call, and failing at once
    * would close the connection before the application could answer them (an
    * echo, say: Autobahn calls that strict). Give the application its turn,
-   * write what it sent, then call {@link receiveDeferred}, which fails the
+   * write what it sent, then call {@link receiveHeldInput}, which fails the
    * connection. Data received meanwhile is dropped, as any input after a
    * failure would be.
    */
-  get hasDeferredInput(): boolean {
-    return this.#rare?.deferred !== undefined;
+  get hasHeldInput(): boolean {
+    return this.#rare?.heldInput !== undefined;
   }
 
-  /** Processes the input held back (see {@link hasDeferredInput}). */
-  receiveDeferred(): void {
-    const deferred = this.#rare?.deferred;
-    if (deferred === undefined) return;
-    this.#rare!.deferred = undefined;
-    this.receiveData(deferred);
+  /** Processes the input held back (see {@link hasHeldInput}). */
+  receiveHeldInput(): void {
+    const held = this.#rare?.heldInput;
+    if (held === undefined) return;
+    this.#rare!.heldInput = undefined;
+    this.receiveData(held);
   }
 
   /** Reports that the transport ended (or was destroyed): the connection is closed. */
@@ -391,7 +391,7 @@ export class Protocol {
       this.#handshakeDriver.receiveEof();
       return;
     }
-    this.receiveDeferred();
+    this.receiveHeldInput();
     if (this.#state === "closed") return;
     this.#state = "closed";
     this.#flags |= DISCARDING_INPUT;
@@ -766,7 +766,7 @@ export class Protocol {
       const check = this.#checkHeader(b0, masked, length);
       if (check !== 0 /* HeaderCheck.OK */) {
         if (this.#messagesThisCall > 0 && kept === 0) {
-          this.#rareState().deferred = data.subarray(pos - size);
+          this.#rareState().heldInput = data.subarray(pos - size);
         } else {
           this.#failWith(this.#headerError(check, b0, masked, length));
         }
@@ -1039,7 +1039,7 @@ export class Protocol {
     return data;
   }
 
-  /** Emits a message event, counting it for `hasDeferredInput`. */
+  /** Emits a message event, counting it for `hasHeldInput`. */
   #emitMessage(event: ProtocolEvent): void {
     this.#messagesThisCall++;
     this.emit(event);

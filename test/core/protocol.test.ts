@@ -380,11 +380,11 @@ describe("Protocol: framing errors fail the connection (RFC 6455 5.1-5.5, 7.1.7)
     const r = feed(p, input);
     assert.deepEqual(r.events, [{ type: "text", data: "Hello, world!" }]);
     assert.equal(r.output.length, 0);
-    assert.equal(p.hasDeferredInput, true);
+    assert.equal(p.hasHeldInput, true);
     // The application answers, then lets the protocol go on (Autobahn 3.2 strict).
     p.sendText("Hello, world!");
     p.receiveData(clientFrame({ opcode: Opcode.TEXT, payload: "dropped" }));
-    p.receiveDeferred();
+    p.receiveHeldInput();
     const d = drain(p);
     assert.deepEqual(d.events, []);
     assert.deepEqual(
@@ -392,8 +392,8 @@ describe("Protocol: framing errors fail the connection (RFC 6455 5.1-5.5, 7.1.7)
       [Opcode.TEXT, Opcode.CLOSE],
     );
     assert.equal((d.frames[1]!.payload[0]! << 8) | d.frames[1]!.payload[1]!, 1002);
-    assert.equal(p.hasDeferredInput, false);
-    p.receiveDeferred();
+    assert.equal(p.hasHeldInput, false);
+    p.receiveHeldInput();
     assert.equal(p.hasOutput, false);
   });
 
