@@ -47,23 +47,14 @@ export function responseError(input: string, limits?: Partial<HttpLimits>): Hand
   assert.fail(`no error for ${JSON.stringify(input)}`);
 }
 
-export function plainRequest(request: Request) {
-  return {
-    method: request.method,
-    target: request.target,
-    version: request.version,
-    headers: [...request.headers],
-  };
+/** A request head as plain data, for deepEqual. */
+export function plainRequest({ method, target, version, headers }: Request) {
+  return { method, target, version, headers: [...headers] };
 }
 
-export function plainResponse(response: Response) {
-  return {
-    status: response.status,
-    reason: response.reason,
-    version: response.version,
-    headers: [...response.headers],
-    body: text(response.body),
-  };
+/** A response as plain data (the body as text), for deepEqual. */
+export function plainResponse({ status, reason, version, headers, body }: Response) {
+  return { status, reason, version, headers: [...headers], body: text(body) };
 }
 
 /** Feeds `chunks` one at a time; every feed but the last must return undefined. */

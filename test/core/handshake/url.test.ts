@@ -3,24 +3,21 @@ import { describe, it } from "node:test";
 import { parseWebSocketUrl } from "../../../src/core/handshake/url.js";
 
 describe("parseWebSocketUrl", () => {
-  it("RFC 6455 3: ws defaults to port 80 and resource name /", () => {
-    assert.deepEqual(parseWebSocketUrl("ws://example.com"), {
-      secure: false,
-      host: "example.com",
-      port: 80,
-      resourceName: "/",
-      hostHeader: "example.com",
-    });
-  });
-
-  it("RFC 6455 3: wss defaults to port 443; the resource name is path and query", () => {
-    assert.deepEqual(parseWebSocketUrl("wss://Example.COM/chat/room?id=1&x=%20"), {
-      secure: true,
-      host: "example.com",
-      port: 443,
-      resourceName: "/chat/room?id=1&x=%20",
-      hostHeader: "example.com",
-    });
+  it("RFC 6455 3: ws defaults to port 80, wss to 443; the resource name is path and query, / when empty", () => {
+    const cases: [string, boolean, number, string][] = [
+      ["ws://example.com", false, 80, "/"],
+      ["wss://Example.COM/chat/room?id=1&x=%20", true, 443, "/chat/room?id=1&x=%20"],
+    ];
+    for (const [url, secure, port, resourceName] of cases) {
+      const hostHeader = "example.com";
+      assert.deepEqual(parseWebSocketUrl(url), {
+        secure,
+        host: "example.com",
+        port,
+        resourceName,
+        hostHeader,
+      });
+    }
     assert.equal(parseWebSocketUrl("ws://example.com?q").resourceName, "/?q");
   });
 

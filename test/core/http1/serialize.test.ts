@@ -68,14 +68,15 @@ describe("serializeRequest", () => {
   }
 });
 
+/** A response with a short latin1 body and its Content-Length. */
+function withBody(status: number, reason: string, body: string): Response {
+  const headers = new Headers({ "Content-Length": String(body.length) });
+  return { status, reason, headers, body: latin1(body) };
+}
+
 describe("serializeResponse", () => {
   it("writes the status line, fields and body; parses back", () => {
-    const response: Response = {
-      status: 400,
-      reason: "Bad Request",
-      headers: new Headers({ "Content-Length": "3" }),
-      body: latin1("bad"),
-    };
+    const response = withBody(400, "Bad Request", "bad");
     const bytes = serializeResponse(response);
     assert.equal(text(bytes), "HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\n\r\nbad");
     assert.deepEqual(plainResponse(new ResponseParser().feed(bytes)!.response), {
@@ -100,12 +101,7 @@ describe("serializeResponse", () => {
   });
 
   it("writes into the space a reservation gives, reserving nothing for an invalid response", () => {
-    const response: Response = {
-      status: 403,
-      reason: "Forbidden",
-      headers: new Headers({ "Content-Length": "2" }),
-      body: latin1("no"),
-    };
+    const response = withBody(403, "Forbidden", "no");
     const expected = serializeResponse(response);
     const slab = new Uint8Array(expected.length + 10).fill(0x2e);
     const sizes: number[] = [];
