@@ -51,6 +51,21 @@ import {
 // --- options -----------------------------------------------------------------
 
 const argv = process.argv.slice(2);
+if (argv.includes("--help") || argv.includes("-h")) {
+  // The usage is this file's header comment, read from the source beside the build.
+  const source = readFileSync(
+    fileURLToPath(new URL("../../bench/run.ts", import.meta.url)),
+    "utf8",
+  );
+  const header = source.slice(source.indexOf("/**") + 3, source.indexOf("*/"));
+  console.log(
+    header
+      .replace(/^ \* ?/gm, "")
+      .replace(/@module\s*$/, "")
+      .trim(),
+  );
+  process.exit(0);
+}
 function option(name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
   if (i >= 0) return argv[i + 1];
