@@ -9,6 +9,7 @@
 import { WebSocketError } from "../core/errors.js";
 import type { ProtocolEvent } from "../core/events.js";
 import { Deadline, Deadlines } from "./deadlines.js";
+import { publishClose, publishError } from "./diagnostics.js";
 import { type CloseInfo, TimeoutError, TransportError, withoutStack } from "./errors.js";
 import { Pinging } from "./pinging.js";
 import {
@@ -133,7 +134,11 @@ export abstract class Closing extends Pinging {
 
   /** Destroys the transport now, recording `error` as the reason. */
   protected abort(error: Error): void {
-    this.rareState().localError ??= error;
+    const rare = this.rareState();
+    if (rare.localError === undefined) {
+      rare.localError = error;
+      publishError(this, error);
+    }
     if (this.settings.logInfo) this.log("warn", "error", error.message, { error });
     if (!(this.flags & TRANSPORT_GONE)) this.transport.destroy();
     // The transport reports its close asynchronously; the protocol learns now.
@@ -147,6 +152,8 @@ export abstract class Closing extends Pinging {
     // protocol's view of it (a handshake cut short).
     const localError = this.rare?.localError;
     const error = localError ?? event.error;
+    // A local error was published when it happened; the peer's (or the handshake's) now.
+    if (localError === undefined && event.error !== undefined) publishError(this, event.error);
     const info: CloseInfo = {
       code: event.code,
       reason: event.reason,
@@ -155,6 +162,7 @@ export abstract class Closing extends Pinging {
     };
     this.rareState().info = info;
     this.cancelDeadlines();
+    publishClose(this, info.code, info.reason, info.wasClean, error);
     if (this.settings.logInfo) {
       this.log(error === undefined ? "info" : "warn", "closed", "Connection closed", {
         code: info.code,
@@ -202,6 +210,7 @@ export abstract class Closing extends Pinging {
             withoutStack(
               () => new TransportError(`Cannot use transport: ${error.message}`, { cause: error }),
             );
+      publishError(this, rare.localError);
     }
     if (this.settings.logInfo) {
       this.log("warn", "error", `Transport error: ${error.message}`, { error });

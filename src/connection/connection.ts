@@ -17,6 +17,7 @@ import type { Extension } from "../core/extension.js";
 import type { Request, Response } from "../core/http1/message.js";
 import type { Protocol, State } from "../core/protocol.js";
 import { Closing } from "./closing.js";
+import { publishOpen } from "./diagnostics.js";
 import type { Message } from "./message.js";
 import { type ConnectionOptions, settingsFor } from "./settings.js";
 import { type Callbacks, CLOSE_DEADLINE_SET, type ConnectionState, OPENED } from "./state.js";
@@ -217,6 +218,7 @@ export class Connection extends Closing implements AsyncIterable<Message> {
     if (this.settings.logInfo) {
       this.log("info", "open", "Connection open", { subprotocol: this.protocol.subprotocol });
     }
+    publishOpen(this);
     this.armKeepalive();
     this.onOpen();
     // The handshake's last bytes (a server's 101, with whatever the handler

@@ -31,6 +31,13 @@ export {
   type SendData,
 } from "./connection.js";
 export {
+  type CloseDiagnostic,
+  diagnosticsChannels,
+  type ErrorDiagnostic,
+  type HandshakeDiagnostic,
+  type OpenDiagnostic,
+} from "./diagnostics.js";
+export {
   type CloseInfo,
   ConnectionClosed,
   ConnectionClosedError,
