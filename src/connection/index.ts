@@ -56,6 +56,7 @@ export {
   ServerConnection,
   type ServerOptions,
 } from "./server.js";
+export type { CertificateName, PeerCertificate, TlsInfo } from "./tls-info.js";
 export {
   type PublishOptions,
   TopicLimitError,
