@@ -134,11 +134,7 @@ export abstract class Closing extends Pinging {
 
   /** Destroys the transport now, recording `error` as the reason. */
   protected abort(error: Error): void {
-    const rare = this.rareState();
-    if (rare.localError === undefined) {
-      rare.localError = error;
-      publishError(this, error);
-    }
+    this.rareState().localError ??= error;
     if (this.settings.logInfo) this.log("warn", "error", error.message, { error });
     if (!(this.flags & TRANSPORT_GONE)) this.transport.destroy();
     // The transport reports its close asynchronously; the protocol learns now.
@@ -152,8 +148,6 @@ export abstract class Closing extends Pinging {
     // protocol's view of it (a handshake cut short).
     const localError = this.rare?.localError;
     const error = localError ?? event.error;
-    // A local error was published when it happened; the peer's (or the handshake's) now.
-    if (localError === undefined && event.error !== undefined) publishError(this, event.error);
     const info: CloseInfo = {
       code: event.code,
       reason: event.reason,
@@ -162,6 +156,9 @@ export abstract class Closing extends Pinging {
     };
     this.rareState().info = info;
     this.cancelDeadlines();
+    // Whoever set it (a timeout, the transport, the peer, the handshake), the
+    // error a connection closes with is published here, once, before its close.
+    if (error !== undefined) publishError(this, error);
     publishClose(this, info.code, info.reason, info.wasClean, error);
     if (this.settings.logInfo) {
       this.log(error === undefined ? "info" : "warn", "closed", "Connection closed", {
@@ -210,7 +207,6 @@ export abstract class Closing extends Pinging {
             withoutStack(
               () => new TransportError(`Cannot use transport: ${error.message}`, { cause: error }),
             );
-      publishError(this, rare.localError);
     }
     if (this.settings.logInfo) {
       this.log("warn", "error", `Transport error: ${error.message}`, { error });

@@ -9,7 +9,7 @@
  * | `websocket-sansio:handshake`   | a server answers a handshake request (accepted or refused), a client receives the answer | {@link HandshakeDiagnostic} |
  * | `websocket-sansio:open`        | a connection opens (the handshake succeeded)            | {@link OpenDiagnostic} |
  * | `websocket-sansio:close`       | a connection's protocol is closed (every connection, opened or not) | {@link CloseDiagnostic} |
- * | `websocket-sansio:error`       | the error a connection closes with, when it happens; an error thrown by a server's handler or hook | {@link ErrorDiagnostic} |
+ * | `websocket-sansio:error`       | a connection closes with an error (just before its close); a server's handler or hook threw | {@link ErrorDiagnostic} |
  *
  * They are published at the points where the `logger` option's `handshake`,
  * `open`, `closed` and `error` records are made, by the connection layer, so
@@ -88,10 +88,13 @@ export interface CloseDiagnostic {
 }
 
 /**
- * `websocket-sansio:error`: an error ended a connection (the peer's protocol
- * error, a refused handshake on the client, a timeout, a transport failure, a
- * local abort), published when it happens, before the close; or a server's
- * handler or hook threw (the connection then closes with 1011 or answers 500).
+ * `websocket-sansio:error`: a connection closes with an error (the `error`
+ * of its `closed`: the peer's protocol error, a refused handshake, a
+ * timeout, a transport failure, a local abort), published once, just before
+ * its `websocket-sansio:close`; or a server's handler or hook threw (the
+ * connection then closes with 1011, or the handshake is answered 500),
+ * unless what it threw is the `ConnectionClosed` error of its connection's
+ * close.
  */
 export interface ErrorDiagnostic {
   readonly connection: Connection;

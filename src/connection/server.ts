@@ -23,7 +23,7 @@ import { ServerProtocol, type ServerProtocolOptions } from "../core/index.js";
 import type { BinaryData } from "./connection.js";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import { publishError, publishHandshake } from "./diagnostics.js";
-import type { CloseInfo } from "./errors.js";
+import { type CloseInfo, ConnectionClosed } from "./errors.js";
 import { type PublishOptions, Topics, type TopicsOptions } from "./topics.js";
 import type { Transport } from "./transport.js";
 
@@ -414,7 +414,10 @@ export class Server {
   /** @internal The handler of `connection` threw or rejected. */
   handlerFailed(connection: Connection, error: unknown): void {
     this.logError("Connection handler failed", error);
-    publishError(connection, error);
+    // A handler that lets out the error its connection's close raised (a
+    // `for await` after an abnormal close) adds nothing to that close, which
+    // was published with its error.
+    if (!(error instanceof ConnectionClosed)) publishError(connection, error);
     if (connection.state === "open") void connection.close(1011, "Internal error").catch(() => {});
   }
 
