@@ -22,10 +22,11 @@
  * `import "node:diagnostics_channel"` would break it in browsers and in
  * bundles for them; a dynamic `import()` resolves a turn late (the first
  * connections of a process would go unreported) and makes bundlers split a
- * chunk. `process.getBuiltinModule` (Node 20.16 and 22.3, Bun, Deno 2,
- * Workers with `nodejs_compat`) loads the module synchronously, once, when
- * this module loads: that feature test is the seam, and where it fails (a
- * browser, Node before 20.16) nothing is published and nothing is paid.
+ * chunk. `process.getBuiltinModule` (Node 20.16 and 22.3, Bun, Deno 2; tested
+ * on each) loads the module synchronously, once, when this module loads:
+ * that feature test is the seam, and where it fails (a browser, Node before
+ * 20.16, a runtime without Node's `process`) nothing is published and
+ * nothing is paid.
  *
  * # Cost
  *
