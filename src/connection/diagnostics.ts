@@ -32,8 +32,11 @@
  *
  * Nothing is published per message: only at a connection's handshake, open,
  * close and failure. At each of those points the cost with no subscriber is
- * one `hasSubscribers` read (V8 inlines the inactive channel's getter), and
- * no message object is built.
+ * one `hasSubscribers` read, and no message object is built. Measured with
+ * instruction counts (bench/connection-fixed.ts, `node --predictable` under
+ * callgrind): the 64 B echo and opening and closing connections cost the
+ * same as before the channels, within the spread; loading the module costs
+ * about 4 million instructions once.
  *
  * @module
  */
