@@ -17,6 +17,7 @@ import { ClientProtocol } from "../core/index.js";
 import { ProxyError } from "../proxy/errors.js";
 import { type ProxyEnv, selectProxy } from "../proxy/select.js";
 import { Connection, type ConnectionObserver, type ConnectionOptions } from "./connection.js";
+import { publishHandshake } from "./diagnostics.js";
 import { TimeoutError, TransportError } from "./errors.js";
 import { openTunnel, type ProxyNetwork } from "./proxy-tunnel.js";
 import type { Transport } from "./transport.js";
@@ -135,6 +136,7 @@ export class ClientConnection extends Connection {
   protected override onHandshake(event: RequestEvent | ResponseEvent): void {
     if (event.type !== "response") return;
     this.handshakeResponse = event.response;
+    publishHandshake(this, this.protocol.request!, event.response.status);
     if (this.logsInfo) {
       this.logInfo("handshake", `${this.protocol.request?.target} ${event.response.status}`, {
         target: this.protocol.request?.target,

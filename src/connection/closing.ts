@@ -9,6 +9,7 @@
 import { WebSocketError } from "../core/errors.js";
 import type { ProtocolEvent } from "../core/events.js";
 import { Deadline, Deadlines } from "./deadlines.js";
+import { publishClose, publishError } from "./diagnostics.js";
 import { type CloseInfo, TimeoutError, TransportError, withoutStack } from "./errors.js";
 import { Pinging } from "./pinging.js";
 import {
@@ -134,7 +135,7 @@ export abstract class Closing extends Pinging {
   /** Destroys the transport now, recording `error` as the reason. */
   protected abort(error: Error): void {
     this.rareState().localError ??= error;
-    if (this.settings.logInfo) this.log("warn", "error", error.message, { error });
+    if (this.settings.logWarn) this.log("warn", "error", error.message, { error });
     if (!(this.flags & TRANSPORT_GONE)) this.transport.destroy();
     // The transport reports its close asynchronously; the protocol learns now.
     this.protocol.receiveEof();
@@ -155,7 +156,11 @@ export abstract class Closing extends Pinging {
     };
     this.rareState().info = info;
     this.cancelDeadlines();
-    if (this.settings.logInfo) {
+    // Whoever set it (a timeout, the transport, the peer, the handshake), the
+    // error a connection closes with is published here, once, before its close.
+    if (error !== undefined) publishError(this, error);
+    publishClose(this, info.code, info.reason, info.wasClean, error);
+    if (error === undefined ? this.settings.logInfo : this.settings.logWarn) {
       this.log(error === undefined ? "info" : "warn", "closed", "Connection closed", {
         code: info.code,
         reason: info.reason,
@@ -203,7 +208,7 @@ export abstract class Closing extends Pinging {
               () => new TransportError(`Cannot use transport: ${error.message}`, { cause: error }),
             );
     }
-    if (this.settings.logInfo) {
+    if (this.settings.logWarn) {
       this.log("warn", "error", `Transport error: ${error.message}`, { error });
     }
   }

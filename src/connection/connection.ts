@@ -17,9 +17,11 @@ import type { Extension } from "../core/extension.js";
 import type { Request, Response } from "../core/http1/message.js";
 import type { Protocol, State } from "../core/protocol.js";
 import { Closing } from "./closing.js";
+import { publishOpen } from "./diagnostics.js";
 import type { Message } from "./message.js";
 import { type ConnectionOptions, settingsFor } from "./settings.js";
 import { type Callbacks, CLOSE_DEADLINE_SET, type ConnectionState, OPENED } from "./state.js";
+import type { TlsInfo } from "./tls-info.js";
 import type { Transport } from "./transport.js";
 
 export type { BinaryData, Fragment, FrameKind, Message, SendData } from "./message.js";
@@ -93,6 +95,21 @@ export class Connection extends Closing implements AsyncIterable<Message> {
   /** The peer's port, when the transport has one. */
   get remotePort(): number | undefined {
     return this.transport.remotePort;
+  }
+
+  /**
+   * The TLS session's facts (the peer's certificate, whether it was
+   * verified, the ALPN protocol), when the transport is TLS and can tell
+   * them (Node's); undefined otherwise. Built on each read.
+   *
+   * @example
+   * ```ts
+   * processRequest: (request, connection) =>
+   *   connection.tls?.authorized ? undefined : connection.reject(403, "Client certificate required\n")
+   * ```
+   */
+  get tls(): TlsInfo | undefined {
+    return this.transport.tls;
   }
 
   /** Bytes sent but not yet handed to the network (queued in the protocol or the transport). */
@@ -217,6 +234,7 @@ export class Connection extends Closing implements AsyncIterable<Message> {
     if (this.settings.logInfo) {
       this.log("info", "open", "Connection open", { subprotocol: this.protocol.subprotocol });
     }
+    publishOpen(this);
     this.armKeepalive();
     this.onOpen();
     // The handshake's last bytes (a server's 101, with whatever the handler

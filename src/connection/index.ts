@@ -31,6 +31,13 @@ export {
   type SendData,
 } from "./connection.js";
 export {
+  type CloseDiagnostic,
+  diagnosticsChannels,
+  type ErrorDiagnostic,
+  type HandshakeDiagnostic,
+  type OpenDiagnostic,
+} from "./diagnostics.js";
+export {
   type CloseInfo,
   ConnectionClosed,
   ConnectionClosedError,
@@ -49,6 +56,7 @@ export {
   ServerConnection,
   type ServerOptions,
 } from "./server.js";
+export type { CertificateName, PeerCertificate, TlsInfo } from "./tls-info.js";
 export {
   type PublishOptions,
   TopicLimitError,

@@ -176,7 +176,7 @@ export abstract class Pinging extends Sending {
     this.rareState().localError ??= new TimeoutError(
       `Cannot keep connection alive: no pong within ${this.settings.pingTimeoutMs} ms`,
     );
-    if (this.settings.logInfo) this.log("warn", "error", "Keepalive ping timed out");
+    if (this.settings.logWarn) this.log("warn", "error", "Keepalive ping timed out");
     // RFC 6455 7.4.1: 1011, the server (or client) met a condition that
     // prevented it from going on; the reason tells the peer which.
     this.protocol.fail(1011, "keepalive ping timeout");

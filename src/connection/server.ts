@@ -22,7 +22,8 @@ import type { Request, Response } from "../core/http1/message.js";
 import { ServerProtocol, type ServerProtocolOptions } from "../core/index.js";
 import type { BinaryData } from "./connection.js";
 import { Connection, type ConnectionOptions } from "./connection.js";
-import type { CloseInfo } from "./errors.js";
+import { publishError, publishHandshake } from "./diagnostics.js";
+import { type CloseInfo, ConnectionClosed } from "./errors.js";
 import { type PublishOptions, Topics, type TopicsOptions } from "./topics.js";
 import type { Transport } from "./transport.js";
 
@@ -246,6 +247,7 @@ export class ServerConnection extends Connection {
       }
     } catch (error) {
       this.#server.logError("Handshake hook failed", error);
+      publishError(this, error);
       response = this.protocol.reject(500, "Failed to open a WebSocket connection.\n");
     }
     // The open timeout or a shutdown may have ended the handshake meanwhile.
@@ -261,6 +263,7 @@ export class ServerConnection extends Connection {
   }
 
   #logHandshake(request: Request, status: number): void {
+    publishHandshake(this, request, status);
     if (this.logsInfo) {
       this.logInfo("handshake", `${request.method} ${request.target} ${status}`, {
         target: request.target,
@@ -411,6 +414,10 @@ export class Server {
   /** @internal The handler of `connection` threw or rejected. */
   handlerFailed(connection: Connection, error: unknown): void {
     this.logError("Connection handler failed", error);
+    // A handler that lets out the error its connection's close raised (a
+    // `for await` after an abnormal close) adds nothing to that close, which
+    // was published with its error.
+    if (!(error instanceof ConnectionClosed)) publishError(connection, error);
     if (connection.state === "open") void connection.close(1011, "Internal error").catch(() => {});
   }
 

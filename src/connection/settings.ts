@@ -100,6 +100,8 @@ export interface Settings {
   readonly logger: Logger | undefined;
   readonly logDebug: boolean;
   readonly logInfo: boolean;
+  /** Whether warn records pass (`logLevel` "warn" drops info records, not warnings). */
+  readonly logWarn: boolean;
   readonly openTimeoutMs: number | null;
   readonly closeTimeoutMs: number | null;
   readonly pingIntervalMs: number | null;
@@ -141,6 +143,7 @@ export const settingsFor: (options: ConnectionOptions) => Settings = perObject(
       logger,
       logDebug: logger !== undefined && logs("debug", level),
       logInfo: logger !== undefined && logs("info", level),
+      logWarn: logger !== undefined && logs("warn", level),
       openTimeoutMs: timeoutOption(options.openTimeoutMs, DEFAULT_OPEN_TIMEOUT_MS),
       closeTimeoutMs: timeoutOption(options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS),
       pingIntervalMs: timeoutOption(options.pingIntervalMs, DEFAULT_PING_INTERVAL_MS),

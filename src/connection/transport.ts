@@ -10,6 +10,8 @@
  * @module
  */
 
+import type { TlsInfo } from "./tls-info.js";
+
 /** What a transport reports to its owner. Set once with {@link Transport.start}. */
 export interface TransportHandler {
   /** Bytes arrived. The owner takes ownership of `chunk` (it may modify it in place). */
@@ -61,6 +63,11 @@ export interface Transport {
   readonly remoteAddress: string | undefined;
   /** The peer's port, when the transport has one. */
   readonly remotePort: number | undefined;
+  /**
+   * The TLS session's facts, for a transport over TLS that can tell them;
+   * undefined (or absent) otherwise. Read when asked, not kept.
+   */
+  readonly tls?: TlsInfo | undefined;
 }
 
 /**

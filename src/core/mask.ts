@@ -65,7 +65,10 @@ export interface SimdKernel {
 /** Compiles the SIMD kernel, or returns `undefined` where the runtime cannot. */
 export function compileKernel(bytes: Uint8Array = kernelBytes()): SimdKernel | undefined {
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+    // (The bytes are never a SharedArrayBuffer's; DOM-typed checkers, Deno's for JSR, want it said.)
+    const instance = new WebAssembly.Instance(
+      new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>),
+    );
     const memory = instance.exports["m"] as WebAssembly.Memory;
     const xor = instance.exports["x"] as SimdKernel["xor"];
     return { memory: new Uint8Array(memory.buffer), xor };

@@ -5,7 +5,9 @@
  */
 
 import type { Socket } from "node:net";
+import type { TlsInfo } from "../connection/tls-info.js";
 import type { Transport, TransportHandler } from "../connection/transport.js";
+import { tlsInfoOf } from "./tls-info.js";
 
 // Batches up to this size are copied into one buffer and written with one
 // `socket.write` (one syscall, no writev bookkeeping); larger ones hold big
@@ -102,5 +104,10 @@ export class SocketTransport implements Transport {
 
   get remotePort(): number | undefined {
     return this.socket.remotePort;
+  }
+
+  /** The TLS facts when the socket is a `tls.TLSSocket` (see `connection.tls`). */
+  get tls(): TlsInfo | undefined {
+    return tlsInfoOf(this.socket);
   }
 }

@@ -7,7 +7,6 @@
 
 import type { ClientConnection, ClientOptions } from "../connection/client.js";
 import { WebSocket as WhatwgWebSocket } from "../whatwg/websocket.js";
-import type { WebSocketStreamOptions } from "../whatwg/websocket-stream.js";
 import { WebSocketStream as WhatwgWebSocketStream } from "../whatwg/websocket-stream.js";
 import { connect, type NodeClientOptions } from "./client.js";
 
@@ -19,31 +18,14 @@ import { connect, type NodeClientOptions } from "./client.js";
 export type NodeWebSocketOptions = Omit<NodeClientOptions, "subprotocols" | "signal">;
 
 /** The WHATWG `WebSocket` over Node's sockets (see `src/whatwg/websocket.ts`). */
-export class WebSocket extends WhatwgWebSocket {
-  // Rest parameters: the base class counts the arguments passed, as Web IDL does.
-  constructor(
-    ...args: [
-      url: string | URL,
-      protocols?: string | readonly string[],
-      options?: NodeWebSocketOptions,
-    ]
-  ) {
-    super(...args);
-  }
-
+export class WebSocket extends WhatwgWebSocket<NodeWebSocketOptions> {
   protected static override connect(url: URL, options: ClientOptions): Promise<ClientConnection> {
     return connect(url, options);
   }
 }
 
 /** `WebSocketStream` over Node's sockets (see `src/whatwg/websocket-stream.ts`). */
-export class WebSocketStream extends WhatwgWebSocketStream {
-  constructor(
-    ...args: [url: string | URL, options?: WebSocketStreamOptions, extra?: NodeWebSocketOptions]
-  ) {
-    super(...args);
-  }
-
+export class WebSocketStream extends WhatwgWebSocketStream<NodeWebSocketOptions> {
   protected static override connect(url: URL, options: ClientOptions): Promise<ClientConnection> {
     return connect(url, options);
   }

@@ -8,7 +8,6 @@
 
 import type { ClientConnection, ClientOptions } from "../connection/client.js";
 import { WebSocket as WhatwgWebSocket } from "../whatwg/websocket.js";
-import type { WebSocketStreamOptions } from "../whatwg/websocket-stream.js";
 import { WebSocketStream as WhatwgWebSocketStream } from "../whatwg/websocket-stream.js";
 import { connect, type WebClientOptions } from "./client.js";
 
@@ -20,31 +19,14 @@ import { connect, type WebClientOptions } from "./client.js";
 export type WebWebSocketOptions = Omit<WebClientOptions, "subprotocols" | "signal">;
 
 /** The WHATWG `WebSocket` over the runtime's TCP streams (see `src/whatwg/websocket.ts`). */
-export class WebSocket extends WhatwgWebSocket {
-  // Rest parameters: the base class counts the arguments passed, as Web IDL does.
-  constructor(
-    ...args: [
-      url: string | URL,
-      protocols?: string | readonly string[],
-      options?: WebWebSocketOptions,
-    ]
-  ) {
-    super(...args);
-  }
-
+export class WebSocket extends WhatwgWebSocket<WebWebSocketOptions> {
   protected static override connect(url: URL, options: ClientOptions): Promise<ClientConnection> {
     return connect(url, options);
   }
 }
 
 /** `WebSocketStream` over the runtime's TCP streams (see `src/whatwg/websocket-stream.ts`). */
-export class WebSocketStream extends WhatwgWebSocketStream {
-  constructor(
-    ...args: [url: string | URL, options?: WebSocketStreamOptions, extra?: WebWebSocketOptions]
-  ) {
-    super(...args);
-  }
-
+export class WebSocketStream extends WhatwgWebSocketStream<WebWebSocketOptions> {
   protected static override connect(url: URL, options: ClientOptions): Promise<ClientConnection> {
     return connect(url, options);
   }

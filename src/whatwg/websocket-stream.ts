@@ -40,8 +40,11 @@ const CONTEXT_CONSTRUCT = "Failed to construct 'WebSocketStream'";
  * await writer.write("hello");
  * for await (const message of readable) console.log(message);
  * ```
+ *
+ * `Extra` is the type of the third constructor argument, which a runtime's
+ * subclass narrows to its own options (see `WebSocket`).
  */
-export class WebSocketStream {
+export class WebSocketStream<Extra extends WebSocketOptions = WebSocketOptions> {
   /** How this class opens connections; a runtime's entry point overrides it. */
   protected static connect(_url: URL, _options: ClientOptions): Promise<ClientConnection> {
     return Promise.reject(
@@ -69,7 +72,7 @@ export class WebSocketStream {
    *   options may be passed as a third argument (not in the standard)
    * @throws {DOMException} `SyntaxError` for a bad URL or subprotocol
    */
-  constructor(url: string | URL, options: WebSocketStreamOptions = {}, extra?: WebSocketOptions) {
+  constructor(url: string | URL, options: WebSocketStreamOptions = {}, extra?: Extra) {
     this.#url = parseWebSocketUrl(url, CONTEXT_CONSTRUCT);
     const subprotocols = parseProtocols(options?.protocols ?? [], CONTEXT_CONSTRUCT);
     this.#opened = new Promise((resolve, reject) => {

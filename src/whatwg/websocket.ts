@@ -102,8 +102,14 @@ export function refusesNoSubprotocol(connection: ClientConnection, offered: bool
  * socket.onmessage = (event) => { console.log(event.data); socket.close(1000, "done"); };
  * socket.onclose = (event) => console.log(event.code, event.reason, event.wasClean);
  * ```
+ *
+ * `Options` is the type of the third constructor argument: a runtime's
+ * subclass narrows it to its own options (`tls` on Node) by this parameter
+ * rather than by a constructor of its own, which would have to pass on its
+ * arguments with a spread to keep their count (JSR's type check rejects that
+ * spread in the declarations it generates).
  */
-export class WebSocket extends EventTarget {
+export class WebSocket<Options extends WebSocketOptions = WebSocketOptions> extends EventTarget {
   static readonly CONNECTING = CONNECTING;
   static readonly OPEN = OPEN;
   static readonly CLOSING = CLOSING;
@@ -152,11 +158,7 @@ export class WebSocket extends EventTarget {
    * @param options the library's connection options (not in the standard)
    * @throws {DOMException} `SyntaxError` for a bad URL or subprotocol
    */
-  constructor(
-    url: string | URL,
-    protocols?: string | readonly string[],
-    options?: WebSocketOptions,
-  ) {
+  constructor(url: string | URL, protocols?: string | readonly string[], options?: Options) {
     super();
     // biome-ignore lint/complexity/noArguments: Web IDL counts the arguments passed, not their values
     if (arguments.length === 0) {
@@ -403,7 +405,8 @@ export class WebSocket extends EventTarget {
         ? message
         : this.#binaryType === "arraybuffer"
           ? arrayBufferOf(message)
-          : new Blob([message]);
+          : // Received bytes are never a SharedArrayBuffer's (DOM-typed checkers want it said).
+            new Blob([message as Uint8Array<ArrayBuffer>]);
     this.dispatchEvent(new MessageEvent("message", { data, origin: this.#origin }));
   }
 

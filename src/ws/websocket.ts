@@ -335,7 +335,8 @@ export class WebSocket extends EventEmitter {
       case "fragments":
         return [asBuffer(data)];
       case "blob":
-        return new Blob([data]);
+        // Received bytes are never a SharedArrayBuffer's (DOM-typed checkers want it said).
+        return new Blob([data as Uint8Array<ArrayBuffer>]);
       default:
         return asBuffer(data);
     }

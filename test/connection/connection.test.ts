@@ -97,6 +97,17 @@ describe("Connection", () => {
     const lengths = debug.filter((r) => r.event === "recv").map((r) => r.details);
     assert.deepEqual(lengths, [{ length: 1 }]);
     await pair.client.close();
+    // "warn" drops the info records and keeps the warnings: a transport reset.
+    const warn: LogRecord[] = [];
+    const failing = await connectPair({
+      server: { logger: (r) => void warn.push(r), logLevel: "warn" },
+    });
+    failing.wire[0].reset();
+    await failing.server.closed;
+    assert.deepEqual(
+      warn.map((r) => `${r.level} ${r.event}`),
+      ["warn error", "warn closed"],
+    );
   });
 
   test("opens once: the open deadline goes, keepalive starts, onOpen runs once", T, async () => {

@@ -38,14 +38,15 @@ describe("Connection settings", () => {
 
   test("log levels: info by default, debug adds per-message records", () => {
     const logger = (): void => {};
-    assert.deepEqual(
-      [settingsFor({ logger }).logInfo, settingsFor({ logger }).logDebug],
-      [true, false],
-    );
-    const debug = settingsFor({ logger, logLevel: "debug" });
-    assert.deepEqual([debug.logInfo, debug.logDebug], [true, true]);
-    const warn = settingsFor({ logger, logLevel: "warn" });
-    assert.deepEqual([warn.logInfo, warn.logDebug], [false, false]);
+    const levels = (options: Parameters<typeof settingsFor>[0]) => {
+      const settings = settingsFor(options);
+      return [settings.logDebug, settings.logInfo, settings.logWarn];
+    };
+    assert.deepEqual(levels({ logger }), [false, true, true]);
+    assert.deepEqual(levels({ logger, logLevel: "debug" }), [true, true, true]);
+    assert.deepEqual(levels({ logger, logLevel: "warn" }), [false, false, true]);
+    assert.deepEqual(levels({ logger, logLevel: "error" }), [false, false, false]);
+    assert.deepEqual(levels({ logLevel: "debug" }), [false, false, false]);
   });
 
   test("the flush queue is the one of the options' defer function", () => {
