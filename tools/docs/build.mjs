@@ -15,7 +15,7 @@
 // with TypeScript 7 (whose API is not TypeDoc's), so it lives in its own
 // package, tools/docs (installed by the root `npm ci` as a file: dependency).
 //
-//   node tools/docs/build.mjs [--out DIR] [--add-page FILE.md] [--entry NAME]...
+//   node tools/docs/build.mjs [--out DIR] [--stage DIR] [--add-page FILE.md] [--entry NAME]...
 //
 // --add-page adds a Markdown page (for the test that a broken link fails the
 // build); --entry limits the API reference to some entry points (by export
@@ -37,6 +37,7 @@ const { values } = parseArgs({
     out: { type: "string", default: join(root, "site") },
     "add-page": { type: "string", multiple: true, default: [] },
     entry: { type: "string", multiple: true, default: [] },
+    stage: { type: "string", default: join(root, ".build-docs", "stage") },
   },
 });
 const out = resolve(values.out);
@@ -113,7 +114,7 @@ function stage(dir) {
   return { readme: join(dir, "README.md"), documents };
 }
 
-const stageDir = join(root, ".build-docs", "stage");
+const stageDir = resolve(values.stage);
 const { readme, documents } = stage(stageDir);
 
 const app = await Application.bootstrapWithPlugins({

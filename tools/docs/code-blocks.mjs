@@ -119,7 +119,7 @@ export function checkCodeBlocks(files = markdownFiles()) {
   for (const file of files) {
     const text = readFileSync(join(root, file), "utf8");
     for (const { line, code, prelude } of extractBlocks(text)) {
-      const name = `${file.replaceAll("/", "_").replace(/\.md$/, "")}_${line}.ts`;
+      const name = `${file.replace(/\.md$/, "").replace(/[^\w-]+/g, "_")}_${line}.ts`;
       // Deno's npm: specifiers name the same package.
       const body = code.replaceAll('"npm:websocket-sansio', '"websocket-sansio');
       const head = prelude === "" ? "" : `${prelude}\n`;
@@ -178,5 +178,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error(`Cannot type-check the docs' code blocks: ${errors.length} errors`);
     process.exit(1);
   }
-  console.log(`${count} TypeScript code blocks type-check (${relative(process.cwd(), root) || "."})`);
+  console.log(
+    `${count} TypeScript code blocks type-check (${relative(process.cwd(), root) || "."})`,
+  );
 }
