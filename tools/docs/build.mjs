@@ -134,6 +134,8 @@ const app = await Application.bootstrapWithPlugins({
   sort: ["documents-first", "kind", "instance-first", "alphabetical-ignoring-documents"],
   groupOrder,
   navigation: { includeGroups: true, includeCategories: false, includeFolders: false },
+  // The entry points' group in the navigation, under the guides.
+  locales: { en: { kind_plural_module: "API reference" } },
   searchInDocuments: true,
   searchInComments: true,
   headings: { readme: false, document: false },
