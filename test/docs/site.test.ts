@@ -87,12 +87,19 @@ describe("documentation site", () => {
     const fixtures = join(root, ".build-docs", "fixtures");
     mkdirSync(fixtures, { recursive: true });
     const page = join(fixtures, "broken.md");
-    writeFileSync(page, "# Broken\n\nSee [the missing guide](no-such-guide.md).\n");
+    writeFileSync(
+      page,
+      "# Broken\n\nSee [the missing guide](no-such-guide.md) and " +
+        "[a missing heading](../../docs/getting-started.md#no-such-heading).\n",
+    );
     const out = mkdtempSync(join(tmpdir(), "docs-broken-"));
     const args = [build, "--out", out, "--stage", `${out}.stage`, "--add-page", page];
     const { status, output } = await run([...args, "--entry", "./testing"]);
     assert.notEqual(status, 0, output);
     assert.match(output, /no-such-guide\.md/);
+    // The heading's anchor, found missing in the output by the link check.
+    assert.match(output, /Getting_started\.html#no-such-heading: no id "no-such-heading"/);
+    assert.match(output, /Cannot build the site: .*broken internal links/);
   });
 
   test("the link check finds missing pages and missing anchors", async () => {
