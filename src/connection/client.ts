@@ -353,11 +353,14 @@ function defaultIsRetryable(error: unknown): boolean {
 /**
  * Yields a fresh connection each time the previous one is closed, forever:
  * the Python websockets idiom `async for websocket in connect(...)`.
- * Failed attempts wait with exponential backoff and full jitter (each delay is
+ * Failed attempts wait with exponential backoff and jitter (each delay is
  * random between half and all of the current backoff), which spreads a crowd
- * of clients after a server restart. A fatal error (see `isRetryable`) ends
- * the iteration by throwing it. When the loop body ends with the connection
- * still open, the connection is closed before reconnecting.
+ * of clients after a server restart; a successful open resets the delay, and
+ * the next connection is opened as soon as the previous one is done. A fatal
+ * error (see `isRetryable`) ends the iteration by throwing it. When the loop
+ * body ends with the connection still open, the connection is closed before
+ * reconnecting; leaving the loop (`break`, `return`, a throw) leaves the
+ * connection as it is. See docs/reconnection.md.
  *
  * @example
  * ```ts

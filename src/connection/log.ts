@@ -12,7 +12,10 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 /** What a logger receives. */
 export interface LogRecord {
   readonly level: LogLevel;
-  /** What happened, e.g. `open`, `close`, `handshake`, `error`, `recv`, `send`. */
+  /**
+   * What happened: `handshake`, `open`, `close`, `closed`, `error`, and at
+   * `"debug"` `recv`, `ping`, `pong`.
+   */
   readonly event: string;
   /** A sentence for humans. */
   readonly message: string;

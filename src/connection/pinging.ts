@@ -83,7 +83,7 @@ export abstract class Pinging extends Sending {
 
   /**
    * Sends a ping frame without waiting for its pong, which an observer sees
-   * as a `pong` event (see `observe`); {@link Pinging.ping} is the awaited
+   * as a `pong` event (see `observe`); `ping()` is the awaited
    * form. Throws `InvalidStateError` when the connection is not open,
    * `RangeError` for more than 125 bytes.
    */
@@ -94,7 +94,7 @@ export abstract class Pinging extends Sending {
 
   /**
    * Sends a pong frame: an unsolicited one is a one-way heartbeat (RFC 6455
-   * 5.5.3); pings are answered automatically. Throws as {@link Pinging.sendPing}.
+   * 5.5.3); pings are answered automatically. Throws as `sendPing()`.
    */
   sendPong(data: string | BinaryData = EMPTY_BYTES): void {
     this.protocol.sendPong(typeof data === "string" ? data : bytesView(data));

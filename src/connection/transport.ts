@@ -72,8 +72,10 @@ export interface Transport {
 
 /**
  * Calls `callback` once after the current event-loop turn, when every pending
- * microtask has run (Node's `setImmediate`, a `MessageChannel` message in a
- * browser). Write coalescing depends on it: a microtask would run before a
- * consumer awaiting each message has produced its replies.
+ * microtask has run. The default is `setImmediate` where the runtime has it
+ * (Node, Bun), else `setTimeout(callback, 0)` (browsers, Workers); pass
+ * another primitive in the `defer` option. Write coalescing depends on it: a
+ * microtask would run before a consumer awaiting each message has produced
+ * its replies.
  */
 export type Defer = (callback: () => void) => void;

@@ -2,7 +2,7 @@
  * websocket-sansio: the WebSocket protocol (RFC 6455, RFC 7692 seam) as a
  * pure, synchronous state machine. Bytes in, events and bytes out; no I/O.
  *
- * @module
+ * @module websocket-sansio
  */
 
 export { ClientProtocol, type ClientProtocolOptions } from "./client.js";

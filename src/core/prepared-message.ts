@@ -46,7 +46,7 @@ export class PreparedMessage {
   /**
    * The payload encoded by `extensions` (as one frame), computed once per
    * `key`: connections whose extensions have the same shared key (see
-   * {@link sharedKeyOf}) get the same bytes, so a broadcast compresses once.
+   * `sharedKeyOf`) get the same bytes, so a broadcast compresses once.
    */
   encodedFor(key: string, extensions: readonly Extension[]): EncodedPayload {
     this.#encoded ??= new Map();

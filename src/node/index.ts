@@ -15,7 +15,7 @@
  * await server.close();
  * ```
  *
- * @module
+ * @module websocket-sansio/node
  */
 
 export * from "../connection/index.js";

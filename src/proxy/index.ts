@@ -4,7 +4,7 @@
  * of a proxy from the environment. No I/O: the connection layer (or your own
  * code) dials the proxy and moves the bytes.
  *
- * @module
+ * @module websocket-sansio/proxy
  */
 
 export { inRange, parseIp, parseIpv4, parseIpv6 } from "./address.js";

@@ -4,7 +4,7 @@
  * machines. Needs the `redis` package (node-redis 6), an optional peer
  * dependency.
  *
- * @module
+ * @module websocket-sansio/redis
  */
 
 export {

@@ -11,7 +11,7 @@
  * assert.equal(await server.recv(), "hello");
  * ```
  *
- * @module
+ * @module websocket-sansio/testing
  */
 
 import { type ClientConnection, type ClientOptions, connect } from "../connection/client.js";

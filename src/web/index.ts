@@ -17,7 +17,7 @@
  * await server.close();
  * ```
  *
- * @module
+ * @module websocket-sansio/web
  */
 
 export * from "../connection/index.js";

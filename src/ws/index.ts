@@ -16,7 +16,7 @@
  * What differs from ws (defaults, unsupported options) is in
  * docs/migrating-from-ws.md.
  *
- * @module
+ * @module websocket-sansio/ws
  */
 
 import type { WsClientOptions } from "./client.js";

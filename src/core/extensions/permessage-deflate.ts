@@ -3,12 +3,17 @@
  * per-message DEFLATE transformation, over a synchronous, bounded
  * {@link DeflateCodec} that the runtime supplies.
  *
+ * The runtimes' `permessageDeflate()` makes the factories with a codec filled
+ * in: Node's zlib from `websocket-sansio/node`, fflate from
+ * `websocket-sansio/web`. Construct the factories directly only with a codec
+ * of your own.
+ *
  * @example
  * ```ts
- * import { ServerPerMessageDeflateFactory } from "websocket-sansio";
- * import { zlibCodec } from "websocket-sansio/node";
- * const deflate = new ServerPerMessageDeflateFactory({ codec: zlibCodec });
- * // new ServerProtocol({ extensions: [deflate] })
+ * import { ServerProtocol } from "websocket-sansio";
+ * import { permessageDeflate } from "websocket-sansio/node";
+ * const deflate = permessageDeflate({ serverMaxWindowBits: 10 });
+ * const protocol = new ServerProtocol({ extensions: [deflate.server] });
  * ```
  *
  * @module

@@ -17,8 +17,8 @@ export interface Request {
   /** Header fields. */
   headers: Headers;
   /**
-   * HTTP version as `major.minor` (`"1.1"`). Set by {@link RequestParser};
-   * `undefined` means 1.1, which is also what {@link serializeRequest} writes.
+   * HTTP version as `major.minor` (`"1.1"`). Set by the request parser;
+   * `undefined` means 1.1, which is also what the serializer writes.
    */
   version?: string;
 }
@@ -34,8 +34,8 @@ export interface Response {
   /** Body; empty for a 101 response. */
   body: Uint8Array;
   /**
-   * HTTP version as `major.minor`. Set by {@link ResponseParser}; `undefined`
-   * means 1.1, which is also what {@link serializeResponse} writes.
+   * HTTP version as `major.minor`. Set by the response parser; `undefined`
+   * means 1.1, which is also what the serializer writes.
    */
   version?: string;
 }
