@@ -16,15 +16,16 @@ import type { ProtocolEvent, RequestEvent, ResponseEvent } from "../core/events.
 import type { Extension } from "../core/extension.js";
 import type { Request, Response } from "../core/http1/message.js";
 import type { Protocol, State } from "../core/protocol.js";
-import { Closing } from "./closing.js";
 import type { Message } from "./message.js";
 import { type ConnectionOptions, settingsFor } from "./settings.js";
 import { type Callbacks, CLOSE_DEADLINE_SET, type ConnectionState, OPENED } from "./state.js";
+import { Streaming } from "./streaming.js";
 import type { Transport } from "./transport.js";
 
 export type { BinaryData, Fragment, FrameKind, Message, SendData } from "./message.js";
 export type { ConnectionOptions } from "./settings.js";
 export type { ConnectionObserver } from "./state.js";
+export type { BinaryMessageStream, MessageStream, TextMessageStream } from "./streaming.js";
 
 /**
  * One WebSocket connection, either side, on any transport.
@@ -41,7 +42,7 @@ export type { ConnectionObserver } from "./state.js";
  * console.log(await connection.closed); // { code: 1000, reason: "", wasClean: true }
  * ```
  */
-export class Connection extends Closing implements AsyncIterable<Message> {
+export class Connection extends Streaming implements AsyncIterable<Message> {
   /**
    * @param protocol the protocol to drive; in the `connecting` state for a
    *   handshake run by a subclass (`serve`, `connect`), or `open`
@@ -183,6 +184,10 @@ export class Connection extends Closing implements AsyncIterable<Message> {
         else observer(event);
         return;
       }
+      case "fragment":
+        // Only in streaming mode (see streaming.ts), which event APIs do not use.
+        this.receiveFragment(event);
+        return;
       case "ping":
         if (this.settings.logDebug) this.log("debug", "ping", "Received ping");
         break;
