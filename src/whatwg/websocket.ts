@@ -391,9 +391,10 @@ export class WebSocket extends EventTarget {
    * `for await`: no promise, iterator result and resumption per message, and
    * no pause and resume of the socket each time a read brings more messages
    * than the incoming queue's mark (the loop emptied the queue within the
-   * turn anyway: a browser's WebSocket has no backpressure on receive). The
-   * 64 B echo benchmark's client went from about 5.1 to 6.3 times undici's
-   * rate with it.
+   * turn anyway: a browser's WebSocket has no backpressure on receive).
+   * Garbage collection was 14% of the client's profile in the 64 B echo
+   * benchmark; alternating runs on a busy shared machine were too noisy to
+   * put a figure on the gain.
    */
   #receive(connection: ClientConnection): void {
     connection.observe((event) => {
