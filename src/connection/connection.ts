@@ -96,6 +96,19 @@ export class Connection extends Streaming implements AsyncIterable<Message> {
     return this.transport.remotePort;
   }
 
+  /**
+   * Whether pings are answered automatically (see `Protocol.autoPong`).
+   * Default true; false is for an application that answers them itself with
+   * `sendPong()` (ws's `autoPong: false`).
+   */
+  get autoPong(): boolean {
+    return this.protocol.autoPong;
+  }
+
+  set autoPong(answer: boolean) {
+    this.protocol.autoPong = answer;
+  }
+
   /** Bytes sent but not yet handed to the network (queued in the protocol or the transport). */
   get bufferedAmount(): number {
     return this.protocol.bufferedBytes + this.transport.bufferedAmount;

@@ -53,6 +53,7 @@
  * - `DISCARDING_INPUT`: no more input is parsed, after a close frame (5.5.1)
  *   or failing (7.1.7).
  * - `HOLD_PONGS`: pings get no pong at once (`holdPongs`).
+ * - `NO_AUTO_PONG`: pings are not answered (`autoPong` false).
  * - `STREAM_MESSAGES`: messages that start from now on are streamed
  *   (`streamMessages`).
  * - `STREAMING_MESSAGE`: the message being received is streamed: its
@@ -187,6 +188,7 @@ const DISCARDING_INPUT = 32;
 const HOLD_PONGS = 64;
 const STREAM_MESSAGES = 128;
 const STREAMING_MESSAGE = 256;
+const NO_AUTO_PONG = 512;
 // What #checkHeader finds beyond HeaderCheck's rules: our limits (10.4, 1009).
 const FRAME_TOO_BIG = 8;
 const MESSAGE_TOO_BIG = 9;
@@ -354,6 +356,20 @@ export class Protocol {
 
   set streamMessages(stream: boolean) {
     this.#setFlag(STREAM_MESSAGES, stream);
+  }
+
+  /**
+   * Whether pings are answered with a pong automatically (RFC 6455 5.5.2).
+   * Default true. Set it to false only when the application answers them
+   * itself (`sendPong`), as ws's `autoPong: false` lets it: a peer that
+   * pings and gets no pong will usually close the connection.
+   */
+  get autoPong(): boolean {
+    return (this.#flags & NO_AUTO_PONG) === 0;
+  }
+
+  set autoPong(answer: boolean) {
+    this.#setFlag(NO_AUTO_PONG, !answer);
   }
 
   /** Whether `takeOutput()` has something to return. */
@@ -967,7 +983,7 @@ export class Protocol {
     if (opcode === Opcode.PING) {
       this.emit({ type: "ping", data: payload });
       // 5.5.2: answer with the same data, unless a close frame was sent.
-      if (this.#state !== "open") return;
+      if (this.#state !== "open" || this.#flags & NO_AUTO_PONG) return;
       if (this.#flags & HOLD_PONGS || this.bufferedBytes >= PONG_OUTPUT_LIMIT) {
         this.#rareState().pendingPong = payload.slice();
       } else {

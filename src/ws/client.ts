@@ -22,10 +22,12 @@ import type { WebSocket } from "./websocket.js";
 
 /**
  * ws's client options. TLS options (`ca`, `cert`, `key`, `rejectUnauthorized`,
- * `servername`...) go to `tls.connect`. Accepted and ignored: `agent` (no
- * `http.Agent` is used: see docs/migrating-from-ws.md), `autoPong: false`,
- * `skipUTF8Validation`, `allowSynchronousEvents: false`, `generateMask`,
- * `finishRequest`, `maxBufferedChunks`, `maxFragments`, `maxPendingAutoPongs`.
+ * `servername`...) go to `tls.connect`. `autoPong: false` leaves pings to
+ * the application (`ws.pong()`). Accepted and ignored: `agent` (no
+ * `http.Agent` is used: see docs/migrating-from-ws.md), `skipUTF8Validation`
+ * (text is always validated), `allowSynchronousEvents: false`,
+ * `generateMask`, `finishRequest`, `maxBufferedChunks`, `maxFragments`,
+ * `maxPendingAutoPongs`.
  */
 export interface WsClientOptions
   extends Omit<TlsConnectionOptions, "timeout" | "host" | "port" | "path" | "socket"> {
@@ -282,6 +284,7 @@ export function openClient(
         connection.terminate();
         return;
       }
+      if (options.autoPong === false) connection.autoPong = false;
       ws._attach(connection, () => {
         const response = connection.response as Response;
         ws.emit("upgrade", responseLike(response.status, response.reason, response.headers));

@@ -42,7 +42,12 @@ export type VerifyClientCallback = (
   headers?: Record<string, string | number>,
 ) => void;
 
-/** ws's server options. Accepted and ignored: `autoPong`, `skipUTF8Validation`, `allowSynchronousEvents`, `maxBufferedChunks`, `maxFragments`, `maxPendingAutoPongs`. */
+/**
+ * ws's server options. `autoPong: false` leaves pings to the application
+ * (`ws.pong()`). Accepted and ignored: `skipUTF8Validation` (text is always
+ * validated), `allowSynchronousEvents` (events are always synchronous, ws's
+ * default), `maxBufferedChunks`, `maxFragments`, `maxPendingAutoPongs`.
+ */
 export interface WsServerOptions {
   host?: string | null;
   port?: number | null;
@@ -381,6 +386,7 @@ export class WebSocketServer extends EventEmitter {
     const upgrade = this.#upgrades.get(connection);
     const Class = this.options.WebSocket ?? WebSocket;
     const ws = new Class(null);
+    if (this.options.autoPong === false) connection.autoPong = false;
     ws._attach(connection);
     const clients = this.clients;
     if (clients !== undefined) {

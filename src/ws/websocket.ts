@@ -51,11 +51,12 @@ function toBytes(data: unknown): string | Uint8Array {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data))
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (typeof Blob !== "undefined" && data instanceof Blob) {
-    throw new TypeError("Cannot send a Blob: websocket-sansio/ws sends strings and bytes");
-  }
   // Arrays and the like, as Buffer.from takes them (and its TypeError for the rest).
   return Buffer.from(data as Uint8Array);
+}
+
+function isBlob(data: unknown): data is Blob {
+  return typeof Blob !== "undefined" && data instanceof Blob;
 }
 
 function byteLength(data: string | Uint8Array): number {
@@ -154,6 +155,8 @@ export class WebSocket extends EventEmitter {
   #aborted = false;
   // A client's events from its handshake until `open` is emitted (see `_observer`).
   #early: ProtocolEvent[] | undefined;
+  // Sends waiting for a Blob before them to be read (ws 8.18 sends Blobs, in order).
+  #blobWait: Promise<void> | undefined;
 
   /**
    * @param address the URL to connect to (`ws:`, `wss:`, `http:`, `https:`,
@@ -453,6 +456,36 @@ export class WebSocket extends EventEmitter {
       this.#sendAfterClose(payload, callback);
       return;
     }
+    if (isBlob(payload) || this.#blobWait !== undefined) {
+      this.#sendAfterBlobs(payload, opts, callback);
+      return;
+    }
+    this.#sendNow(payload, opts, callback);
+  }
+
+  /**
+   * A Blob is read before it is sent, and what is sent after it waits, as in
+   * ws: messages leave in call order. ws's error when the connection closed
+   * meanwhile.
+   */
+  #sendAfterBlobs(payload: unknown, opts: SendOptions | undefined, callback?: Callback): void {
+    const previous = this.#blobWait ?? Promise.resolve();
+    const sent = previous.then(async () => {
+      const data = isBlob(payload) ? Buffer.from(await payload.arrayBuffer()) : payload;
+      if (this.#readyState !== OPEN || this.#connection!.state !== "open") {
+        const error = new Error("The socket was closed while the blob was being read");
+        if (callback !== undefined) process.nextTick(callback, error);
+        return;
+      }
+      this.#sendNow(data, opts, callback);
+    });
+    this.#blobWait = sent;
+    void sent.then(() => {
+      if (this.#blobWait === sent) this.#blobWait = undefined;
+    });
+  }
+
+  #sendNow(payload: unknown, opts: SendOptions | undefined, callback?: Callback): void {
     const bytes =
       payload === undefined || payload === null || payload === "" ? EMPTY_BUFFER : toBytes(payload);
     const isString = typeof bytes === "string";
@@ -474,7 +507,8 @@ export class WebSocket extends EventEmitter {
 
   /** ws's `sendAfterClose`: the bytes count in `bufferedAmount`, and `cb` gets an error. */
   #sendAfterClose(data: unknown, cb: Callback | undefined): void {
-    if (data !== undefined && data !== null && data !== "") {
+    if (isBlob(data)) this.#bufferedAfterClose += data.size;
+    else if (data !== undefined && data !== null && data !== "") {
       this.#bufferedAfterClose += byteLength(toBytes(data));
     }
     if (cb !== undefined) {

@@ -1,0 +1,132 @@
+// Options and sends of ws 8 beyond the README, each run with real ws and with
+// the facade, and compared: `autoPong: false` (client and server), Blob sends
+// (ws 8.18) in call order.
+
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { describe, test } from "node:test";
+import RealWebSocket, { WebSocketServer as RealServer } from "ws";
+import WebSocket, { WebSocketServer } from "../../src/ws/index.js";
+import { closed, closeServer, open } from "./helpers.js";
+
+const T = { timeout: 10_000 };
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type AnyServer = typeof RealServer | typeof WebSocketServer;
+type AnyClient = typeof RealWebSocket | typeof WebSocket;
+
+async function listen(Server: AnyServer, options: Record<string, unknown> = {}) {
+  const wss = new (Server as typeof RealServer)({ host: "127.0.0.1", port: 0, ...options });
+  await once(wss, "listening");
+  return { wss, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}` };
+}
+
+/**
+ * The server pings its client; what each side saw within 200 ms. `on` is
+ * the side with `autoPong` set (as an option of that side).
+ */
+async function pingTrace(
+  Server: AnyServer,
+  Client: AnyClient,
+  on: "client" | "server",
+  autoPong: boolean | undefined,
+): Promise<string[]> {
+  const trace: string[] = [];
+  const option = autoPong === undefined ? {} : { autoPong };
+  const { wss, url } = await listen(Server, on === "server" ? option : {});
+  const serverSide = new Promise<RealWebSocket>((resolve) =>
+    wss.on("connection", (ws) => resolve(ws as RealWebSocket)),
+  );
+  const client = new (Client as typeof RealWebSocket)(url, on === "client" ? option : {});
+  await open(client);
+  const server = await serverSide;
+  // The side under test is pinged by the other.
+  const [pinger, pinged] = on === "client" ? [server, client] : [client, server];
+  pinged.on("ping", (data) => trace.push(`ping ${data}`));
+  pinger.on("pong", (data) => trace.push(`pong ${data}`));
+  pinger.ping("hi");
+  await tick(200);
+  // An application that answers itself.
+  if (autoPong === false) pinged.pong("mine");
+  await tick(100);
+  const done = closed(client);
+  client.close();
+  await done;
+  await closeServer(wss);
+  return trace;
+}
+
+describe("ws facade: autoPong", () => {
+  for (const on of ["client", "server"] as const) {
+    for (const autoPong of [undefined, false] as const) {
+      test(`${on} with autoPong ${autoPong}: the same as ws`, T, async () => {
+        const ours = await pingTrace(
+          on === "server" ? WebSocketServer : RealServer,
+          on === "client" ? WebSocket : RealWebSocket,
+          on,
+          autoPong,
+        );
+        const ws = await pingTrace(RealServer, RealWebSocket, on, autoPong);
+        assert.deepEqual(ours, ws);
+        assert.deepEqual(
+          ours,
+          autoPong === false ? ["ping hi", "pong mine"] : ["ping hi", "pong hi"],
+        );
+      });
+    }
+  }
+});
+
+/** What an echo server got from `Client`'s sends of Blobs among other data, in order. */
+async function blobTrace(Client: AnyClient): Promise<string[]> {
+  const trace: string[] = [];
+  const { wss, url } = await listen(RealServer);
+  let count = 0;
+  const all = new Promise<void>((resolve) =>
+    wss.on("connection", (ws) =>
+      ws.on("message", (data, isBinary) => {
+        trace.push(`${isBinary ? "binary" : "text"} ${data}`);
+        if (++count === 5) resolve();
+      }),
+    ),
+  );
+  const client = new (Client as typeof RealWebSocket)(url);
+  await open(client);
+  const callbacks: string[] = [];
+  const cb = (name: string) => (error?: Error) => callbacks.push(`${name} ${error ?? "ok"}`);
+  client.send(new Blob(["blob one"]), cb("1"));
+  client.send("text two", cb("2"));
+  client.send(new Blob([new Uint8Array([0x33, 0x33])]), cb("3"));
+  client.send(new Blob(["blob as text"]), { binary: false }, cb("4"));
+  client.send(Buffer.from("bytes five"), cb("5"));
+  assert.ok(client.bufferedAmount >= 0);
+  await all;
+  await tick(20);
+  trace.push(...callbacks);
+  const done = closed(client);
+  client.close();
+  await done;
+  // Sent after close: counted, and the callback gets ws's error.
+  const late = new Promise<string>((resolve) =>
+    client.send(new Blob(["late"]), (error?: Error) => resolve(String(error?.message))),
+  );
+  trace.push(`late: ${await late}, bufferedAmount ${client.bufferedAmount}`);
+  await closeServer(wss);
+  return trace;
+}
+
+describe("ws facade: Blob sends", () => {
+  test("are read and sent in call order, as ws 8.18 does", T, async () => {
+    const ours = await blobTrace(WebSocket);
+    const ws = await blobTrace(RealWebSocket);
+    assert.deepEqual(ours, ws);
+    assert.deepEqual(ours.slice(0, 5), [
+      "binary blob one",
+      "text text two",
+      "binary 33",
+      "text blob as text",
+      "binary bytes five",
+    ]);
+  });
+});
