@@ -174,6 +174,50 @@ function responseLike(
   });
 }
 
+/**
+ * What a `redirect` listener gets as ws's `ClientRequest` for the next
+ * request: its target and its headers, which the listener may change before
+ * the request leaves.
+ */
+export interface RedirectRequest {
+  readonly method: "GET";
+  readonly protocol: string;
+  readonly host: string;
+  readonly path: string;
+  getHeader(name: string): string | undefined;
+  getHeaders(): Record<string, string>;
+  hasHeader(name: string): boolean;
+  setHeader(name: string, value: string | number | readonly string[]): this;
+  removeHeader(name: string): void;
+}
+
+/** The request-like object of a `redirect` event, over the headers of the next request. */
+function redirectRequest(url: URL, headers: Headers): RedirectRequest {
+  return {
+    method: "GET",
+    protocol: url.protocol === "wss:" ? "https:" : "http:",
+    host: url.hostname,
+    path: url.pathname + url.search,
+    getHeader: (name) => headers.get(name),
+    getHeaders() {
+      const all: Record<string, string> = {};
+      for (const [name, value] of headers) {
+        const key = name.toLowerCase();
+        all[key] = all[key] === undefined ? value : `${all[key]}, ${value}`;
+      }
+      return all;
+    },
+    hasHeader: (name) => headers.has(name),
+    setHeader(name, value) {
+      headers.delete(name);
+      if (Array.isArray(value)) for (const v of value) headers.append(name, String(v));
+      else headers.set(name, String(value));
+      return this;
+    },
+    removeHeader: (name) => headers.delete(name),
+  };
+}
+
 /** The error ws emits for a failed opening, from ours. */
 function clientError(error: unknown, followRedirects: boolean): Error {
   if (error instanceof HandshakeError) {
@@ -261,12 +305,28 @@ export function openClient(
   const deflate = deflateFor(options.perMessageDeflate ?? true);
   const limit = payloadLimit(options.maxPayload);
   const followRedirects = options.followRedirects ?? false;
+  const requestHeaders = headerPairs(options.headers, auth);
   connect(target, {
     dial,
     defer: nodeDefer,
     subprotocols: protocols,
     compression: deflate === undefined ? null : [deflate.client],
-    headers: headerPairs(options.headers, auth),
+    headers: requestHeaders,
+    onRedirect: (url, headers) => {
+      if (ws.listenerCount("redirect") === 0) {
+        ws._redirected(url.href, undefined);
+        return;
+      }
+      // As ws: with a `redirect` listener, the credentials are the
+      // listener's to drop, even for another host.
+      for (const [name, value] of requestHeaders) {
+        const lower = name.toLowerCase();
+        if ((lower === "authorization" || lower === "cookie") && !headers.has(name)) {
+          headers.append(name, value);
+        }
+      }
+      ws._redirected(url.href, redirectRequest(url, headers));
+    },
     // ws sends no User-Agent.
     userAgent: null,
     ...(options.origin === undefined ? {} : { origin: options.origin }),

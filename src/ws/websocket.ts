@@ -11,7 +11,7 @@ import { EventEmitter } from "node:events";
 import type { Connection, ConnectionObserver } from "../connection/connection.js";
 import type { CloseInfo } from "../connection/errors.js";
 import type { ProtocolEvent } from "../core/events.js";
-import { openClient, type WsClientOptions } from "./client.js";
+import { openClient, type RedirectRequest, type WsClientOptions } from "./client.js";
 import { checkClose, notOpen, wsErrorFrom } from "./errors.js";
 import {
   addEventListener,
@@ -89,6 +89,10 @@ export interface WebSocket {
   on(
     event: "unexpected-response",
     listener: (this: WebSocket, request: unknown, response: UpgradeResponse) => void,
+  ): this;
+  on(
+    event: "redirect",
+    listener: (this: WebSocket, url: string, request: RedirectRequest) => void,
   ): this;
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's catch-all signature
   on(event: string | symbol, listener: (this: WebSocket, ...args: any[]) => void): this;
@@ -273,6 +277,12 @@ export class WebSocket extends EventEmitter {
     this.#readyState = CLOSING;
     if (error !== undefined) this.#emitError(error);
     this.#emitClose(undefined);
+  }
+
+  /** @internal A client follows a redirect: its URL is the new one, and `redirect` is emitted (with a request to show). */
+  _redirected(url: string, request: unknown): void {
+    this.#url = url;
+    if (request !== undefined) this.emit("redirect", url, request);
   }
 
   /** @internal Whether `close()` or `terminate()` ended the handshake of this client. */

@@ -1,10 +1,13 @@
 // Options and sends of ws 8 beyond the README, each run with real ws and with
 // the facade, and compared: `autoPong: false` (client and server), Blob sends
-// (ws 8.18) in call order.
+// (ws 8.18) in call order, redirects (`followRedirects`, `maxRedirects`, the
+// `redirect` event).
 
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { describe, test } from "node:test";
 import RealWebSocket, { WebSocketServer as RealServer } from "ws";
 import WebSocket, { WebSocketServer } from "../../src/ws/index.js";
@@ -129,4 +132,110 @@ describe("ws facade: Blob sends", () => {
       "binary bytes five",
     ]);
   });
+});
+
+/**
+ * A server whose upgrade requests to /hop/N are redirected (302) to
+ * /hop/N-1, and /hop/0 is accepted (by ws); what the accepted request carried.
+ */
+async function redirectingServer() {
+  const wss = new RealServer({ noServer: true });
+  const seen: string[] = [];
+  const http = createHttpServer();
+  http.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const hop = Number(/^\/hop\/(\d+)/.exec(request.url ?? "")?.[1] ?? 0);
+    if (hop > 0) {
+      socket.end(`HTTP/1.1 302 Found\r\nLocation: /hop/${hop - 1}\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    seen.push(
+      `accepted ${request.url} authorization=${request.headers.authorization} x-added=${request.headers["x-added"]}`,
+    );
+    wss.handleUpgrade(request, socket, head, (ws) => ws.close(1000));
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const base = `ws://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  return {
+    base,
+    seen,
+    stop: () => new Promise<void>((resolve) => http.close(() => resolve())),
+  };
+}
+
+async function redirectTrace(
+  Client: AnyClient,
+  hops: number,
+  options: Record<string, unknown>,
+  listen: boolean,
+): Promise<string[]> {
+  const server = await redirectingServer();
+  const trace: string[] = [];
+  const client = new (Client as typeof RealWebSocket)(`${server.base}/hop/${hops}`, {
+    headers: { Authorization: "Bearer secret" },
+    ...options,
+  });
+  if (listen) {
+    client.on("redirect", (url: string, request: { setHeader(n: string, v: string): void }) => {
+      trace.push(`redirect ${url.replace(server.base, "")}`);
+      request.setHeader("X-Added", "yes");
+    });
+  }
+  client.on("open", () => trace.push(`open ${client.url.replace(server.base, "")}`));
+  client.on("error", (error) => trace.push(`error ${error.message}`));
+  const done = closed(client);
+  trace.push(`close ${(await done).code}`);
+  trace.push(...server.seen);
+  await server.stop();
+  return trace;
+}
+
+describe("ws facade: redirects", () => {
+  const cases: [string, number, Record<string, unknown>, boolean, string[]][] = [
+    [
+      "followed, with a redirect listener that adds a header",
+      2,
+      { followRedirects: true },
+      true,
+      [
+        "redirect /hop/1",
+        "redirect /hop/0",
+        "open /hop/0",
+        "close 1000",
+        "accepted /hop/0 authorization=Bearer secret x-added=yes",
+      ],
+    ],
+    [
+      "followed, without a listener",
+      1,
+      { followRedirects: true },
+      false,
+      [
+        "open /hop/0",
+        "close 1000",
+        "accepted /hop/0 authorization=Bearer secret x-added=undefined",
+      ],
+    ],
+    [
+      "not followed by default",
+      1,
+      {},
+      false,
+      ["error Unexpected server response: 302", "close 1006"],
+    ],
+    [
+      "past maxRedirects",
+      3,
+      { followRedirects: true, maxRedirects: 2 },
+      true,
+      ["redirect /hop/2", "redirect /hop/1", "error Maximum redirects exceeded", "close 1006"],
+    ],
+  ];
+  for (const [name, hops, options, listen, expected] of cases) {
+    test(`${name}: the same as ws`, T, async () => {
+      const ours = await redirectTrace(WebSocket, hops, options, listen);
+      const ws = await redirectTrace(RealWebSocket, hops, options, listen);
+      assert.deepEqual(ours, ws);
+      assert.deepEqual(ours, expected);
+    });
+  }
 });
