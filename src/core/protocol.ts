@@ -54,6 +54,8 @@
  *   or failing (7.1.7).
  * - `HOLD_PONGS`: pings get no pong at once (`holdPongs`).
  * - `NO_AUTO_PONG`: pings are not answered (`autoPong` false).
+ * - `SENDING_RAW`: the fragmented message we are sending skips the
+ *   extensions (`sendText`/`sendBinary` with `compress` false).
  * - `STREAM_MESSAGES`: messages that start from now on are streamed
  *   (`streamMessages`).
  * - `STREAMING_MESSAGE`: the message being received is streamed: its
@@ -189,6 +191,7 @@ const HOLD_PONGS = 64;
 const STREAM_MESSAGES = 128;
 const STREAMING_MESSAGE = 256;
 const NO_AUTO_PONG = 512;
+const SENDING_RAW = 1024;
 // What #checkHeader finds beyond HeaderCheck's rules: our limits (10.4, 1009).
 const FRAME_TOO_BIG = 8;
 const MESSAGE_TOO_BIG = 9;
@@ -473,16 +476,21 @@ export class Protocol {
 
   // ---------------------------------------------------------------- commands
 
-  /** Sends a text message, or its first fragment when `fin` is false. Lone surrogates become U+FFFD. */
-  sendText(text: string, fin = true): void {
-    this.#startMessage(fin);
-    this.#sendData(Opcode.TEXT, text, fin);
+  /**
+   * Sends a text message, or its first fragment when `fin` is false. Lone
+   * surrogates become U+FFFD. `compress` false sends the message past the
+   * extensions, as is (permessage-deflate: uncompressed, RSV1 clear, which
+   * RFC 7692 6 allows for any message), its continuation frames too.
+   */
+  sendText(text: string, fin = true, compress = true): void {
+    this.#startMessage(fin, compress);
+    this.#sendData(Opcode.TEXT, text, fin, compress);
   }
 
-  /** Sends a binary message, or its first fragment when `fin` is false. */
-  sendBinary(data: Uint8Array, fin = true): void {
-    this.#startMessage(fin);
-    this.#sendData(Opcode.BINARY, data, fin);
+  /** Sends a binary message, or its first fragment when `fin` is false. `compress` as for {@link sendText}. */
+  sendBinary(data: Uint8Array, fin = true, compress = true): void {
+    this.#startMessage(fin, compress);
+    this.#sendData(Opcode.BINARY, data, fin, compress);
   }
 
   /** Sends the next fragment of the message started by `sendText`/`sendBinary` with `fin` false. */
@@ -494,7 +502,7 @@ export class Protocol {
       );
     }
     this.#setFlag(SENDING_FRAGMENTS, !fin);
-    this.#sendData(Opcode.CONTINUATION, data, fin);
+    this.#sendData(Opcode.CONTINUATION, data, fin, (this.#flags & SENDING_RAW) === 0);
   }
 
   /** Sends a prepared (already framed) message; see `prepareMessage`. */
@@ -675,7 +683,7 @@ export class Protocol {
 
   // ---------------------------------------------------------------- sending
 
-  #startMessage(fin: boolean): void {
+  #startMessage(fin: boolean, compress = true): void {
     this.#checkOpen("send a message");
     if (this.#flags & SENDING_FRAGMENTS) {
       throw new InvalidStateError(
@@ -683,6 +691,7 @@ export class Protocol {
       );
     }
     this.#setFlag(SENDING_FRAGMENTS, !fin);
+    this.#setFlag(SENDING_RAW, !compress);
   }
 
   #sendClose(code: number | undefined, reason: string): void {
@@ -709,9 +718,9 @@ export class Protocol {
     this.#frame(FIN | opcode, payload);
   }
 
-  #sendData(opcode: number, data: Uint8Array | string, fin: boolean): void {
+  #sendData(opcode: number, data: Uint8Array | string, fin: boolean, compress = true): void {
     let first = (fin ? FIN : 0) | opcode;
-    if (this.#extensions.length === 0) {
+    if (this.#extensions.length === 0 || !compress) {
       if (typeof data === "string") queueTextFrame(this.#output(), first, data, this.#masks());
       else this.#frame(first, data);
       return;

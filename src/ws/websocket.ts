@@ -28,7 +28,11 @@ export type BinaryType = "nodebuffer" | "arraybuffer" | "fragments" | "blob";
 /** What ws's `send()` takes. */
 export type Data = string | Buffer | ArrayBuffer | ArrayBufferView | readonly Buffer[];
 
-/** Options of `send()`. `mask` is accepted and ignored: a client always masks, a server never (RFC 6455 5.1). */
+/**
+ * Options of `send()`. `compress: false` sends the message uncompressed (its
+ * first fragment decides). `mask` is accepted and ignored: a client always
+ * masks, a server never (RFC 6455 5.1).
+ */
 export interface SendOptions {
   binary?: boolean;
   compress?: boolean;
@@ -503,13 +507,15 @@ export class WebSocket extends EventEmitter {
     const fin = opts?.fin ?? true;
     const connection = this.#connection!;
     let sent: Promise<void>;
-    if (fin && this.#firstFragment && binary !== isString) {
+    const compress = opts?.compress ?? true;
+    if (fin && this.#firstFragment && binary !== isString && compress) {
       // The common case: one whole message of the type its data says.
       sent = connection.send(bytes);
     } else {
       const kind = this.#firstFragment ? (binary ? "binary" : "text") : "continuation";
       this.#firstFragment = fin;
-      sent = connection.sendFrame(bytes, kind, fin);
+      // (A message's first frame decides whether it is compressed, as in ws.)
+      sent = connection.sendFrame(bytes, kind, fin, compress);
       if (callback === undefined) sent.catch(() => {});
     }
     if (callback !== undefined) sent.then(() => callback(), callback);

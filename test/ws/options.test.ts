@@ -239,3 +239,59 @@ describe("ws facade: redirects", () => {
     });
   }
 });
+
+/** How `Client`'s sends reached a ws server with compression on: compressed or as they are. */
+async function compressTrace(Client: AnyClient): Promise<string[]> {
+  const { wss, url } = await listen(RealServer, { perMessageDeflate: { threshold: 0 } });
+  const serverSide = new Promise<RealWebSocket>((resolve) =>
+    wss.on("connection", (ws) => resolve(ws as RealWebSocket)),
+  );
+  const client = new (Client as typeof RealWebSocket)(url, { perMessageDeflate: { threshold: 0 } });
+  await open(client);
+  const server = await serverSide;
+  const socket = (server as unknown as { _socket: { bytesRead: number } })._socket;
+  const trace: string[] = [`extensions ${client.extensions}`];
+  const text = "compressible ".repeat(200); // 2600 bytes
+  const sends: [string, () => void][] = [
+    ["default", () => client.send(text)],
+    ["compress false", () => client.send(text, { compress: false })],
+    ["binary, compress false", () => client.send(Buffer.from(text), { compress: false })],
+    [
+      "fragments, the first with compress false",
+      () => {
+        client.send(text, { fin: false, compress: false });
+        client.send(text, { fin: true });
+      },
+    ],
+    ["compress true", () => client.send(text, { compress: true })],
+  ];
+  for (const [name, send] of sends) {
+    const before = socket.bytesRead;
+    const received = once(server, "message");
+    send();
+    const [data] = (await received) as [Buffer];
+    const wire = socket.bytesRead - before;
+    trace.push(`${name}: ${data.length} bytes, ${wire < data.length / 2 ? "compressed" : "as is"}`);
+  }
+  const done = closed(client);
+  client.close();
+  await done;
+  await closeServer(wss);
+  return trace;
+}
+
+describe("ws facade: send(data, { compress })", () => {
+  test("compress: false sends a message uncompressed, as ws does", T, async () => {
+    const ours = await compressTrace(WebSocket);
+    const ws = await compressTrace(RealWebSocket);
+    assert.deepEqual(ours, ws);
+    assert.deepEqual(ours, [
+      "extensions permessage-deflate",
+      "default: 2600 bytes, compressed",
+      "compress false: 2600 bytes, as is",
+      "binary, compress false: 2600 bytes, as is",
+      "fragments, the first with compress false: 5200 bytes, as is",
+      "compress true: 2600 bytes, compressed",
+    ]);
+  });
+});
