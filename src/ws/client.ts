@@ -23,10 +23,10 @@ import type { WebSocket } from "./websocket.js";
 /**
  * ws's client options. TLS options (`ca`, `cert`, `key`, `rejectUnauthorized`,
  * `servername`...) go to `tls.connect`. `autoPong: false` leaves pings to
- * the application (`ws.pong()`). Accepted and ignored: `agent` (no
- * `http.Agent` is used: see docs/migrating-from-ws.md), `skipUTF8Validation`
- * (text is always validated), `allowSynchronousEvents: false`,
- * `generateMask`, `finishRequest`, `maxBufferedChunks`, `maxFragments`,
+ * the application (`ws.pong()`); `allowSynchronousEvents: false` emits each
+ * message, ping and pong in a macrotask of its own. Accepted and ignored:
+ * `agent` (no `http.Agent` is used: see docs/migrating-from-ws.md),
+ * `skipUTF8Validation` (text is always validated), `generateMask`, `finishRequest`, `maxBufferedChunks`, `maxFragments`,
  * `maxPendingAutoPongs`.
  */
 export interface WsClientOptions
@@ -306,6 +306,7 @@ export function openClient(
   const limit = payloadLimit(options.maxPayload);
   const followRedirects = options.followRedirects ?? false;
   const requestHeaders = headerPairs(options.headers, auth);
+  if (options.allowSynchronousEvents === false) ws._deferEvents();
   connect(target, {
     dial,
     defer: nodeDefer,

@@ -44,9 +44,10 @@ export type VerifyClientCallback = (
 
 /**
  * ws's server options. `autoPong: false` leaves pings to the application
- * (`ws.pong()`). Accepted and ignored: `skipUTF8Validation` (text is always
- * validated), `allowSynchronousEvents` (events are always synchronous, ws's
- * default), `maxBufferedChunks`, `maxFragments`, `maxPendingAutoPongs`.
+ * (`ws.pong()`); `allowSynchronousEvents: false` emits each message, ping
+ * and pong in a macrotask of its own. Accepted and ignored:
+ * `skipUTF8Validation` (text is always validated), `maxBufferedChunks`,
+ * `maxFragments`, `maxPendingAutoPongs`.
  */
 export interface WsServerOptions {
   host?: string | null;
@@ -387,6 +388,7 @@ export class WebSocketServer extends EventEmitter {
     const Class = this.options.WebSocket ?? WebSocket;
     const ws = new Class(null);
     if (this.options.autoPong === false) connection.autoPong = false;
+    if (this.options.allowSynchronousEvents === false) ws._deferEvents();
     ws._attach(connection);
     const clients = this.clients;
     if (clients !== undefined) {

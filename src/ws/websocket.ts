@@ -165,6 +165,11 @@ export class WebSocket extends EventEmitter {
   #early: ProtocolEvent[] | undefined;
   // Sends waiting for a Blob before them to be read (ws 8.18 sends Blobs, in order).
   #blobWait: Promise<void> | undefined;
+  // With `allowSynchronousEvents: false`: the events waiting to be emitted, one
+  // message, ping or pong per macrotask (see `_deferEvents`); and the close
+  // that waits for them.
+  #deferred: ProtocolEvent[] | undefined;
+  #closeAfterDeferred: { info: CloseInfo | undefined } | undefined;
 
   /**
    * @param address the URL to connect to (`ws:`, `wss:`, `http:`, `https:`,
@@ -255,7 +260,7 @@ export class WebSocket extends EventEmitter {
   _observer(): ConnectionObserver {
     this.#early = [];
     return (event) => {
-      if (this.#early === undefined) this.#onEvent(event);
+      if (this.#early === undefined) this.#dispatch(event);
       else this.#early.push(event);
     };
   }
@@ -268,12 +273,45 @@ export class WebSocket extends EventEmitter {
   _observe(): void {
     const early = this.#early;
     if (early === undefined) {
-      this.#connection?.observe((event) => this.#onEvent(event));
+      this.#connection?.observe((event) => this.#dispatch(event));
       return;
     }
     this.#early = undefined;
-    for (const event of early) this.#onEvent(event);
+    for (const event of early) this.#dispatch(event);
   }
+
+  /**
+   * @internal `allowSynchronousEvents: false`: each `message`, `ping` and
+   * `pong` is emitted in a macrotask of its own (`setImmediate`), as ws does,
+   * so that the microtasks a listener queues run before the next one; `close`
+   * waits for them.
+   */
+  _deferEvents(): void {
+    this.#deferred ??= [];
+  }
+
+  #dispatch(event: ProtocolEvent): void {
+    const deferred = this.#deferred;
+    if (deferred === undefined) {
+      this.#onEvent(event);
+      return;
+    }
+    deferred.push(event);
+    if (deferred.length === 1) setImmediate(this.#emitDeferred);
+  }
+
+  /** Emits the deferred events up to and including the next message, ping or pong. */
+  readonly #emitDeferred = (): void => {
+    const deferred = this.#deferred!;
+    while (deferred.length > 0) {
+      const event = deferred.shift()!;
+      this.#onEvent(event);
+      const type = event.type;
+      if (type === "text" || type === "binary" || type === "ping" || type === "pong") break;
+    }
+    if (deferred.length > 0) setImmediate(this.#emitDeferred);
+    else if (this.#closeAfterDeferred !== undefined) this.#emitClose(this.#closeAfterDeferred.info);
+  };
 
   /** @internal The client's handshake failed: `error` (unless nobody listens), then `close` (1006). */
   _fail(error: Error | undefined): void {
@@ -304,6 +342,10 @@ export class WebSocket extends EventEmitter {
 
   #emitClose(info: CloseInfo | undefined): void {
     if (this.#readyState === CLOSED) return;
+    if (this.#deferred !== undefined && this.#deferred.length > 0) {
+      this.#closeAfterDeferred = { info };
+      return;
+    }
     this.#readyState = CLOSED;
     if (info?.wasClean) this._closeFrameReceived = this._closeFrameSent = true;
     const code = info?.code ?? 1006;

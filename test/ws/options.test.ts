@@ -295,3 +295,53 @@ describe("ws facade: send(data, { compress })", () => {
     ]);
   });
 });
+
+/**
+ * What `Client` emits when a peer's messages and a ping arrive in one read,
+ * each listener queueing a microtask: with synchronous events the microtasks
+ * run after all of them, without, after each.
+ */
+async function eventsTrace(Client: AnyClient, allowSynchronousEvents?: boolean) {
+  // Our server writes what it sends in one turn in one write.
+  const { wss, url } = await listen(WebSocketServer);
+  wss.on("connection", (ws) => {
+    ws.send("one");
+    ws.ping("p");
+    ws.send("two");
+    ws.close(1000);
+  });
+  const trace: string[] = [];
+  const options = allowSynchronousEvents === undefined ? {} : { allowSynchronousEvents };
+  const client = new (Client as typeof RealWebSocket)(url, options);
+  for (const event of ["message", "ping"]) {
+    client.on(event, (data: Buffer) => {
+      trace.push(`${event} ${data}`);
+      queueMicrotask(() => trace.push(`microtask after ${data}`));
+    });
+  }
+  const done = closed(client);
+  trace.push(`close ${(await done).code}`);
+  await closeServer(wss);
+  return trace;
+}
+
+describe("ws facade: allowSynchronousEvents", () => {
+  for (const allow of [undefined, false]) {
+    test(`${allow}: the same events and microtasks as ws`, T, async () => {
+      const ours = await eventsTrace(WebSocket, allow);
+      const ws = await eventsTrace(RealWebSocket, allow);
+      assert.deepEqual(ours, ws);
+      if (allow === false) {
+        assert.deepEqual(ours, [
+          "message one",
+          "microtask after one",
+          "ping p",
+          "microtask after p",
+          "message two",
+          "microtask after two",
+          "close 1000",
+        ]);
+      }
+    });
+  }
+});
