@@ -54,7 +54,9 @@ export interface WsClientOptions
   /** How long `close()` waits for the closing handshake, in ms. Default 30 s, as ws. */
   closeTimeout?: number;
   /** Makes the socket, instead of `net.connect`/`tls.connect`. */
-  createConnection?: (options: TlsConnectionOptions & { host: string; port: number }) => Socket;
+  createConnection?: (
+    options: Omit<TlsConnectionOptions, "host" | "port"> & { host: string; port: number | string },
+  ) => Socket;
   agent?: unknown;
   autoPong?: boolean;
   skipUTF8Validation?: boolean;
@@ -118,7 +120,8 @@ function customDial(
     new Promise((resolve, reject) => {
       const secure = url.protocol === "wss:";
       const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-      const port = url.port === "" ? (secure ? 443 : 80) : Number(url.port);
+      // As ws: the URL's port as it is written, else the scheme's default.
+      const port = url.port === "" ? (secure ? 443 : 80) : url.port;
       const socket = create({ ...tls, host, port });
       whenConnected(socket, secure).then(resolve, reject);
     });

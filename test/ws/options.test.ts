@@ -1,12 +1,13 @@
 // Options and sends of ws 8 beyond the README, each run with real ws and with
 // the facade, and compared: `autoPong: false` (client and server), Blob sends
 // (ws 8.18) in call order, redirects (`followRedirects`, `maxRedirects`, the
-// `redirect` event).
+// `redirect` event), `send(data, { compress: false })`,
+// `allowSynchronousEvents: false`, `createConnection`.
 
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer as createHttpServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect as netConnect } from "node:net";
 import type { Duplex } from "node:stream";
 import { describe, test } from "node:test";
 import RealWebSocket, { WebSocketServer as RealServer } from "ws";
@@ -344,4 +345,39 @@ describe("ws facade: allowSynchronousEvents", () => {
       }
     });
   }
+});
+
+/** A client that makes its socket with `createConnection`: the calls it got, and an echo. */
+async function createConnectionTrace(Client: AnyClient): Promise<string[]> {
+  const { wss, url } = await listen(RealServer);
+  wss.on("connection", (ws) => ws.on("message", (data) => ws.send(data, { binary: false })));
+  const trace: string[] = [];
+  const client = new (Client as typeof RealWebSocket)(url, {
+    createConnection: ((options: { host: string; port: number | string }) => {
+      trace.push(`createConnection ${options.host} ${typeof options.port}`);
+      return netConnect(Number(options.port), options.host);
+    }) as never,
+  });
+  await open(client);
+  client.send("through my socket");
+  const [data] = (await once(client, "message")) as [Buffer];
+  trace.push(`echo ${data}`);
+  const done = closed(client);
+  client.close();
+  trace.push(`close ${(await done).code}`);
+  await closeServer(wss);
+  return trace;
+}
+
+describe("ws facade: createConnection", () => {
+  test("makes the socket the client talks over, as in ws", T, async () => {
+    const ours = await createConnectionTrace(WebSocket);
+    const ws = await createConnectionTrace(RealWebSocket);
+    assert.deepEqual(ours, ws);
+    assert.deepEqual(ours, [
+      "createConnection 127.0.0.1 string",
+      "echo through my socket",
+      "close 1005",
+    ]);
+  });
 });
