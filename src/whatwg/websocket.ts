@@ -143,6 +143,10 @@ export class WebSocket extends EventTarget {
   #bufferedAmount = 0;
   #inFlight = 0;
   #checkScheduled = false;
+  // Messages received whose tasks are queued, oldest at #incomingHead: one
+  // shared task function instead of a closure per message.
+  #incoming: (string | Uint8Array)[] = [];
+  #incomingHead = 0;
   // Messages waiting behind a Blob being read; undefined when none is.
   #sendQueue: Pending[] | undefined;
 
@@ -399,8 +403,8 @@ export class WebSocket extends EventTarget {
   #receive(connection: ClientConnection): void {
     connection.observe((event) => {
       if (event.type === "text" || event.type === "binary") {
-        const data = event.data;
-        queueTask(() => this.#message(data));
+        this.#incoming.push(event.data);
+        queueTask(this.#nextMessage);
       }
     });
     void connection.closed.then((info: CloseInfo) =>
@@ -409,6 +413,18 @@ export class WebSocket extends EventTarget {
       ),
     );
   }
+
+  /** The task of the oldest message received (tasks run in the order they were queued). */
+  readonly #nextMessage = (): void => {
+    const incoming = this.#incoming;
+    const message = incoming[this.#incomingHead]!;
+    incoming[this.#incomingHead++] = undefined as never;
+    if (this.#incomingHead === incoming.length) {
+      incoming.length = 0;
+      this.#incomingHead = 0;
+    }
+    this.#message(message);
+  };
 
   #message(message: string | Uint8Array): void {
     // Messages that arrive after close() are not delivered.
