@@ -68,8 +68,12 @@ async function startServer(): Promise<{ port: number; stop: () => void }> {
   throw new Error("The server did not start");
 }
 
-/** Messages echoed per second through `Impl` over one measuring window. */
-async function measure(Impl: ClientClass, url: string): Promise<number> {
+/**
+ * Messages echoed per second through `Impl` over one measuring window, and
+ * per second of this process's CPU time (the clients' cost, which other work
+ * on a shared machine distorts less than the rate).
+ */
+async function measure(Impl: ClientClass, url: string): Promise<{ rate: number; perCpu: number }> {
   const payload = new Uint8Array(bytes).fill(120);
   let counting = false;
   let received = 0;
@@ -95,7 +99,9 @@ async function measure(Impl: ClientClass, url: string): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, warmup * 1000));
   counting = true;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const cpu = process.cpuUsage(cpuStart);
   const elapsed = performance.now() - start;
   counting = false;
   running = false;
@@ -109,12 +115,13 @@ async function measure(Impl: ClientClass, url: string): Promise<number> {
         }),
     ),
   );
-  return rate;
+  return { rate, perCpu: received / ((cpu.user + cpu.system) / 1e6) };
 }
 
 const server = await startServer();
 const url = `ws://127.0.0.1:${server.port}/`;
 const rates: Record<string, number[]> = { ours: [], undici: [] };
+const perCpu: Record<string, number[]> = { ours: [], undici: [] };
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -122,21 +129,28 @@ const median = (values: number[]): number => {
 try {
   for (let round = 0; round < rounds; round++) {
     for (const [name, Impl] of Object.entries(IMPLS)) {
-      const rate = await measure(Impl, url);
-      rates[name]!.push(rate);
+      const result = await measure(Impl, url);
+      rates[name]!.push(result.rate);
+      perCpu[name]!.push(result.perCpu);
       console.log(
-        `round ${round + 1} ${name.padEnd(6)} ${Math.round(rate).toLocaleString("en")} msg/s`,
+        `round ${round + 1} ${name.padEnd(6)} ${Math.round(result.rate).toLocaleString("en")} msg/s, ` +
+          `${Math.round(result.perCpu).toLocaleString("en")} msg per CPU second`,
       );
     }
   }
 } finally {
   server.stop();
 }
-const ours = rates["ours"]!.length > 0 ? median(rates["ours"]!) : Number.NaN;
-const undici = rates["undici"]!.length > 0 ? median(rates["undici"]!) : Number.NaN;
+const medianOf = (values: number[]): number => (values.length > 0 ? median(values) : Number.NaN);
+const ours = medianOf(rates["ours"]!);
+const undici = medianOf(rates["undici"]!);
+const oursCpu = medianOf(perCpu["ours"]!);
+const undiciCpu = medianOf(perCpu["undici"]!);
 console.log(
   `\n${bytes} B echo, ${connections} connection(s), ${window} in flight each: ` +
     `ours ${Math.round(ours).toLocaleString("en")} msg/s, undici ${Math.round(undici).toLocaleString("en")} msg/s ` +
-    `(median of ${rounds}): ${(ours / undici).toFixed(2)}x`,
+    `(median of ${rounds}): ${(ours / undici).toFixed(2)}x; per CPU second of the clients: ` +
+    `ours ${Math.round(oursCpu).toLocaleString("en")}, undici ${Math.round(undiciCpu).toLocaleString("en")}: ` +
+    `${(oursCpu / undiciCpu).toFixed(2)}x`,
 );
 process.exit(0);

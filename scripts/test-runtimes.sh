@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suites that must pass on every runtime (core, proxy, connection,
 # the Node entry point and its transport, the in-memory transport, the
-# web-stream transport) on
+# web-stream transport, the ws facade, the WHATWG classes) on
 # Node 22, 24 and 26, Bun and Deno: the same compiled .build/ JavaScript on
 # each. node:test files run as they are: Bun's `bun test` and Deno's
 # `deno test` both run node:test suites.
@@ -31,12 +31,13 @@ export DENO_NO_UPDATE_CHECK=1
 
 mapfile -t files < <(
   find .build/test/core .build/test/connection .build/test/node .build/test/proxy .build/test/testing \
-    .build/test/ws .build/test/web/transport.test.js -name '*.test.js' 2>/dev/null | sort
+    .build/test/ws .build/test/whatwg .build/test/web/transport.test.js -name '*.test.js' 2>/dev/null | sort
 )
 # Bun replaces the `ws` package with its own, which has no PerMessageDeflate
 # and does not negotiate the parameters these tests set on ws; nor is it the
-# ws whose traces the facade's are compared with (ws/trace.test.js).
-mapfile -t bun_files < <(printf '%s\n' "${files[@]}" | grep -vE 'permessage-deflate-(interop|sockets)|ws/trace\.test' | sed 's|^|./|')
+# ws whose traces the facade's are compared with (ws/trace.test.js, and
+# ws/options.test.js, which also reads ws's socket).
+mapfile -t bun_files < <(printf '%s\n' "${files[@]}" | grep -vE 'permessage-deflate-(interop|sockets)|ws/(trace|options)\.test' | sed 's|^|./|')
 
 # Deno's node:zlib appears to ignore `dictionary` in inflateRawSync ("invalid
 # distance too far back"), which

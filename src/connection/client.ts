@@ -44,6 +44,13 @@ export interface ClientOptions extends ConnectionOptions {
   /** Redirects followed before giving up. Default 10, as browsers' fetch does 20 and curl 50; 0 disables. */
   maxRedirects?: number;
   /**
+   * Called before each redirect is followed, with the URL it leads to and
+   * the request headers that will be sent there (credentials already
+   * dropped for another host), which it may change. For ws's `redirect`
+   * event.
+   */
+  onRedirect?: (url: URL, headers: Headers) => void;
+  /**
    * The proxy to connect through: `"http://user:pass@host:port"` (HTTP
    * CONNECT), `"https://…"` (TLS to the proxy), `"socks5h://…"` (the proxy
    * resolves the name), `"socks5://…"`, `"socks4a://…"`, `"socks4://…"`.
@@ -252,6 +259,10 @@ export async function connect(url: string | URL, options: DialOptions): Promise<
           headers = new Headers(headers);
           for (const name of CREDENTIAL_HEADERS) headers.delete(name);
         }
+      }
+      if (options.onRedirect !== undefined) {
+        headers = new Headers(headers ?? []);
+        options.onRedirect(next, headers);
       }
       target = next;
     }

@@ -16,17 +16,18 @@ import type { ProtocolEvent, RequestEvent, ResponseEvent } from "../core/events.
 import type { Extension } from "../core/extension.js";
 import type { Request, Response } from "../core/http1/message.js";
 import type { Protocol, State } from "../core/protocol.js";
-import { Closing } from "./closing.js";
 import { publishOpen } from "./diagnostics.js";
 import type { Message } from "./message.js";
 import { type ConnectionOptions, settingsFor } from "./settings.js";
 import { type Callbacks, CLOSE_DEADLINE_SET, type ConnectionState, OPENED } from "./state.js";
+import { Streaming } from "./streaming.js";
 import type { TlsInfo } from "./tls-info.js";
 import type { Transport } from "./transport.js";
 
 export type { BinaryData, Fragment, FrameKind, Message, SendData } from "./message.js";
 export type { ConnectionOptions } from "./settings.js";
 export type { ConnectionObserver } from "./state.js";
+export type { BinaryMessageStream, MessageStream, TextMessageStream } from "./streaming.js";
 
 /**
  * One WebSocket connection, either side, on any transport.
@@ -43,7 +44,7 @@ export type { ConnectionObserver } from "./state.js";
  * console.log(await connection.closed); // { code: 1000, reason: "", wasClean: true }
  * ```
  */
-export class Connection extends Closing implements AsyncIterable<Message> {
+export class Connection extends Streaming implements AsyncIterable<Message> {
   /**
    * @param protocol the protocol to drive; in the `connecting` state for a
    *   handshake run by a subclass (`serve`, `connect`), or `open`
@@ -110,6 +111,19 @@ export class Connection extends Closing implements AsyncIterable<Message> {
    */
   get tls(): TlsInfo | undefined {
     return this.transport.tls;
+  }
+
+  /**
+   * Whether pings are answered automatically (see `Protocol.autoPong`).
+   * Default true; false is for an application that answers them itself with
+   * `sendPong()` (ws's `autoPong: false`).
+   */
+  get autoPong(): boolean {
+    return this.protocol.autoPong;
+  }
+
+  set autoPong(answer: boolean) {
+    this.protocol.autoPong = answer;
   }
 
   /** Bytes sent but not yet handed to the network (queued in the protocol or the transport). */
@@ -200,6 +214,10 @@ export class Connection extends Closing implements AsyncIterable<Message> {
         else observer(event);
         return;
       }
+      case "fragment":
+        // Only in streaming mode (see streaming.ts), which event APIs do not use.
+        this.receiveFragment(event);
+        return;
       case "ping":
         if (this.settings.logDebug) this.log("debug", "ping", "Received ping");
         break;

@@ -157,13 +157,17 @@ export abstract class Incoming extends Flushing {
     else resolve(message);
   }
 
-  /** Pauses reads when the queue is past either high mark (after the protocol's events). */
+  /**
+   * Pauses reads when the queue is past either high mark (after the
+   * protocol's events). The bytes may wait with no queue: in the stream a
+   * reader took (see `streaming.ts`).
+   */
   protected pauseIfQueueFull(): void {
     const queue = this.queue;
+    if (queue === undefined && this.queuedBytes === 0) return;
     if (
-      queue !== undefined &&
       !(this.flags & (PAUSED | TRANSPORT_GONE)) &&
-      (queue.length - this.queueHead > this.settings.highQueue ||
+      ((queue !== undefined && queue.length - this.queueHead > this.settings.highQueue) ||
         this.queuedBytes > this.settings.highQueueBytes)
     ) {
       this.flags |= PAUSED;

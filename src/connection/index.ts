@@ -22,13 +22,16 @@ export {
 } from "./client.js";
 export {
   type BinaryData,
+  type BinaryMessageStream,
   Connection,
   type ConnectionObserver,
   type ConnectionOptions,
   type Fragment,
   type FrameKind,
   type Message,
+  type MessageStream,
   type SendData,
+  type TextMessageStream,
 } from "./connection.js";
 export {
   type CloseDiagnostic,

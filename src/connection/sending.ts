@@ -56,9 +56,16 @@ export abstract class Sending extends Incoming {
    * (ws's `send(data, { fin: false })`): `"text"` or `"binary"` starts a
    * message (a whole one when `fin`), `"continuation"` goes on with the one
    * started with `fin` false. Text given as bytes is decoded, binary given as
-   * a string is encoded. Resolves as {@link Sending.send} does.
+   * a string is encoded. `compress` false sends the message past the
+   * extensions (uncompressed; see `Protocol.sendText`), decided by its first
+   * frame. Resolves as {@link Sending.send} does.
    */
-  sendFrame(data: string | BinaryData, kind: FrameKind, fin: boolean): Promise<void> {
+  sendFrame(
+    data: string | BinaryData,
+    kind: FrameKind,
+    fin: boolean,
+    compress = true,
+  ): Promise<void> {
     if (this.protocol.state !== "open") return Promise.reject(this.closedError("send message"));
     try {
       if (kind === "continuation") {
@@ -67,11 +74,13 @@ export abstract class Sending extends Incoming {
         this.protocol.sendBinary(
           typeof data === "string" ? new TextEncoder().encode(data) : bytesView(data),
           fin,
+          compress,
         );
       } else {
         this.protocol.sendText(
           typeof data === "string" ? data : new TextDecoder().decode(bytesView(data)),
           fin,
+          compress,
         );
       }
     } catch (error) {

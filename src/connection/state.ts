@@ -11,7 +11,8 @@
  *    └ Sending      sending.ts    send(), fragmented sends, backpressure (drain)
  *     └ Pinging     pinging.ts    ping(), keepalive pings and their pongs
  *      └ Closing    closing.ts    close(), the open and close deadlines, the end
- *       └ Connection connection.ts the public face; turns protocol events into the above
+ *       └ Streaming  streaming.ts  recvStreaming(): messages as streams of fragments
+ *        └ Connection connection.ts the public face; turns protocol events into the above
  * ```
  *
  * A chain of classes rather than one object per concept: a server holds
@@ -79,6 +80,9 @@
  * - `ITERATING`: the first waiting reader (`resolveNext`) is an iterator's,
  *   and wants an `IteratorResult`.
  * - `CLOSE_DEADLINE_SET`: the close deadline was armed (see above).
+ * - `STREAMING`: `recvStreaming()` or `streamMessages()` was called: the
+ *   protocol streams messages, and the queue may hold streams
+ *   (`Streaming.startStreaming`); never cleared.
  *
  * @module
  */
@@ -92,6 +96,7 @@ import type { LogLevel } from "./log.js";
 import type { Message } from "./message.js";
 import type { Flushable } from "./schedule.js";
 import type { Settings } from "./settings.js";
+import type { StreamReceiver } from "./streaming.js";
 import type { Transport, TransportHandler } from "./transport.js";
 
 export const PAUSED = 1;
@@ -104,6 +109,7 @@ export const FINISHED = 64;
 export const ITERATING = 128;
 export const CLOSE_DEADLINE_SET = 256;
 export const USER_PAUSED = 512;
+export const STREAMING = 1024;
 
 /**
  * A waiting reader's resolve function. It also rejects: given a rejecting
@@ -169,6 +175,8 @@ export class RareState {
   sendChain: Promise<void> | undefined;
   /** Told of every protocol event instead of the queue (see `Incoming.observe`). */
   observer: ConnectionObserver | undefined;
+  /** Streaming receive's state, once `recvStreaming()` was called (see `streaming.ts`). */
+  streams: StreamReceiver | undefined;
 }
 
 /** The state of a connection, and what every part of it uses (see the module comment). */

@@ -45,6 +45,22 @@ export interface BinaryEvent {
 }
 
 /**
+ * A piece of a message, while `streamMessages` is set (see
+ * `Protocol.streamMessages`): a frame of a fragmented message, or the part of
+ * a frame that one `receiveData` call brought. Text arrives as a string (a
+ * code point cut between pieces is held until it is whole), binary as bytes
+ * (a view on the bytes passed to `receiveData`, no copy). `fin` marks the
+ * last piece. Pieces are never empty except the last. A message that arrives
+ * whole, in one frame and one read, is a {@link TextEvent} or a
+ * {@link BinaryEvent} as usual.
+ */
+export interface FragmentEvent {
+  readonly type: "fragment";
+  readonly data: string | Uint8Array;
+  readonly fin: boolean;
+}
+
+/**
  * A ping arrived. Its pong is queued in the output, except while
  * `holdPongs` is set or 64 KiB of output waits: then one pong answers the
  * latest such ping when pongs are released or the output is taken (RFC 6455
@@ -94,6 +110,7 @@ export type ProtocolEvent =
   | ResponseEvent
   | TextEvent
   | BinaryEvent
+  | FragmentEvent
   | PingEvent
   | PongEvent
   | CloseEvent

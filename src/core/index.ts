@@ -18,6 +18,7 @@ export type {
   BinaryEvent,
   ClosedEvent,
   CloseEvent,
+  FragmentEvent,
   PingEvent,
   PongEvent,
   ProtocolEvent,

@@ -53,6 +53,13 @@
  * - `DISCARDING_INPUT`: no more input is parsed, after a close frame (5.5.1)
  *   or failing (7.1.7).
  * - `HOLD_PONGS`: pings get no pong at once (`holdPongs`).
+ * - `NO_AUTO_PONG`: pings are not answered (`autoPong` false).
+ * - `SENDING_RAW`: the fragmented message we are sending skips the
+ *   extensions (`sendText`/`sendBinary` with `compress` false).
+ * - `STREAM_MESSAGES`: messages that start from now on are streamed
+ *   (`streamMessages`).
+ * - `STREAMING_MESSAGE`: the message being received is streamed: its
+ *   pieces leave as `fragment` events as they arrive (see "Streaming" below).
  *
  * ## Receiving
  *
@@ -68,6 +75,16 @@
  * a fast path (in `#parse` for binary, `#receiveUnfragmentedText` for
  * text), which skips the message bookkeeping; everything else takes
  * `#startFrame` and `#receiveFrame`.
+ *
+ * ## Streaming (`streamMessages`)
+ *
+ * A streamed message is not assembled: each data frame, or each part of one
+ * that a read brought (`PartialFrame.streamed`), leaves as a `fragment` event
+ * at once, after the same checks (limits at the header, UTF-8 validated as it
+ * arrives across frames, `#emitFragment`). Only a message that arrives whole
+ * in one frame and one read keeps its `text`/`binary` event (the fast
+ * paths). With an extension, frames are still decoded whole, then streamed
+ * frame by frame.
  *
  * ## The rare side object (`#rare`, a `RareState`)
  *
@@ -136,6 +153,8 @@ interface PartialFrame {
   readonly mask: number;
   /** The payload length the header announced. */
   readonly length: number;
+  /** A data frame of a streamed message: its pieces leave as they arrive, nothing is buffered. */
+  readonly streamed: boolean;
   /**
    * The payload, unmasked as it arrives: in one buffer of the announced
    * length, or for a frame over EAGER_PAYLOAD, in pieces until a quarter of it
@@ -170,6 +189,10 @@ const CLOSE_SENT = 8;
 const VALIDATE_AS_RECEIVED = 16;
 const DISCARDING_INPUT = 32;
 const HOLD_PONGS = 64;
+const STREAM_MESSAGES = 128;
+const STREAMING_MESSAGE = 256;
+const NO_AUTO_PONG = 512;
+const SENDING_RAW = 1024;
 // What #checkHeader finds beyond HeaderCheck's rules: our limits (10.4, 1009).
 const FRAME_TOO_BIG = 8;
 const MESSAGE_TOO_BIG = 9;
@@ -187,6 +210,11 @@ const EAGER_PAYLOAD = 64 * 1024;
 // ours to log (the `closed` event's error), not the peer's to read.
 const EXTENSION_FAILED_REASON = "Cannot decode message: internal error";
 
+/** What a streamed text message needs of a `TextDecoder` (the type differs between runtimes' typings). */
+interface StreamDecoder {
+  decode(input: Uint8Array, options: { stream: boolean }): string;
+}
+
 /** The rare side object of a protocol (see the theory of operation above). */
 class RareState {
   subprotocol: string | null = null;
@@ -196,6 +224,8 @@ class RareState {
   error: ProtocolError | ExtensionError | HandshakeError | undefined;
   // The data of the latest ping whose pong is pending (a copy).
   pendingPong: Uint8Array | undefined;
+  // The decoder of a streamed text message: holds a code point cut between pieces.
+  streamDecoder: StreamDecoder | undefined;
 }
 
 /** The payload of a frame given as text (UTF-8 encoded) or as bytes (as they are). */
@@ -312,6 +342,40 @@ export class Protocol {
     if (!hold) this.#sendPendingPong();
   }
 
+  /**
+   * Whether messages are streamed: while true, a message that starts is
+   * reported piece by piece as it arrives, in `fragment` events (see
+   * {@link FragmentEvent}), instead of being assembled into one `text` or
+   * `binary` event. Memory then holds a piece, not the message: a large
+   * message can be processed as it comes. The checks stay the same: the
+   * message and frame limits apply at each header, and the UTF-8 of a text
+   * message is validated as it arrives, failing with 1007 at the first
+   * invalid byte. A message that arrives whole (one frame in one read) is
+   * still one `text` or `binary` event. Changing it applies from the next
+   * message on. Default false.
+   */
+  get streamMessages(): boolean {
+    return (this.#flags & STREAM_MESSAGES) !== 0;
+  }
+
+  set streamMessages(stream: boolean) {
+    this.#setFlag(STREAM_MESSAGES, stream);
+  }
+
+  /**
+   * Whether pings are answered with a pong automatically (RFC 6455 5.5.2).
+   * Default true. Set it to false only when the application answers them
+   * itself (`sendPong`), as ws's `autoPong: false` lets it: a peer that
+   * pings and gets no pong will usually close the connection.
+   */
+  get autoPong(): boolean {
+    return (this.#flags & NO_AUTO_PONG) === 0;
+  }
+
+  set autoPong(answer: boolean) {
+    this.#setFlag(NO_AUTO_PONG, !answer);
+  }
+
   /** Whether `takeOutput()` has something to return. */
   get hasOutput(): boolean {
     return (
@@ -413,16 +477,21 @@ export class Protocol {
 
   // ---------------------------------------------------------------- commands
 
-  /** Sends a text message, or its first fragment when `fin` is false. Lone surrogates become U+FFFD. */
-  sendText(text: string, fin = true): void {
-    this.#startMessage(fin);
-    this.#sendData(Opcode.TEXT, text, fin);
+  /**
+   * Sends a text message, or its first fragment when `fin` is false. Lone
+   * surrogates become U+FFFD. `compress` false sends the message past the
+   * extensions, as is (permessage-deflate: uncompressed, RSV1 clear, which
+   * RFC 7692 6 allows for any message), its continuation frames too.
+   */
+  sendText(text: string, fin = true, compress = true): void {
+    this.#startMessage(fin, compress);
+    this.#sendData(Opcode.TEXT, text, fin, compress);
   }
 
-  /** Sends a binary message, or its first fragment when `fin` is false. */
-  sendBinary(data: Uint8Array, fin = true): void {
-    this.#startMessage(fin);
-    this.#sendData(Opcode.BINARY, data, fin);
+  /** Sends a binary message, or its first fragment when `fin` is false. `compress` as for {@link sendText}. */
+  sendBinary(data: Uint8Array, fin = true, compress = true): void {
+    this.#startMessage(fin, compress);
+    this.#sendData(Opcode.BINARY, data, fin, compress);
   }
 
   /** Sends the next fragment of the message started by `sendText`/`sendBinary` with `fin` false. */
@@ -434,7 +503,7 @@ export class Protocol {
       );
     }
     this.#setFlag(SENDING_FRAGMENTS, !fin);
-    this.#sendData(Opcode.CONTINUATION, data, fin);
+    this.#sendData(Opcode.CONTINUATION, data, fin, (this.#flags & SENDING_RAW) === 0);
   }
 
   /** Sends a prepared (already framed) message; see `prepareMessage`. */
@@ -639,7 +708,7 @@ export class Protocol {
 
   // ---------------------------------------------------------------- sending
 
-  #startMessage(fin: boolean): void {
+  #startMessage(fin: boolean, compress = true): void {
     this.#checkOpen("send a message");
     if (this.#flags & SENDING_FRAGMENTS) {
       throw new InvalidStateError(
@@ -647,6 +716,7 @@ export class Protocol {
       );
     }
     this.#setFlag(SENDING_FRAGMENTS, !fin);
+    this.#setFlag(SENDING_RAW, !compress);
   }
 
   #sendClose(code: number | undefined, reason: string): void {
@@ -673,9 +743,9 @@ export class Protocol {
     this.#frame(FIN | opcode, payload);
   }
 
-  #sendData(opcode: number, data: Uint8Array | string, fin: boolean): void {
+  #sendData(opcode: number, data: Uint8Array | string, fin: boolean, compress = true): void {
     let first = (fin ? FIN : 0) | opcode;
-    if (this.#extensions.length === 0) {
+    if (this.#extensions.length === 0 || !compress) {
       if (typeof data === "string") queueTextFrame(this.#output(), first, data, this.#masks());
       else this.#frame(first, data);
       return;
@@ -798,14 +868,20 @@ export class Protocol {
         }
       } else {
         // The payload arrives in pieces: buffer it (its size was checked
-        // against the limits above), unmasking and validating as it comes.
+        // against the limits above), unmasking and validating as it comes;
+        // or, for a streamed message, pass each piece on as it comes.
         this.#startFrame(b0);
+        const streamed =
+          (this.#flags & STREAMING_MESSAGE) !== 0 &&
+          (b0 & 0x0f) < Opcode.CLOSE &&
+          this.#extensions === NO_EXTENSIONS;
         this.#partial = {
           first: b0,
           mask: key,
           length,
+          streamed,
           parts: undefined,
-          payload: length <= EAGER_PAYLOAD ? new Uint8Array(length) : undefined,
+          payload: !streamed && length <= EAGER_PAYLOAD ? new Uint8Array(length) : undefined,
           received: 0,
         };
       }
@@ -880,6 +956,7 @@ export class Protocol {
   /** Copies the next piece of a payload that arrives in pieces; returns the new position. */
   #receivePayload(data: Uint8Array, pos: number): number {
     const partial = this.#partial!;
+    if (partial.streamed) return this.#streamPayload(data, pos);
     const at = partial.received;
     const end = pos + Math.min(partial.length - at, data.length - pos);
     let payload = partial.payload;
@@ -929,6 +1006,9 @@ export class Protocol {
       this.#utf8State = UTF8_ACCEPT;
       // Extensions transform whole frames; UTF-8 is then checked on their output.
       this.#setFlag(VALIDATE_AS_RECEIVED, opcode === Opcode.TEXT && this.#extensions.length === 0);
+      const streaming = (this.#flags & STREAM_MESSAGES) !== 0;
+      this.#setFlag(STREAMING_MESSAGE, streaming);
+      if (streaming && this.#rare !== undefined) this.#rare.streamDecoder = undefined;
     }
   }
 
@@ -937,7 +1017,7 @@ export class Protocol {
     if (opcode === Opcode.PING) {
       this.emit({ type: "ping", data: payload });
       // 5.5.2: answer with the same data, unless a close frame was sent.
-      if (this.#state !== "open") return;
+      if (this.#state !== "open" || this.#flags & NO_AUTO_PONG) return;
       if (this.#flags & HOLD_PONGS || this.bufferedBytes >= PONG_OUTPUT_LIMIT) {
         this.#rareState().pendingPong = payload.slice();
       } else {
@@ -959,6 +1039,10 @@ export class Protocol {
     const data = this.#extensions.length === 0 ? payload : this.#decode(b0, payload, first, fin);
     if (data === undefined) return;
     this.#messageBytes += data.length;
+    if (this.#flags & STREAMING_MESSAGE && !(fin && first)) {
+      this.#emitFragment(data, fin);
+      return;
+    }
     const text = (this.#messageFirstByte & 0x0f) === Opcode.TEXT;
     if (fin && first && !validated) {
       // One unfragmented message (with extensions, or cut by reads): decode at once.
@@ -998,6 +1082,64 @@ export class Protocol {
     } else {
       this.#emitMessage({ type: "text", data: decodeUtf8(whole)! });
     }
+  }
+
+  /**
+   * Passes the next piece of a streamed frame on (see "Streaming" above):
+   * unmasked in place (the input is ours) and emitted as a view, with no copy.
+   * Returns the new position.
+   */
+  #streamPayload(data: Uint8Array, pos: number): number {
+    const partial = this.#partial!;
+    const at = partial.received;
+    const end = pos + Math.min(partial.length - at, data.length - pos);
+    if (partial.mask !== 0) applyMask(data, pos, end, partial.mask, at);
+    partial.received = at + end - pos;
+    const frameEnd = partial.received === partial.length;
+    if (frameEnd) {
+      this.#partial = undefined;
+      this.#messageFrames++;
+    }
+    this.#messageBytes += end - pos;
+    this.#emitFragment(data.subarray(pos, end), frameEnd && (partial.first & FIN) !== 0);
+    return end;
+  }
+
+  /**
+   * Emits a piece of a streamed message: a `fragment` event, text validated
+   * first (RFC 6455 8.1: failing at the first invalid byte, across pieces)
+   * and decoded with a code point cut between pieces held for the next one.
+   */
+  #emitFragment(piece: Uint8Array, fin: boolean): void {
+    let data: string | Uint8Array = piece;
+    if ((this.#messageFirstByte & 0x0f) === Opcode.TEXT) {
+      const state = validateUtf8(piece, 0, piece.length, this.#utf8State);
+      this.#utf8State = state;
+      if (state === UTF8_REJECT) {
+        this.#failInvalidUtf8();
+        return;
+      }
+      if (fin && state !== UTF8_ACCEPT) {
+        // 8.1: the message ended inside a code point.
+        this.#failWith(
+          new ProtocolError(
+            CloseCode.INVALID_DATA,
+            "Cannot decode text message: truncated UTF-8 sequence",
+          ),
+        );
+        return;
+      }
+      const rare = this.#rareState();
+      rare.streamDecoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
+      data = rare.streamDecoder.decode(piece, { stream: !fin });
+    }
+    if (fin) {
+      this.#messageFirstByte = 0;
+      this.#messagesThisCall++;
+    } else if (data.length === 0) {
+      return;
+    }
+    this.emit({ type: "fragment", data, fin });
   }
 
   /**

@@ -149,6 +149,10 @@ export class WebSocket<Options extends WebSocketOptions = WebSocketOptions> exte
   #bufferedAmount = 0;
   #inFlight = 0;
   #checkScheduled = false;
+  // Messages received whose tasks are queued, oldest at #incomingHead: one
+  // shared task function instead of a closure per message.
+  #incoming: (string | Uint8Array)[] = [];
+  #incomingHead = 0;
   // Messages waiting behind a Blob being read; undefined when none is.
   #sendQueue: Pending[] | undefined;
 
@@ -384,18 +388,45 @@ export class WebSocket<Options extends WebSocketOptions = WebSocketOptions> exte
       this.#protocol = connection.subprotocol ?? "";
       this.dispatchEvent(new Event("open"));
     });
-    void this.#receive(connection);
+    this.#receive(connection);
   }
 
-  async #receive(connection: ClientConnection): Promise<void> {
-    try {
-      for await (const message of connection) queueTask(() => this.#message(message));
-    } catch {
-      // An abnormal closure: `closed` says how.
-    }
-    const info: CloseInfo = await connection.closed;
-    queueTask(() => this.#finish(info.error !== undefined, info.code, info.reason, info.wasClean));
+  /**
+   * Queues a task per message as the connection reads it, then the close.
+   * Told of each message synchronously (`observe`) rather than through
+   * `for await`: no promise, iterator result and resumption per message, and
+   * no pause and resume of the socket each time a read brings more messages
+   * than the incoming queue's mark (the loop emptied the queue within the
+   * turn anyway: a browser's WebSocket has no backpressure on receive).
+   * Garbage collection was 14% of the client's profile in the 64 B echo
+   * benchmark; alternating runs on a busy shared machine were too noisy to
+   * put a figure on the gain.
+   */
+  #receive(connection: ClientConnection): void {
+    connection.observe((event) => {
+      if (event.type === "text" || event.type === "binary") {
+        this.#incoming.push(event.data);
+        queueTask(this.#nextMessage);
+      }
+    });
+    void connection.closed.then((info: CloseInfo) =>
+      queueTask(() =>
+        this.#finish(info.error !== undefined, info.code, info.reason, info.wasClean),
+      ),
+    );
   }
+
+  /** The task of the oldest message received (tasks run in the order they were queued). */
+  readonly #nextMessage = (): void => {
+    const incoming = this.#incoming;
+    const message = incoming[this.#incomingHead]!;
+    incoming[this.#incomingHead++] = undefined as never;
+    if (this.#incomingHead === incoming.length) {
+      incoming.length = 0;
+      this.#incomingHead = 0;
+    }
+    this.#message(message);
+  };
 
   #message(message: string | Uint8Array): void {
     // Messages that arrive after close() are not delivered.

@@ -22,10 +22,12 @@ import type { WebSocket } from "./websocket.js";
 
 /**
  * ws's client options. TLS options (`ca`, `cert`, `key`, `rejectUnauthorized`,
- * `servername`...) go to `tls.connect`. Accepted and ignored: `agent` (no
- * `http.Agent` is used: see docs/migrating-from-ws.md), `autoPong: false`,
- * `skipUTF8Validation`, `allowSynchronousEvents: false`, `generateMask`,
- * `finishRequest`, `maxBufferedChunks`, `maxFragments`, `maxPendingAutoPongs`.
+ * `servername`...) go to `tls.connect`. `autoPong: false` leaves pings to
+ * the application (`ws.pong()`); `allowSynchronousEvents: false` emits each
+ * message, ping and pong in a macrotask of its own. Accepted and ignored:
+ * `agent` (no `http.Agent` is used: see docs/migrating-from-ws.md),
+ * `skipUTF8Validation` (text is always validated), `generateMask`, `finishRequest`, `maxBufferedChunks`, `maxFragments`,
+ * `maxPendingAutoPongs`.
  */
 export interface WsClientOptions
   extends Omit<TlsConnectionOptions, "timeout" | "host" | "port" | "path" | "socket"> {
@@ -52,7 +54,9 @@ export interface WsClientOptions
   /** How long `close()` waits for the closing handshake, in ms. Default 30 s, as ws. */
   closeTimeout?: number;
   /** Makes the socket, instead of `net.connect`/`tls.connect`. */
-  createConnection?: (options: TlsConnectionOptions & { host: string; port: number }) => Socket;
+  createConnection?: (
+    options: Omit<TlsConnectionOptions, "host" | "port"> & { host: string; port: number | string },
+  ) => Socket;
   agent?: unknown;
   autoPong?: boolean;
   skipUTF8Validation?: boolean;
@@ -116,7 +120,8 @@ function customDial(
     new Promise((resolve, reject) => {
       const secure = url.protocol === "wss:";
       const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-      const port = url.port === "" ? (secure ? 443 : 80) : Number(url.port);
+      // As ws: the URL's port as it is written, else the scheme's default.
+      const port = url.port === "" ? (secure ? 443 : 80) : url.port;
       const socket = create({ ...tls, host, port });
       whenConnected(socket, secure).then(resolve, reject);
     });
@@ -170,6 +175,50 @@ function responseLike(
     rawHeaders: raw,
     httpVersion: "1.1",
   });
+}
+
+/**
+ * What a `redirect` listener gets as ws's `ClientRequest` for the next
+ * request: its target and its headers, which the listener may change before
+ * the request leaves.
+ */
+export interface RedirectRequest {
+  readonly method: "GET";
+  readonly protocol: string;
+  readonly host: string;
+  readonly path: string;
+  getHeader(name: string): string | undefined;
+  getHeaders(): Record<string, string>;
+  hasHeader(name: string): boolean;
+  setHeader(name: string, value: string | number | readonly string[]): this;
+  removeHeader(name: string): void;
+}
+
+/** The request-like object of a `redirect` event, over the headers of the next request. */
+function redirectRequest(url: URL, headers: Headers): RedirectRequest {
+  return {
+    method: "GET",
+    protocol: url.protocol === "wss:" ? "https:" : "http:",
+    host: url.hostname,
+    path: url.pathname + url.search,
+    getHeader: (name) => headers.get(name),
+    getHeaders() {
+      const all: Record<string, string> = {};
+      for (const [name, value] of headers) {
+        const key = name.toLowerCase();
+        all[key] = all[key] === undefined ? value : `${all[key]}, ${value}`;
+      }
+      return all;
+    },
+    hasHeader: (name) => headers.has(name),
+    setHeader(name, value) {
+      headers.delete(name);
+      if (Array.isArray(value)) for (const v of value) headers.append(name, String(v));
+      else headers.set(name, String(value));
+      return this;
+    },
+    removeHeader: (name) => headers.delete(name),
+  };
 }
 
 /** The error ws emits for a failed opening, from ours. */
@@ -259,12 +308,29 @@ export function openClient(
   const deflate = deflateFor(options.perMessageDeflate ?? true);
   const limit = payloadLimit(options.maxPayload);
   const followRedirects = options.followRedirects ?? false;
+  const requestHeaders = headerPairs(options.headers, auth);
+  if (options.allowSynchronousEvents === false) ws._deferEvents();
   connect(target, {
     dial,
     defer: nodeDefer,
     subprotocols: protocols,
     compression: deflate === undefined ? null : [deflate.client],
-    headers: headerPairs(options.headers, auth),
+    headers: requestHeaders,
+    onRedirect: (url, headers) => {
+      if (ws.listenerCount("redirect") === 0) {
+        ws._redirected(url.href, undefined);
+        return;
+      }
+      // As ws: with a `redirect` listener, the credentials are the
+      // listener's to drop, even for another host.
+      for (const [name, value] of requestHeaders) {
+        const lower = name.toLowerCase();
+        if ((lower === "authorization" || lower === "cookie") && !headers.has(name)) {
+          headers.append(name, value);
+        }
+      }
+      ws._redirected(url.href, redirectRequest(url, headers));
+    },
     // ws sends no User-Agent.
     userAgent: null,
     ...(options.origin === undefined ? {} : { origin: options.origin }),
@@ -282,6 +348,7 @@ export function openClient(
         connection.terminate();
         return;
       }
+      if (options.autoPong === false) connection.autoPong = false;
       ws._attach(connection, () => {
         const response = connection.response as Response;
         ws.emit("upgrade", responseLike(response.status, response.reason, response.headers));

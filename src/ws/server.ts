@@ -42,7 +42,13 @@ export type VerifyClientCallback = (
   headers?: Record<string, string | number>,
 ) => void;
 
-/** ws's server options. Accepted and ignored: `autoPong`, `skipUTF8Validation`, `allowSynchronousEvents`, `maxBufferedChunks`, `maxFragments`, `maxPendingAutoPongs`. */
+/**
+ * ws's server options. `autoPong: false` leaves pings to the application
+ * (`ws.pong()`); `allowSynchronousEvents: false` emits each message, ping
+ * and pong in a macrotask of its own. Accepted and ignored:
+ * `skipUTF8Validation` (text is always validated), `maxBufferedChunks`,
+ * `maxFragments`, `maxPendingAutoPongs`.
+ */
 export interface WsServerOptions {
   host?: string | null;
   port?: number | null;
@@ -381,6 +387,8 @@ export class WebSocketServer extends EventEmitter {
     const upgrade = this.#upgrades.get(connection);
     const Class = this.options.WebSocket ?? WebSocket;
     const ws = new Class(null);
+    if (this.options.autoPong === false) connection.autoPong = false;
+    if (this.options.allowSynchronousEvents === false) ws._deferEvents();
     ws._attach(connection);
     const clients = this.clients;
     if (clients !== undefined) {

@@ -11,7 +11,7 @@ import { EventEmitter } from "node:events";
 import type { Connection, ConnectionObserver } from "../connection/connection.js";
 import type { CloseInfo } from "../connection/errors.js";
 import type { ProtocolEvent } from "../core/events.js";
-import { openClient, type WsClientOptions } from "./client.js";
+import { openClient, type RedirectRequest, type WsClientOptions } from "./client.js";
 import { checkClose, notOpen, wsErrorFrom } from "./errors.js";
 import {
   addEventListener,
@@ -28,7 +28,11 @@ export type BinaryType = "nodebuffer" | "arraybuffer" | "fragments" | "blob";
 /** What ws's `send()` takes. */
 export type Data = string | Buffer | ArrayBuffer | ArrayBufferView | readonly Buffer[];
 
-/** Options of `send()`. `mask` is accepted and ignored: a client always masks, a server never (RFC 6455 5.1). */
+/**
+ * Options of `send()`. `compress: false` sends the message uncompressed (its
+ * first fragment decides). `mask` is accepted and ignored: a client always
+ * masks, a server never (RFC 6455 5.1).
+ */
 export interface SendOptions {
   binary?: boolean;
   compress?: boolean;
@@ -51,11 +55,12 @@ function toBytes(data: unknown): string | Uint8Array {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data))
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (typeof Blob !== "undefined" && data instanceof Blob) {
-    throw new TypeError("Cannot send a Blob: websocket-sansio/ws sends strings and bytes");
-  }
   // Arrays and the like, as Buffer.from takes them (and its TypeError for the rest).
   return Buffer.from(data as Uint8Array);
+}
+
+function isBlob(data: unknown): data is Blob {
+  return typeof Blob !== "undefined" && data instanceof Blob;
 }
 
 function byteLength(data: string | Uint8Array): number {
@@ -88,6 +93,10 @@ export interface WebSocket {
   on(
     event: "unexpected-response",
     listener: (this: WebSocket, request: unknown, response: UpgradeResponse) => void,
+  ): this;
+  on(
+    event: "redirect",
+    listener: (this: WebSocket, url: string, request: RedirectRequest) => void,
   ): this;
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's catch-all signature
   on(event: string | symbol, listener: (this: WebSocket, ...args: any[]) => void): this;
@@ -154,6 +163,13 @@ export class WebSocket extends EventEmitter {
   #aborted = false;
   // A client's events from its handshake until `open` is emitted (see `_observer`).
   #early: ProtocolEvent[] | undefined;
+  // Sends waiting for a Blob before them to be read (ws 8.18 sends Blobs, in order).
+  #blobWait: Promise<void> | undefined;
+  // With `allowSynchronousEvents: false`: the events waiting to be emitted, one
+  // message, ping or pong per macrotask (see `_deferEvents`); and the close
+  // that waits for them.
+  #deferred: ProtocolEvent[] | undefined;
+  #closeAfterDeferred: { info: CloseInfo | undefined } | undefined;
 
   /**
    * @param address the URL to connect to (`ws:`, `wss:`, `http:`, `https:`,
@@ -244,7 +260,7 @@ export class WebSocket extends EventEmitter {
   _observer(): ConnectionObserver {
     this.#early = [];
     return (event) => {
-      if (this.#early === undefined) this.#onEvent(event);
+      if (this.#early === undefined) this.#dispatch(event);
       else this.#early.push(event);
     };
   }
@@ -257,12 +273,45 @@ export class WebSocket extends EventEmitter {
   _observe(): void {
     const early = this.#early;
     if (early === undefined) {
-      this.#connection?.observe((event) => this.#onEvent(event));
+      this.#connection?.observe((event) => this.#dispatch(event));
       return;
     }
     this.#early = undefined;
-    for (const event of early) this.#onEvent(event);
+    for (const event of early) this.#dispatch(event);
   }
+
+  /**
+   * @internal `allowSynchronousEvents: false`: each `message`, `ping` and
+   * `pong` is emitted in a macrotask of its own (`setImmediate`), as ws does,
+   * so that the microtasks a listener queues run before the next one; `close`
+   * waits for them.
+   */
+  _deferEvents(): void {
+    this.#deferred ??= [];
+  }
+
+  #dispatch(event: ProtocolEvent): void {
+    const deferred = this.#deferred;
+    if (deferred === undefined) {
+      this.#onEvent(event);
+      return;
+    }
+    deferred.push(event);
+    if (deferred.length === 1) setImmediate(this.#emitDeferred);
+  }
+
+  /** Emits the deferred events up to and including the next message, ping or pong. */
+  readonly #emitDeferred = (): void => {
+    const deferred = this.#deferred!;
+    while (deferred.length > 0) {
+      const event = deferred.shift()!;
+      this.#onEvent(event);
+      const type = event.type;
+      if (type === "text" || type === "binary" || type === "ping" || type === "pong") break;
+    }
+    if (deferred.length > 0) setImmediate(this.#emitDeferred);
+    else if (this.#closeAfterDeferred !== undefined) this.#emitClose(this.#closeAfterDeferred.info);
+  };
 
   /** @internal The client's handshake failed: `error` (unless nobody listens), then `close` (1006). */
   _fail(error: Error | undefined): void {
@@ -270,6 +319,12 @@ export class WebSocket extends EventEmitter {
     this.#readyState = CLOSING;
     if (error !== undefined) this.#emitError(error);
     this.#emitClose(undefined);
+  }
+
+  /** @internal A client follows a redirect: its URL is the new one, and `redirect` is emitted (with a request to show). */
+  _redirected(url: string, request: unknown): void {
+    this.#url = url;
+    if (request !== undefined) this.emit("redirect", url, request);
   }
 
   /** @internal Whether `close()` or `terminate()` ended the handshake of this client. */
@@ -287,6 +342,10 @@ export class WebSocket extends EventEmitter {
 
   #emitClose(info: CloseInfo | undefined): void {
     if (this.#readyState === CLOSED) return;
+    if (this.#deferred !== undefined && this.#deferred.length > 0) {
+      this.#closeAfterDeferred = { info };
+      return;
+    }
     this.#readyState = CLOSED;
     if (info?.wasClean) this._closeFrameReceived = this._closeFrameSent = true;
     const code = info?.code ?? 1006;
@@ -454,6 +513,36 @@ export class WebSocket extends EventEmitter {
       this.#sendAfterClose(payload, callback);
       return;
     }
+    if (isBlob(payload) || this.#blobWait !== undefined) {
+      this.#sendAfterBlobs(payload, opts, callback);
+      return;
+    }
+    this.#sendNow(payload, opts, callback);
+  }
+
+  /**
+   * A Blob is read before it is sent, and what is sent after it waits, as in
+   * ws: messages leave in call order. ws's error when the connection closed
+   * meanwhile.
+   */
+  #sendAfterBlobs(payload: unknown, opts: SendOptions | undefined, callback?: Callback): void {
+    const previous = this.#blobWait ?? Promise.resolve();
+    const sent = previous.then(async () => {
+      const data = isBlob(payload) ? Buffer.from(await payload.arrayBuffer()) : payload;
+      if (this.#readyState !== OPEN || this.#connection!.state !== "open") {
+        const error = new Error("The socket was closed while the blob was being read");
+        if (callback !== undefined) process.nextTick(callback, error);
+        return;
+      }
+      this.#sendNow(data, opts, callback);
+    });
+    this.#blobWait = sent;
+    void sent.then(() => {
+      if (this.#blobWait === sent) this.#blobWait = undefined;
+    });
+  }
+
+  #sendNow(payload: unknown, opts: SendOptions | undefined, callback?: Callback): void {
     const bytes =
       payload === undefined || payload === null || payload === "" ? EMPTY_BUFFER : toBytes(payload);
     const isString = typeof bytes === "string";
@@ -461,13 +550,15 @@ export class WebSocket extends EventEmitter {
     const fin = opts?.fin ?? true;
     const connection = this.#connection!;
     let sent: Promise<void>;
-    if (fin && this.#firstFragment && binary !== isString) {
+    const compress = opts?.compress ?? true;
+    if (fin && this.#firstFragment && binary !== isString && compress) {
       // The common case: one whole message of the type its data says.
       sent = connection.send(bytes);
     } else {
       const kind = this.#firstFragment ? (binary ? "binary" : "text") : "continuation";
       this.#firstFragment = fin;
-      sent = connection.sendFrame(bytes, kind, fin);
+      // (A message's first frame decides whether it is compressed, as in ws.)
+      sent = connection.sendFrame(bytes, kind, fin, compress);
       if (callback === undefined) sent.catch(() => {});
     }
     if (callback !== undefined) sent.then(() => callback(), callback);
@@ -475,7 +566,8 @@ export class WebSocket extends EventEmitter {
 
   /** ws's `sendAfterClose`: the bytes count in `bufferedAmount`, and `cb` gets an error. */
   #sendAfterClose(data: unknown, cb: Callback | undefined): void {
-    if (data !== undefined && data !== null && data !== "") {
+    if (isBlob(data)) this.#bufferedAfterClose += data.size;
+    else if (data !== undefined && data !== null && data !== "") {
       this.#bufferedAfterClose += byteLength(toBytes(data));
     }
     if (cb !== undefined) {

@@ -1265,3 +1265,42 @@ describe("Protocol: hostile input (RFC 6455 10.7)", () => {
     assert.ok(event.data.every((byte, i) => i < 3 || byte === (i & 0xff)));
   });
 });
+
+describe("Protocol: autoPong and sending past the extensions", () => {
+  it("autoPong false leaves pings unanswered; sendPong answers", () => {
+    const p = server();
+    assert.equal(p.autoPong, true);
+    p.autoPong = false;
+    const r = feed(p, clientFrame({ opcode: Opcode.PING, payload: "x" }));
+    assert.deepEqual(r.events, [{ type: "ping", data: bytes("x") }]);
+    assert.equal(r.output.length, 0);
+    p.sendPong("x");
+    assert.deepEqual(
+      drain(p).frames.map((f) => [f.opcode, text(f.payload)]),
+      [[Opcode.PONG, "x"]],
+    );
+    p.autoPong = true;
+    const again = feed(p, clientFrame({ opcode: Opcode.PING, payload: "y" }));
+    assert.deepEqual(
+      again.frames.map((f) => [f.opcode, text(f.payload)]),
+      [[Opcode.PONG, "y"]],
+    );
+  });
+
+  it("compress false sends a message as is, RSV clear, its continuation frames too", () => {
+    const p = new Protocol("server", { extensions: [xorExtension()] });
+    p.sendText("raw", true, false);
+    p.sendBinary(bytes("ab"), false, false);
+    p.sendContinuation(bytes("c"), true);
+    p.sendText("x");
+    assert.deepEqual(
+      drain(p).frames.map((f) => [f.opcode, f.rsv, text(f.payload)]),
+      [
+        [Opcode.TEXT, 0, "raw"],
+        [Opcode.BINARY, 0, "ab"],
+        [Opcode.CONTINUATION, 0, "c"],
+        [Opcode.TEXT, 4, String.fromCharCode(0x78 ^ 0x55)],
+      ],
+    );
+  });
+});

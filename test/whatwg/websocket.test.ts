@@ -28,6 +28,17 @@ const UNDICI_DEPARTURES: Partial<Record<ScenarioName, string>> = {
   handlers: "moves an event handler's listener to the end when the handler changes",
 };
 
+/**
+ * The undici reference is undici 7 on Node. Bun replaces the `undici` package
+ * with its own WebSocket, and on Deno undici runs over Deno's node:net layer
+ * (its bufferedAmount scenario times out there): on those runtimes our traces
+ * are compared with Chromium's only.
+ */
+const undiciSkip =
+  process.versions["bun"] !== undefined || process.versions["deno"] !== undefined
+    ? "the undici reference runs on Node only"
+    : false;
+
 /** A scenario's trace, or what went wrong, within a bound. */
 function bounded(run: Promise<unknown>, ms = 5000): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
@@ -50,6 +61,7 @@ describe("WHATWG WebSocket: scenarios against Chromium and undici", { timeout: 1
     peer = await startPeer();
     for (const name of SCENARIO_NAMES) {
       ours.set(name, await bounded(runScenario(name, WebSocket, peer.base)));
+      if (undiciSkip !== false) continue;
       undici.set(name, await bounded(runScenario(name, UndiciWebSocket, peer.base), 3000));
     }
     if (noChromium !== false) return;
@@ -68,7 +80,9 @@ describe("WHATWG WebSocket: scenarios against Chromium and undici", { timeout: 1
       assert.deepEqual(ours.get(name), chromium.get(name));
     });
     const departure = UNDICI_DEPARTURES[name];
-    test(`${name}: ${departure === undefined ? "the same trace as undici" : `undici departs: ${departure}`}`, () => {
+    test(`${name}: ${departure === undefined ? "the same trace as undici" : `undici departs: ${departure}`}`, {
+      skip: undiciSkip,
+    }, () => {
       if (departure === undefined) assert.deepEqual(ours.get(name), undici.get(name));
       else assert.notDeepEqual(undici.get(name), ours.get(name));
     });
@@ -128,7 +142,14 @@ describe("WHATWG WebSocket: CloseEvent", () => {
     assert.ok(event instanceof Event);
     const plain = new CloseEvent("close");
     assert.deepEqual([plain.code, plain.reason, plain.wasClean], [0, "", false]);
-    assert.equal(Object.prototype.toString.call(plain), "[object CloseEvent]");
+    // The runtime's own class where it has one: Deno's says "[object Event]".
+    const native = (globalThis as { CloseEvent?: typeof CloseEvent }).CloseEvent;
+    assert.equal(
+      Object.prototype.toString.call(plain),
+      native === undefined
+        ? "[object CloseEvent]"
+        : Object.prototype.toString.call(new native("close")),
+    );
   });
 });
 

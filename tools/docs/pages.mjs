@@ -18,6 +18,7 @@ const groups = {
     ["docs/limits-and-security.md", "Limits and security"],
     ["docs/reconnection.md", "Reconnecting clients"],
     ["docs/compression.md", "Compression"],
+    ["docs/streaming.md", "Streaming large messages"],
     ["docs/logging-and-diagnostics.md", "Logging and diagnostics"],
     ["docs/testing.md", "Testing with an in-memory pair"],
     ["docs/pubsub.md", "Broadcast and pub/sub"],
