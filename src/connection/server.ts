@@ -322,6 +322,8 @@ export class Server {
   get topics(): Topics {
     this.#topics ??= new Topics({
       ...(this.options.logger === undefined ? {} : { logger: this.options.logger }),
+      // Publishes are delivered with the connections' end-of-turn flush.
+      ...(this.options.defer === undefined ? {} : { defer: this.options.defer }),
       ...this.options.topics,
     });
     return this.#topics;
