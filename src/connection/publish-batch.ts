@@ -96,12 +96,14 @@ export class PublishBatch {
     this.topic = topic;
   }
 
-  add(message: PreparedMessage, except: Connection | undefined): void {
+  /** Adds a message; returns its payload's size, for the holder's bound on what it holds. */
+  add(message: PreparedMessage, except: Connection | undefined): number {
     if (except !== undefined) {
       this.#except ??= new Array(this.messages.length).fill(undefined);
       this.#except.push(except);
     } else this.#except?.push(undefined);
     this.messages.push(message);
+    return message.payload.length;
   }
 
   /**

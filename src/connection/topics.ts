@@ -88,6 +88,14 @@ export class TopicLimitError extends WebSocketError {
 }
 
 const DEFAULT_MAX_TOPIC_BYTES = 256;
+/**
+ * Past this many bytes published in one turn (or `maxBufferedBytes`, if
+ * smaller), the held publishes are queued on their subscribers at once, and
+ * each subscriber's slow-consumer check sees them: a loop that publishes
+ * megabytes in one turn cannot push a subscriber far past its limit. Batching
+ * has long paid for itself by then (it saves per-message work, not per-byte).
+ */
+const MAX_HELD_BYTES = 256 * 1024;
 const DEFAULT_MAX_TOPICS_PER_CONNECTION = 256;
 
 /** One subscriber held as itself, two or more in a set (see the module's memory note). */
@@ -119,6 +127,9 @@ export class Topics {
   readonly #flushQueue: FlushQueue;
   /** The publishes of this turn, by topic, until the end of the turn. */
   #pending = new Map<string, PublishBatch>();
+  /** Payload bytes held in `#pending`. */
+  #heldBytes = 0;
+  readonly #maxHeldBytes: number;
   /** Whether the end-of-turn delivery is in the flush queue. */
   #deliveryScheduled = false;
   readonly #delivery = { flush: (): void => this.#deliverPending(true) };
@@ -135,6 +146,7 @@ export class Topics {
       throw new RangeError(`Invalid maxTopicsPerConnection: ${options.maxTopicsPerConnection}`);
     }
     this.#policy = slowConsumers(options);
+    this.#maxHeldBytes = Math.min(MAX_HELD_BYTES, this.#policy.maxBufferedBytes);
     this.#logger = options.logger;
     this.#backplane = options.backplane ?? null;
     this.#flushQueue = flushQueue(options.defer ?? defaultDefer);
@@ -275,13 +287,17 @@ export class Topics {
       batch = new PublishBatch(topic);
       pending.set(topic, batch);
     }
-    batch.add(prepared, except);
-    if (subscribers instanceof Set) {
-      return except !== undefined && subscribers.has(except)
-        ? subscribers.size - 1
-        : subscribers.size;
-    }
-    return subscribers === except ? 0 : 1;
+    this.#heldBytes += batch.add(prepared, except);
+    const count =
+      subscribers instanceof Set
+        ? except !== undefined && subscribers.has(except)
+          ? subscribers.size - 1
+          : subscribers.size
+        : subscribers === except
+          ? 0
+          : 1;
+    if (this.#heldBytes > this.#maxHeldBytes) this.#deliverPending(false);
+    return count;
   }
 
   /**
@@ -296,6 +312,7 @@ export class Topics {
     // Taken first: a slow subscriber closed on the way queues held publishes
     // again (Closing.close), and must find none.
     this.#pending = new Map();
+    this.#heldBytes = 0;
     releasePublishes(this.#holder);
     for (const batch of pending.values()) {
       const subscribers = this.#byTopic.get(batch.topic);

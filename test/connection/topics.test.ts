@@ -149,6 +149,29 @@ describe("topics", () => {
     await reading;
   });
 
+  test("a turn of many publishes stays within a subscriber's maxBufferedBytes", T, async () => {
+    const { memory, connections } = roomServer({
+      transport: { highWaterMark: 1024 },
+      topics: { maxBufferedBytes: 4096 },
+    });
+    const client = await memory.connect("ws://memory.test/?topic=feed");
+    memory.wire![0].pause();
+    // 50 KB in one turn: held publishes are queued once past the limit, and
+    // the subscriber then counts as slow (skipped) for the rest.
+    for (let i = 0; i < 50; i++) memory.server.publish("feed", "z".repeat(1000));
+    await tick();
+    const buffered = connections[0]!.bufferedAmount;
+    assert.ok(buffered > 4096 && buffered < 4096 + 2 * 1024, `buffered ${buffered}`);
+    memory.wire![0].resume();
+    let got = 0;
+    while (got * 1000 < buffered - 100) {
+      await client.recv();
+      got++;
+    }
+    assert.ok(got < 50);
+    await memory.server.close();
+  });
+
   test("a turn's messages are framed once, as one run, for every subscriber", T, async () => {
     const { memory, connections } = roomServer();
     await Promise.all(Array.from({ length: 3 }, () => memory.connect("ws://memory.test/?topic=t")));
