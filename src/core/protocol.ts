@@ -443,10 +443,10 @@ export class Protocol {
       const out = this.#output();
       // The frame is shared by every connection it goes to: alone in the
       // output it leaves as the write's one chunk, uncopied (copying pays only
-      // to join other small frames in one chunk; see COPY_LIMIT). Publishing
-      // a turn's messages to 10,000 subscribers as one run of frames, the
-      // per-subscriber copy into the slab and the view cut from it were 9 %
-      // of the server's CPU (perf).
+      // to join other small frames in one chunk; see COPY_LIMIT). A topic's
+      // publishes of one turn go to each subscriber as one such run of frames
+      // (connection/publish-batch.ts): without this, each of 10,000
+      // subscribers copied it into the slab and cut a view of it again.
       if (out.bytes === 0) out.push(message.serverFrame);
       else queueFrameBytes(out, message.serverFrame);
       return;
