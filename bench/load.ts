@@ -582,6 +582,7 @@ async function broadcastMode(): Promise<void> {
   let delivered = 0;
   let published = 0;
   let position = 0;
+  let reads = 0;
   // Keep INFLIGHT broadcasts going: a broadcast counts as done once as many
   // messages as there are connections have arrived (an estimate: fast
   // connections may run ahead of slow ones, by at most the window).
@@ -595,6 +596,7 @@ async function broadcastMode(): Promise<void> {
   for (const conn of sockets) {
     const counter = new ReplyCounter();
     const onData = (chunk: Buffer): void => {
+      reads++;
       const done = counter.feed(chunk);
       if (counter.closed) fail("the server closed a connection");
       if (done === 0) return;
@@ -607,9 +609,13 @@ async function broadcastMode(): Promise<void> {
   publish();
   await sleep(WARMUP * 1000);
   const start = snapshot(delivered);
+  const readsBefore = reads;
   await sleep(SECONDS * 1000);
   const end = snapshot(delivered);
-  report(start, end, { connections: sockets.length });
+  // Deliveries per read: how many messages the server put in each write to
+  // a subscriber (a server that batches more pays fewer syscalls each).
+  const perRead = (end.count - start.count) / (reads - readsBefore);
+  report(start, end, { connections: sockets.length, perRead });
   for (const { socket } of sockets) socket.destroy();
   process.exit(0);
 }

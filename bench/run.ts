@@ -381,7 +381,7 @@ const BENCHES: Bench[] = [
       serverMode: "publish",
       load: { mode: "broadcast", size: 64, connections, inflight: 16 },
       kind: "rate",
-      description: `${connections.toLocaleString("en-US")} connections subscribed to one topic; one of them sends, and the server publishes each message to the topic (ours: \`server.publish\`, framed once; Bun: \`server.publish\`; ws: a loop over \`wss.clients\`, which has no topics). 16 publishes in flight; messages received per second over all connections.`,
+      description: `${connections.toLocaleString("en-US")} connections subscribed to one topic; one of them sends, and the server publishes each message to the topic (ours: \`server.publish\`, framed once, a turn's publishes written to each subscriber together at the end of the turn; Bun: \`server.publish\`, whose uWebSockets does the same at the end of its loop iteration; ws: a loop over \`wss.clients\`, which has no topics). 16 publishes in flight; messages received per second over all connections.`,
     }),
   ),
 ];

@@ -1,8 +1,9 @@
 /**
  * `serve --broadcast` across processes: `--redis URL` joins servers on any
- * number of machines into one room through Redis; `--workers N` runs N
+ * number of machines into one room through Redis (`--redis-cluster URLS`
+ * through a Redis Cluster, with sharded Pub/Sub); `--workers N` runs N
  * processes on this machine, joined through the cluster's primary unless
- * `--redis` is given.
+ * Redis is given.
  *
  * @module
  */
@@ -32,14 +33,20 @@ function backplaneLogger(log: (line: string) => void): Logger {
  * optional dependency.
  */
 export async function makeBackplane(
-  redisUrl: string | undefined,
+  redis: {
+    readonly redis?: string | undefined;
+    readonly redisCluster?: readonly string[] | undefined;
+  },
   log: (line: string) => void,
 ): Promise<Backplane | null> {
-  if (redisUrl !== undefined) {
+  if (redis.redis !== undefined || redis.redisCluster !== undefined) {
     const { redisBackplane } = await import("../redis/backplane.js");
     // Never awaited: the server serves its own clients while Redis is away,
     // and the backplane logs each failed attempt and its return.
-    return redisBackplane({ url: redisUrl, logger: backplaneLogger(log) });
+    const logger = backplaneLogger(log);
+    return redis.redisCluster !== undefined
+      ? redisBackplane({ clusterUrls: redis.redisCluster, logger })
+      : redisBackplane({ url: redis.redis!, logger });
   }
   if (isServeWorker()) return clusterBackplane({ logger: backplaneLogger(log) });
   return null;

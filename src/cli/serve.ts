@@ -42,8 +42,13 @@ Options:
   -b, --broadcast        relay each message to every client instead of echoing it
       --redis URL        with --broadcast: relay through Redis (redis://host:port) to
                          the clients of every server using it, on any machine
+      --redis-cluster URL[,URL...]
+                         with --broadcast: relay through a Redis Cluster (7.0+),
+                         given one or more of its nodes, with sharded Pub/Sub
+                         (SPUBLISH): each room's messages go through one shard
       --workers N        run N processes on this machine (sharing the port); with
-                         --broadcast they share one room (through Redis if --redis)
+                         --broadcast they share one room (through Redis if
+                         --redis or --redis-cluster)
       --cert FILE        TLS certificate (PEM): serve wss:// and https://, over
                          HTTP/1.1 and HTTP/2 (WebSockets as HTTP/2 streams, RFC 8441)
       --key FILE         TLS private key (PEM), with --cert
@@ -62,6 +67,8 @@ interface ServeArgs {
   readonly tls: { readonly cert: string; readonly key: string } | undefined;
   readonly compression: boolean;
   readonly redis: string | undefined;
+  /** Nodes of a Redis Cluster (`--redis-cluster`): sharded Pub/Sub. */
+  readonly redisCluster: readonly string[] | undefined;
   readonly workers: number;
 }
 
@@ -88,6 +95,19 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | "help" {
       throw new UsageError(`Invalid --redis: "${redis}" is not a redis:// or rediss:// URL`);
     }
   }
+  const clusterText = values["redis-cluster"];
+  let redisCluster: string[] | undefined;
+  if (clusterText !== undefined) {
+    if (values.broadcast !== true)
+      throw new UsageError("Invalid options: --redis-cluster needs --broadcast");
+    if (redis !== undefined)
+      throw new UsageError("Invalid options: --redis and --redis-cluster exclude each other");
+    redisCluster = clusterText.split(",").map((url) => url.trim());
+    const bad = redisCluster.find((url) => !/^rediss?:\/\/./.test(url));
+    if (bad !== undefined) {
+      throw new UsageError(`Invalid --redis-cluster: "${bad}" is not a redis:// or rediss:// URL`);
+    }
+  }
   const workersText = values.workers ?? "1";
   const workers = Number(workersText);
   if (!/^\d+$/.test(workersText) || workers < 1 || workers > 1024) {
@@ -106,6 +126,7 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | "help" {
     tls,
     compression: values["no-compression"] !== true,
     redis,
+    redisCluster,
     workers,
   };
 }
@@ -122,6 +143,7 @@ function parse(args: readonly string[]) {
       key: { type: "string" },
       "no-compression": { type: "boolean" },
       redis: { type: "string" },
+      "redis-cluster": { type: "string" },
       workers: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -173,7 +195,8 @@ export async function serveCommand(
   const worker = isServeWorker() ? `[worker ${cluster.worker?.id}] ` : "";
   const log = (line: string): void => logLines.line(`${worker}${line}`);
   if (parsed.workers > 1 && cluster.isPrimary) {
-    const relay = parsed.broadcast && parsed.redis === undefined;
+    const relay =
+      parsed.broadcast && parsed.redis === undefined && parsed.redisCluster === undefined;
     try {
       return await runPrimary(parsed.workers, relay, log, control.handleSignals !== false);
     } finally {
@@ -223,7 +246,7 @@ export async function serveCommand(
       }
     },
     logLevel: "warn",
-    topics: { backplane: parsed.broadcast ? await makeBackplane(parsed.redis, log) : null },
+    topics: { backplane: parsed.broadcast ? await makeBackplane(parsed, log) : null },
   };
   try {
     server = await serve(handler, options);

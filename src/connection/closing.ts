@@ -12,6 +12,7 @@ import { Deadline, Deadlines } from "./deadlines.js";
 import { publishClose, publishError } from "./diagnostics.js";
 import { type CloseInfo, TimeoutError, TransportError, withoutStack } from "./errors.js";
 import { Pinging } from "./pinging.js";
+import { publishesHeld, queueHeldPublishes } from "./publish-batch.js";
 import {
   CLOSE_DEADLINE_SET,
   type ConnectionState,
@@ -30,6 +31,8 @@ export abstract class Closing extends Pinging {
    * closed at once.
    */
   close(code: number | null = 1000, reason = ""): Promise<CloseInfo> {
+    // A publish of this turn leaves before the close frame (see publish-batch.ts).
+    if (publishesHeld) queueHeldPublishes();
     const state = this.protocol.state;
     if (state === "open") {
       try {

@@ -17,6 +17,7 @@ import {
   type FrameKind,
   type SendData,
 } from "./message.js";
+import { publishesHeld, queueHeldPublishes } from "./publish-batch.js";
 import { UNWRITABLE } from "./state.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -41,6 +42,8 @@ export abstract class Sending extends Incoming {
    * send a copy).
    */
   send(data: SendData): Promise<void> {
+    // A publish of this turn leaves first (see publish-batch.ts).
+    if (publishesHeld) queueHeldPublishes();
     const chain = this.rare?.sendChain;
     if (chain !== undefined) {
       const run = (): Promise<void> => this.sendNow(data);
@@ -66,6 +69,7 @@ export abstract class Sending extends Incoming {
     fin: boolean,
     compress = true,
   ): Promise<void> {
+    if (publishesHeld) queueHeldPublishes();
     if (this.protocol.state !== "open") return Promise.reject(this.closedError("send message"));
     try {
       if (kind === "continuation") {
@@ -95,9 +99,35 @@ export abstract class Sending extends Incoming {
    * in the middle of a fragmented message.
    */
   sendPrepared(message: PreparedMessage): boolean {
+    if (publishesHeld) queueHeldPublishes();
     if (this.protocol.state !== "open" || this.rare?.sendChain !== undefined) return false;
     this.protocol.sendPrepared(message);
     this.afterSend();
+    return true;
+  }
+
+  /**
+   * Sends several messages framed once for many connections (the publishes
+   * of a turn to one topic, see `publish-batch.ts`): as one chunk, `frames`,
+   * when given and this is a server connection without extensions (its
+   * `serverFrame` is every message's frame, one after another), else one by
+   * one. With `writeNow`, writes the output at once rather than at the end of
+   * the turn: the topics deliver at the end of the turn, and a second pass
+   * over thousands of subscribers (the flush queue's) would touch each of
+   * them again. Returns `false`, sending nothing, as `sendPrepared` does.
+   */
+  sendPreparedRun(
+    messages: readonly PreparedMessage[],
+    frames: PreparedMessage | undefined,
+    writeNow: boolean,
+  ): boolean {
+    const protocol = this.protocol;
+    if (protocol.state !== "open" || this.rare?.sendChain !== undefined) return false;
+    if (frames !== undefined && protocol.role === "server" && protocol.extensions.length === 0) {
+      protocol.sendPrepared(frames);
+    } else for (const message of messages) protocol.sendPrepared(message);
+    if (writeNow) this.writeOutput(protocol);
+    else this.afterSend();
     return true;
   }
 

@@ -161,8 +161,9 @@ export class ServerConnection extends Connection {
 
   /**
    * Publishes to every subscriber of `topic` but this connection (unless
-   * `includeSelf`), in this process and, through the backplane, in others.
-   * Returns how many connections of this process it was queued on.
+   * `includeSelf`), in this process and, through the backplane, in others;
+   * delivered at the end of the turn (see {@link Topics.publish}). Returns
+   * how many connections of this process it goes to.
    */
   publish(topic: string, message: string | BinaryData, options?: PublishOptions): number {
     return this.#server.topics.publish(topic, message, options?.includeSelf ? undefined : this);
@@ -325,6 +326,8 @@ export class Server {
   get topics(): Topics {
     this.#topics ??= new Topics({
       ...(this.options.logger === undefined ? {} : { logger: this.options.logger }),
+      // Publishes are delivered with the connections' end-of-turn flush.
+      ...(this.options.defer === undefined ? {} : { defer: this.options.defer }),
       ...this.options.topics,
     });
     return this.#topics;
@@ -332,14 +335,19 @@ export class Server {
 
   /**
    * Publishes `message` to every subscriber of `topic`, in this process and,
-   * through the backplane, in others. Returns how many connections of this
-   * process it was queued on.
+   * through the backplane, in others; delivered at the end of the turn with
+   * the topic's other publishes of the turn (see {@link Topics.publish}).
+   * Returns how many connections of this process it goes to.
    */
   publish(topic: string, message: string | BinaryData): number {
     return this.topics.publish(topic, message);
   }
 
-  /** How many connections of this process are subscribed to `topic`. */
+  /**
+   * How many connections of this process are subscribed to `topic`. Only
+   * this process: with a backplane, other processes' subscribers are not
+   * counted (as Bun's `server.subscriberCount` counts one server's).
+   */
   subscriberCount(topic: string): number {
     return this.#topics?.subscriberCount(topic) ?? 0;
   }

@@ -27,15 +27,17 @@ import { Opcode } from "../core/frame.js";
 import { PreparedMessage } from "../core/prepared-message.js";
 import { decodeUtf8 } from "../core/utf8.js";
 import type { Backplane } from "./backplane.js";
-import {
-  type BroadcastOptions,
-  prepare,
-  type SlowConsumers,
-  sendPreparedToAll,
-  slowConsumers,
-} from "./broadcast.js";
+import { type BroadcastOptions, prepare, type SlowConsumers, slowConsumers } from "./broadcast.js";
 import type { BinaryData, Connection } from "./connection.js";
 import type { Logger } from "./log.js";
+import {
+  type HoldsPublishes,
+  holdPublishes,
+  PublishBatch,
+  releasePublishes,
+} from "./publish-batch.js";
+import { defaultDefer, type FlushQueue, flushQueue } from "./schedule.js";
+import type { Defer } from "./transport.js";
 
 /** Options of {@link Topics} (a server's `topics` option). */
 export interface TopicsOptions extends BroadcastOptions {
@@ -58,6 +60,13 @@ export interface TopicsOptions extends BroadcastOptions {
   backplane?: Backplane | null;
   /** Where failures of the backplane's input are reported. */
   logger?: Logger;
+  /**
+   * The end of the turn, when the publishes of the turn are delivered (see
+   * `publish-batch.ts`). A server passes its own (`ConnectionOptions.defer`),
+   * so that the delivery joins its connections' flush. Default `setImmediate`
+   * where it exists, else `setTimeout(..., 0)`.
+   */
+  defer?: Defer;
 }
 
 /** Options of a publish. */
@@ -79,6 +88,14 @@ export class TopicLimitError extends WebSocketError {
 }
 
 const DEFAULT_MAX_TOPIC_BYTES = 256;
+/**
+ * Past this many bytes published in one turn (or `maxBufferedBytes`, if
+ * smaller), the held publishes are queued on their subscribers at once, and
+ * each subscriber's slow-consumer check sees them: a loop that publishes
+ * megabytes in one turn cannot push a subscriber far past its limit. Batching
+ * has long paid for itself by then (it saves per-message work, not per-byte).
+ */
+const MAX_HELD_BYTES = 256 * 1024;
 const DEFAULT_MAX_TOPICS_PER_CONNECTION = 256;
 
 /** One subscriber held as itself, two or more in a set (see the module's memory note). */
@@ -107,6 +124,16 @@ export class Topics {
   readonly #policy: SlowConsumers;
   readonly #backplane: Backplane | null;
   readonly #logger: Logger | undefined;
+  readonly #flushQueue: FlushQueue;
+  /** The publishes of this turn, by topic, until the end of the turn. */
+  #pending = new Map<string, PublishBatch>();
+  /** Payload bytes held in `#pending`. */
+  #heldBytes = 0;
+  readonly #maxHeldBytes: number;
+  /** Whether the end-of-turn delivery is in the flush queue. */
+  #deliveryScheduled = false;
+  readonly #delivery = { flush: (): void => this.#deliverPending(true) };
+  readonly #holder: HoldsPublishes = { queueHeld: () => this.#deliverPending(false) };
   #closed = false;
 
   constructor(options: TopicsOptions = {}) {
@@ -119,8 +146,10 @@ export class Topics {
       throw new RangeError(`Invalid maxTopicsPerConnection: ${options.maxTopicsPerConnection}`);
     }
     this.#policy = slowConsumers(options);
+    this.#maxHeldBytes = Math.min(MAX_HELD_BYTES, this.#policy.maxBufferedBytes);
     this.#logger = options.logger;
     this.#backplane = options.backplane ?? null;
+    this.#flushQueue = flushQueue(options.defer ?? defaultDefer);
     this.#backplane?.attach(this.#receive);
   }
 
@@ -144,6 +173,8 @@ export class Topics {
     this.#checkTopic("subscribe", topic);
     const state = connection.state;
     if (this.#closed || state === "closing" || state === "closed") return false;
+    // Not the publishes of this turn made before it subscribed.
+    if (this.#pending.size > 0) this.#deliverPending(false);
     const mine = this.#byConnection.get(connection);
     if (mine === undefined) this.#byConnection.set(connection, topic);
     else if (typeof mine === "string") {
@@ -168,6 +199,8 @@ export class Topics {
   unsubscribe(connection: Connection, topic: string): boolean {
     const mine = this.#byConnection.get(connection);
     if (mine === undefined) return false;
+    // The publishes of this turn made while it was subscribed.
+    if (this.#pending.size > 0) this.#deliverPending(false);
     if (typeof mine === "string") {
       if (mine !== topic) return false;
       this.#byConnection.delete(connection);
@@ -209,34 +242,87 @@ export class Topics {
   /**
    * Publishes `message` (a string as text, bytes as binary) to every
    * subscriber of `topic` in this process but `except`, and through the
-   * backplane to the other processes. Framed once; slow subscribers are
-   * handled by the slow-consumer policy (see `BroadcastOptions`). Never
-   * waits. Returns how many connections of this process it was queued on.
+   * backplane to the other processes. Framed once; the subscribers get it at
+   * the end of the turn, with the other messages published to the topic in
+   * this turn, in one write each (see `publish-batch.ts`; a message sent on
+   * a connection after a publish still leaves after it). Slow subscribers
+   * are handled by the slow-consumer policy (see `BroadcastOptions`). Never
+   * waits. Returns how many connections of this process subscribe to the
+   * topic (but `except`): those it goes to, unless they close or fall behind
+   * before the end of the turn.
    */
   publish(topic: string, message: string | BinaryData, except?: Connection): number {
     this.#checkTopic("publish", topic);
     if (this.#closed) return 0;
     const prepared = prepare(message);
     this.#backplane?.publish(topic, prepared.payload, prepared.opcode === Opcode.TEXT);
-    return this.#deliver(topic, prepared, except);
+    return this.#hold(topic, prepared, except);
   }
 
   /** Stops: unsubscribes every connection and closes the backplane. Publishing does nothing after. */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
+    // What was published before stays published.
+    this.#deliverPending(false);
     this.#closed = true;
     this.#byConnection.clear();
     this.#byTopic.clear();
     return this.#backplane?.close() ?? Promise.resolve();
   }
 
-  #deliver(topic: string, prepared: PreparedMessage, except: Connection | undefined): number {
+  /** Holds `prepared` for the end of the turn; returns how many subscribers it goes to. */
+  #hold(topic: string, prepared: PreparedMessage, except: Connection | undefined): number {
     const subscribers = this.#byTopic.get(topic);
     if (subscribers === undefined) return 0;
-    if (subscribers instanceof Set) {
-      return sendPreparedToAll(subscribers, prepared, this.#policy, except);
+    const pending = this.#pending;
+    let batch = pending.get(topic);
+    if (batch === undefined) {
+      if (pending.size === 0) {
+        holdPublishes(this.#holder);
+        if (!this.#deliveryScheduled) {
+          this.#deliveryScheduled = true;
+          this.#flushQueue.add(this.#delivery);
+        }
+      }
+      batch = new PublishBatch(topic);
+      pending.set(topic, batch);
     }
-    return subscribers === except ? 0 : sendPreparedToAll([subscribers], prepared, this.#policy);
+    this.#heldBytes += batch.add(prepared, except);
+    const count =
+      subscribers instanceof Set
+        ? except !== undefined && subscribers.has(except)
+          ? subscribers.size - 1
+          : subscribers.size
+        : subscribers === except
+          ? 0
+          : 1;
+    if (this.#heldBytes > this.#maxHeldBytes) this.#deliverPending(false);
+    return count;
+  }
+
+  /**
+   * Delivers the publishes held in this turn: at the end of the turn writing
+   * each subscriber's output at once (`writeNow`), or earlier, queuing it,
+   * when something must leave after them.
+   */
+  #deliverPending(writeNow: boolean): void {
+    if (writeNow) this.#deliveryScheduled = false;
+    const pending = this.#pending;
+    if (pending.size === 0) return;
+    // Taken first: a slow subscriber closed on the way queues held publishes
+    // again (Closing.close), and must find none.
+    this.#pending = new Map();
+    this.#heldBytes = 0;
+    releasePublishes(this.#holder);
+    for (const batch of pending.values()) {
+      const subscribers = this.#byTopic.get(batch.topic);
+      if (subscribers === undefined) continue;
+      batch.deliver(
+        subscribers instanceof Set ? subscribers : [subscribers],
+        this.#policy,
+        writeNow,
+      );
+    }
   }
 
   // What other processes published: validated once (a text message with bad
@@ -252,7 +338,7 @@ export class Topics {
       });
       return;
     }
-    this.#deliver(
+    this.#hold(
       topic,
       new PreparedMessage(isText ? Opcode.TEXT : Opcode.BINARY, payload),
       undefined,

@@ -510,7 +510,15 @@ export class Protocol {
   sendPrepared(message: PreparedMessage): void {
     this.#startMessage(true);
     if (this.role === "server" && this.#extensions.length === 0) {
-      queueFrameBytes(this.#output(), message.serverFrame);
+      const out = this.#output();
+      // The frame is shared by every connection it goes to: alone in the
+      // output it leaves as the write's one chunk, uncopied (copying pays only
+      // to join other small frames in one chunk; see COPY_LIMIT). A topic's
+      // publishes of one turn go to each subscriber as one such run of frames
+      // (connection/publish-batch.ts): without this, each of 10,000
+      // subscribers copied it into the slab and cut a view of it again.
+      if (out.bytes === 0) out.push(message.serverFrame);
+      else queueFrameBytes(out, message.serverFrame);
       return;
     }
     const key = sharedKeyOf(this.#extensions);

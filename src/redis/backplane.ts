@@ -246,6 +246,8 @@ class RedisPubSub implements RedisBackplane {
       if (!client.isOpen) connecting.push(client.connect());
     }
     await Promise.all(connecting);
+    // What a cluster client refused while connecting (see #flush).
+    this.#flush();
   }
 
   #own(client: RedisClientLike | RedisClusterLike, role: string): void {
@@ -362,6 +364,10 @@ class RedisPubSub implements RedisBackplane {
   #flush(): void {
     const subscriber = this.#subscriber;
     if (subscriber === undefined || this.#changes.size === 0) return;
+    // A cluster client has no offline queue: it fails commands until it has
+    // found the shards (`serve --redis-cluster` subscribes at the first
+    // client, before that). The changes wait for it (#start flushes again).
+    if (this.#isCluster && !subscriber.isReady) return;
     const on: string[] = [];
     const off: string[] = [];
     for (const [topic, wanted] of this.#changes) {

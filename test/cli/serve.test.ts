@@ -52,6 +52,7 @@ describe("serve: arguments", () => {
       tls: undefined,
       compression: true,
       redis: undefined,
+      redisCluster: undefined,
       workers: 1,
     });
     const parsed = parseServeArgs(["--host", "::1", "-p", "0", "-b", "--no-compression"]);
@@ -64,6 +65,14 @@ describe("serve: arguments", () => {
     assert.ok(fanout !== "help");
     assert.equal(fanout.redis, "redis://10.0.0.1:6379");
     assert.equal(fanout.workers, 4);
+    const sharded = parseServeArgs([
+      "-b",
+      "--redis-cluster",
+      "redis://10.0.0.1:7000, redis://10.0.0.2:7000",
+    ]);
+    assert.ok(sharded !== "help");
+    assert.deepEqual(sharded.redisCluster, ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"]);
+    assert.equal(sharded.redis, undefined);
     assert.equal(parseServeArgs(["-h"]), "help");
   });
 
@@ -78,6 +87,9 @@ describe("serve: arguments", () => {
       ["--frobnicate"],
       ["--redis", "redis://127.0.0.1:6379"], // without --broadcast
       ["-b", "--redis", "127.0.0.1:6379"],
+      ["--redis-cluster", "redis://127.0.0.1:7000"], // without --broadcast
+      ["-b", "--redis-cluster", "redis://127.0.0.1:7000,127.0.0.1:7001"],
+      ["-b", "--redis", "redis://127.0.0.1:6379", "--redis-cluster", "redis://127.0.0.1:7000"],
       ["--workers", "0"],
       ["--workers", "two"],
     ]) {

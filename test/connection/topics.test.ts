@@ -149,21 +149,116 @@ describe("topics", () => {
     await reading;
   });
 
-  test("a message is framed once for every subscriber", T, async () => {
+  test("a turn of many publishes stays within a subscriber's maxBufferedBytes", T, async () => {
+    const { memory, connections } = roomServer({
+      transport: { highWaterMark: 1024 },
+      topics: { maxBufferedBytes: 4096 },
+    });
+    const client = await memory.connect("ws://memory.test/?topic=feed");
+    memory.wire![0].pause();
+    // 50 KB in one turn: held publishes are queued once past the limit, and
+    // the subscriber then counts as slow (skipped) for the rest.
+    for (let i = 0; i < 50; i++) memory.server.publish("feed", "z".repeat(1000));
+    await tick();
+    const buffered = connections[0]!.bufferedAmount;
+    assert.ok(buffered > 4096 && buffered < 4096 + 2 * 1024, `buffered ${buffered}`);
+    memory.wire![0].resume();
+    let got = 0;
+    while (got * 1000 < buffered - 100) {
+      await client.recv();
+      got++;
+    }
+    assert.ok(got < 50);
+    await memory.server.close();
+  });
+
+  test("a turn's messages are framed once, as one run, for every subscriber", T, async () => {
     const { memory, connections } = roomServer();
     await Promise.all(Array.from({ length: 3 }, () => memory.connect("ws://memory.test/?topic=t")));
-    const seen = new Set<unknown>();
+    const runs = new Set<unknown>();
     for (const connection of connections) {
-      const original = connection.sendPrepared.bind(connection);
-      connection.sendPrepared = (message) => {
-        seen.add(message);
-        return original(message);
+      const original = connection.sendPreparedRun.bind(connection);
+      connection.sendPreparedRun = (messages, frames, writeNow) => {
+        runs.add(frames);
+        return original(messages, frames, writeNow);
       };
     }
     assert.equal(memory.server.publish("t", "once"), 3);
-    assert.equal(seen.size, 1);
+    assert.equal(memory.server.publish("t", "twice"), 3);
+    assert.equal(runs.size, 0, "held until the end of the turn");
+    await tick();
+    assert.equal(runs.size, 1);
     await memory.server.close();
   });
+
+  test("the publishes of a turn leave in one write per subscriber", T, async () => {
+    const { memory } = roomServer();
+    const client = await memory.connect("ws://memory.test/?topic=t");
+    const serverSide = memory.wire![1];
+    await tick();
+    const before = serverSide.writes;
+    for (let i = 0; i < 10; i++) memory.server.publish("t", `m${i}`);
+    for (let i = 0; i < 10; i++) assert.equal(await client.recv(), `m${i}`);
+    assert.equal(serverSide.writes - before, 1);
+    await memory.server.close();
+  });
+
+  test("a send after a publish leaves after it, as does a close", T, async () => {
+    const { memory, connections } = roomServer();
+    const a = await memory.connect("ws://memory.test/?topic=t");
+    const b = await memory.connect("ws://memory.test/?topic=t");
+    memory.server.publish("t", "published");
+    // Sent on a connection after the publish, in the same turn.
+    await connections[0]!.send("sent");
+    memory.server.publish("t", "published again");
+    void connections[1]!.close(4000, "bye");
+    assert.equal(await a.recv(), "published");
+    assert.equal(await a.recv(), "sent");
+    assert.equal(await a.recv(), "published again");
+    assert.equal(await b.recv(), "published");
+    assert.equal(await b.recv(), "published again");
+    assert.equal((await b.closed).code, 4000);
+    await memory.server.close();
+  });
+
+  test("subscribing or unsubscribing in the turn of a publish", T, async () => {
+    const { memory, connections } = roomServer();
+    const a = await memory.connect("ws://memory.test/?topic=t");
+    const b = await memory.connect();
+    memory.server.publish("t", "before");
+    // b subscribes after the publish: it does not get it; a unsubscribes
+    // after it: it does.
+    connections[1]!.subscribe("t");
+    connections[0]!.unsubscribe("t");
+    memory.server.publish("t", "after");
+    assert.equal(await a.recv(), "before");
+    assert.equal(await b.recv(), "after");
+    await connections[0]!.send("end");
+    assert.equal(await a.recv(), "end", "a got nothing after it unsubscribed");
+    await memory.server.close();
+  });
+
+  test(
+    "a publisher that skips itself gets the others' messages of the turn, in order",
+    T,
+    async () => {
+      const { memory, connections } = roomServer();
+      const a = await memory.connect("ws://memory.test/?topic=t");
+      const b = await memory.connect("ws://memory.test/?topic=t");
+      connections[0]!.publish("t", "a1");
+      connections[1]!.publish("t", "b1");
+      memory.server.publish("t", "s1");
+      connections[0]!.publish("t", "a2");
+      assert.equal(await a.recv(), "b1");
+      assert.equal(await a.recv(), "s1");
+      assert.equal(await b.recv(), "a1");
+      assert.equal(await b.recv(), "s1");
+      assert.equal(await b.recv(), "a2");
+      await connections[0]!.send("end");
+      assert.equal(await a.recv(), "end");
+      await memory.server.close();
+    },
+  );
 });
 
 describe("topics across processes (backplane)", () => {

@@ -316,6 +316,62 @@ describe("Redis backplane, in one process", { skip: SKIP_REDIS }, () => {
 
 describe("Redis Cluster: sharded Pub/Sub", { skip: SKIP_REDIS }, () => {
   test(
+    "serve --redis-cluster: two servers, one room through one shard, each message once, in order",
+    T,
+    async () => {
+      const cluster = await startRedisCluster();
+      const servers: ServeProcess[] = [];
+      try {
+        // One node's URL is enough: the client finds the others.
+        for (const url of [cluster.urls[0]!, cluster.urls.join(",")]) {
+          const server = await startServe(
+            ["--broadcast", "--redis-cluster", url, "--no-compression"],
+            LISTEN_TIMEOUT_MS,
+          );
+          servers.push(server);
+          started.push(server);
+        }
+        const clients: Listener[] = [];
+        for (const server of servers) {
+          for (let i = 0; i < 2; i++) clients.push(await listen(server.port));
+        }
+        // Sharded: both servers SSUBSCRIBEd on the room's shard, none with SUBSCRIBE.
+        await until(
+          () =>
+            cluster.nodes.reduce((sum, node) => sum + numsub(node.port, CHANNEL, true), 0) === 2,
+          "both servers subscribed to the room's shard",
+          10_000,
+        ).catch((error: Error) => {
+          const logs = servers.map((server) => server.stderr()).join(" | ");
+          throw new Error(`${error.message}; the servers logged: ${logs}`, { cause: error });
+        });
+        assert.equal(
+          cluster.nodes.reduce((sum, node) => sum + numsub(node.port, CHANNEL), 0),
+          0,
+        );
+        const count = 30;
+        const names = clients.map((_, i) => `c${i}`);
+        await Promise.all(
+          clients.map(async ({ client }, i) => {
+            for (let seq = 0; seq < count; seq++) await client.send(`${names[i]}.${seq}`);
+          }),
+        );
+        const total = count * clients.length;
+        await until(() => clients.every(({ got }) => got.length >= total), "every message", 10_000);
+        await sleep(100);
+        for (const { got } of clients) {
+          assert.equal(got.length, total);
+          assertOncePerPublisherInOrder(got, names, count);
+        }
+        for (const { client } of clients) await client.close();
+      } finally {
+        await Promise.all(servers.map((server) => server.stop()));
+        await cluster.stop();
+      }
+    },
+  );
+
+  test(
     "two servers over three shards: each message once, in order, on many topics",
     T,
     async () => {
