@@ -95,6 +95,53 @@ export class Http2StreamTransport implements Transport {
     return stream.write(data);
   }
 
+  /**
+   * Reads a refusal's body instead of handing it to the protocol (which
+   * expects no data before a 2xx): up to `maxBytes` (the rest is dropped),
+   * until the peer's END_STREAM or the stream's end; then calls `done` with
+   * it, and tells the handler of an end or close that came meanwhile.
+   */
+  readBody(maxBytes: number, done: (body: Uint8Array) => void): void {
+    const stream = this.stream as HandledStream;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let closed = false;
+    let finished = false;
+    const collect = (chunk: Buffer): void => {
+      const room = maxBytes - size;
+      if (room <= 0) return;
+      const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      chunks.push(kept);
+      size += kept.length;
+    };
+    const onClosed = (): void => {
+      closed = true;
+      finish();
+    };
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      stream.off("data", collect);
+      stream.off("end", finish);
+      stream.off("close", onClosed);
+      stream.off("error", finish);
+      stream.on("close", onClose);
+      stream.on("error", onError);
+      done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (closed) stream[kHandler].onClose();
+    };
+    // While the body is read, an end, a reset or an error only ends it:
+    // the refusal is what the caller reports.
+    stream.off("data", onData);
+    stream.off("end", onEnd);
+    stream.off("close", onClose);
+    stream.off("error", onError);
+    stream.on("data", collect);
+    stream.once("end", finish);
+    stream.once("close", onClosed);
+    stream.once("error", finish);
+  }
+
   get bufferedAmount(): number {
     return this.stream.writableLength;
   }
