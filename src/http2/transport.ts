@@ -19,6 +19,8 @@ import { constants, type Http2Stream } from "node:http2";
 import type { Transport, TransportHandler } from "../connection/transport.js";
 
 const kHandler = Symbol("websocket-sansio.handler");
+// As in SocketTransport: batches up to this size are copied into one buffer.
+const CONCAT_LIMIT = 16 * 1024;
 // Set on a server's stream until its response head is sent: then `true` if
 // the request's END_STREAM came meanwhile (see onEnd).
 const kEndHeld = Symbol("websocket-sansio.endHeld");
@@ -89,10 +91,19 @@ export class Http2StreamTransport implements Transport {
   write(chunks: readonly Uint8Array[]): boolean {
     const stream = this.stream;
     if (stream.destroyed || stream.writableEnded) return false;
-    // One buffer per turn: nghttp2 cuts it into DATA frames as the window
-    // and the frame size allow, and one write is one trip through the stream.
-    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks as Uint8Array[]);
-    return stream.write(data);
+    if (chunks.length === 1) return stream.write(chunks[0]!);
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
+    // Small batches: one buffer, one trip through the stream (nghttp2 cuts
+    // it into DATA frames as the window and the frame size allow). Large
+    // ones hold payloads the core queued without a copy: corked, they leave
+    // in one writev, still without a copy (profiled: copying a 16 KiB echo
+    // took a quarter of the server's time), as on a socket (SocketTransport).
+    if (length <= CONCAT_LIMIT) return stream.write(Buffer.concat(chunks as Uint8Array[], length));
+    stream.cork();
+    for (const chunk of chunks) stream.write(chunk);
+    stream.uncork();
+    return !stream.writableNeedDrain;
   }
 
   /**
