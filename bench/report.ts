@@ -479,6 +479,11 @@ export function writeReport(results: Results, dir: string): string[] {
     md.push("");
   }
 
+  // WebSocket over HTTP/2 is measured by its own run (bench/http2.ts
+  // `--write docs/bench-http2.md`, which also updates this section in place).
+  const http2 = join(dir, "bench-http2.md");
+  if (existsSync(http2)) md.push(readFileSync(http2, "utf8").trim(), "");
+
   md.push(
     "## Method",
     "",

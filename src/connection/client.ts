@@ -215,7 +215,34 @@ function parseUrl(url: string | URL): URL {
  * dropped when the redirect leads to another host, and a redirect from `wss:`
  * to `ws:` is refused.
  */
-export async function connect(url: string | URL, options: DialOptions): Promise<ClientConnection> {
+export function connect(url: string | URL, options: DialOptions): Promise<ClientConnection> {
+  return followRedirects(url, options, (target, headers, deadline) =>
+    connectOnce(target, options, headers, deadline),
+  );
+}
+
+/**
+ * One attempt of {@link followRedirects}: opens a connection to `url` with
+ * these request headers, by `deadline` (`performance.now()` time, `Infinity`
+ * for none).
+ */
+export type OpenAttempt = (
+  url: URL,
+  headers: Headers | undefined,
+  deadline: number,
+) => Promise<ClientConnection>;
+
+/**
+ * Runs `attempt` and follows the redirects it is refused with, as
+ * {@link connect} does (for HTTP/2 too: a 3xx to an extended CONNECT is
+ * followed the same way): up to `maxRedirects`, credentials dropped for
+ * another host, `wss:` to `ws:` refused, all within the one open timeout.
+ */
+export async function followRedirects(
+  url: string | URL,
+  options: ClientOptions,
+  attempt: OpenAttempt,
+): Promise<ClientConnection> {
   let target = parseUrl(url);
   const openTimeoutMs =
     options.openTimeoutMs === undefined ? 10_000 : (options.openTimeoutMs ?? null);
@@ -224,7 +251,7 @@ export async function connect(url: string | URL, options: DialOptions): Promise<
   let headers = options.headers === undefined ? undefined : new Headers(options.headers);
   for (let redirects = 0; ; redirects++) {
     try {
-      return await connectOnce(target, options, headers, deadline);
+      return await attempt(target, headers, deadline);
     } catch (error) {
       const location = error instanceof HandshakeError ? error.headers?.get("location") : undefined;
       if (

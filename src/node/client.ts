@@ -16,7 +16,7 @@ import {
   reconnect as reconnectWith,
 } from "../connection/client.js";
 import type { ProxyNetwork } from "../connection/proxy-tunnel.js";
-import { connectHttp2 } from "../http2/client.js";
+import { connectHttp2, type Http2ConnectOptions } from "../http2/client.js";
 import { defaultCompression, nodeDefer } from "./defaults.js";
 import { nodeProxyNetwork } from "./proxy-network.js";
 import { SocketTransport } from "./transport.js";
@@ -114,6 +114,21 @@ function withNode<T extends NodeClientOptions>(
   };
 }
 
+// One derived object per options object (as the connection layer's settings
+// are; an options object is not to be changed once used): what the layers below derive from
+// options is made once per object (see connectHttp2), and many WebSockets
+// on one HTTP/2 session are typically opened with the same options.
+const http2OptionsFor = new WeakMap<NodeClientOptions, Http2ConnectOptions>();
+
+function http2Options(options: NodeClientOptions): Http2ConnectOptions {
+  let derived = http2OptionsFor.get(options);
+  if (derived === undefined) {
+    derived = { defer: nodeDefer, compression: [defaultCompression.client], ...options };
+    http2OptionsFor.set(options, derived);
+  }
+  return derived;
+}
+
 /**
  * Opens a WebSocket connection to `url` (`ws:` or `wss:`). Rejects with a
  * `HandshakeError` (status, headers, body) when the server refuses, a
@@ -138,8 +153,15 @@ export function connect(
   if (options.http2 === true) {
     return connectHttp2(
       url,
-      { defer: nodeDefer, compression: [defaultCompression.client], ...options },
-      options.http2Fallback === true ? () => connect(url, { ...options, http2: false }) : undefined,
+      http2Options(options),
+      options.http2Fallback === true
+        ? (target, headers) =>
+            connect(target, {
+              ...options,
+              http2: false,
+              ...(headers === undefined ? {} : { headers }),
+            })
+        : undefined,
     );
   }
   return connectWith(url, withNode(options));

@@ -2,7 +2,12 @@
 // lifetime, and the typed errors when a server does not offer RFC 8441.
 
 import assert from "node:assert/strict";
-import { createSecureServer } from "node:http2";
+import {
+  createServer as createH2cServer,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2Server,
+} from "node:http2";
 import { describe, test } from "node:test";
 import { HandshakeError } from "../../src/core/errors.js";
 import { pooledSessions } from "../../src/http2/sessions.js";
@@ -155,4 +160,113 @@ describe("connecting over HTTP/2", () => {
       await server.close();
     }
   });
+  test(
+    "a refusal's HandshakeError carries its body, cut at 64 KiB as over HTTP/1.1",
+    T,
+    async () => {
+      const server = await serve(echo, {
+        host: "127.0.0.1",
+        port: 0,
+        h2c: true,
+        processRequest: (request, connection) =>
+          request.target === "/nope" ? connection.reject(403, "Not for you\n") : undefined,
+      });
+      // A server whose refusal has a body longer than the client keeps, sent
+      // in many DATA frames.
+      const big = await listen(createH2cServer({ settings: { enableConnectProtocol: true } }));
+      big.on("stream", (stream) => {
+        stream.respond({ ":status": 400, "content-type": "text/plain" });
+        stream.end("x".repeat(100_000));
+      });
+      try {
+        await assert.rejects(
+          connect(`ws://127.0.0.1:${portOf(server.address)}/nope`, { http2: true }),
+          (error: Error) =>
+            error instanceof HandshakeError &&
+            error.status === 403 &&
+            new TextDecoder().decode(error.body) === "Not for you\n",
+        );
+        await assert.rejects(
+          connect(`ws://localhost:${portOf(big.address())}/`, { http2: true }),
+          (error: Error) =>
+            error instanceof HandshakeError &&
+            error.status === 400 &&
+            error.body?.length === 65_536 &&
+            error.body.every((byte) => byte === 0x78),
+        );
+        // The session stays usable for the WebSockets that are accepted.
+        const ok = await connect(`ws://127.0.0.1:${portOf(server.address)}/`, { http2: true });
+        await ok.send("after");
+        assert.equal(await ok.recv(), "after");
+        await ok.close();
+      } finally {
+        await server.close();
+        big.close();
+      }
+    },
+  );
+
+  test(
+    "follows redirects as over HTTP/1.1, within maxRedirects, and refuses wss: to ws:",
+    T,
+    async () => {
+      let authorization: string | null | undefined = "unset";
+      const server = await serve(echo, {
+        host: "127.0.0.1",
+        port: 0,
+        h2c: true,
+        processRequest: (request) => {
+          authorization = request.headers.get("authorization");
+          return undefined;
+        },
+      });
+      const target = `ws://127.0.0.1:${portOf(server.address)}/there`;
+      // Redirects from another host name (localhost), in cleartext and over TLS.
+      const redirecting = (stream: import("node:http2").ServerHttp2Stream) => {
+        stream.respond({ ":status": 302, location: target });
+        stream.end();
+      };
+      const h2c = await listen(createH2cServer({ settings: { enableConnectProtocol: true } }));
+      h2c.on("stream", redirecting);
+      const secure = await listen(
+        createSecureServer({ ...tls, settings: { enableConnectProtocol: true } }),
+      );
+      secure.on("stream", redirecting);
+      try {
+        const client = await connect(`ws://localhost:${portOf(h2c.address())}/here`, {
+          http2: true,
+          headers: { Authorization: "Bearer secret" },
+        });
+        assert.equal(client.request?.target, "/there");
+        assert.equal(client.request?.method, "CONNECT");
+        // Another host: the credentials stayed behind.
+        assert.equal(authorization, undefined);
+        await client.send("moved");
+        assert.equal(await client.recv(), "moved");
+        await client.close();
+        await assert.rejects(
+          connect(`ws://localhost:${portOf(h2c.address())}/here`, { http2: true, maxRedirects: 0 }),
+          (error: Error) =>
+            error instanceof HandshakeError &&
+            error.status === 302 &&
+            /more than 0 redirects/.test(error.message),
+        );
+        await assert.rejects(
+          connect(`wss://localhost:${portOf(secure.address())}/here`, { http2: true, ...trust }),
+          (error: Error) =>
+            error instanceof HandshakeError &&
+            /Cannot follow redirect to insecure URL/.test(error.message),
+        );
+      } finally {
+        await server.close();
+        h2c.close();
+        secure.close();
+      }
+    },
+  );
 });
+
+async function listen<S extends Http2Server | Http2SecureServer>(server: S): Promise<S> {
+  await new Promise<void>((resolve) => server.listen(0, "localhost", resolve));
+  return server;
+}
