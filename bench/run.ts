@@ -241,6 +241,8 @@ interface Bench {
   /** Compression setting passed to the servers: `matched` offers permessage-deflate. */
   readonly deflate?: string;
   readonly load: Record<string, string | number | boolean>;
+  /** Arguments added to each server's command line (Node servers: bench/servers/node.ts). */
+  readonly serverArgs?: readonly string[];
   readonly kind: "rate" | "latency" | "memory";
   readonly rounds?: number;
   readonly description: string;
@@ -313,6 +315,20 @@ const BENCHES: Bench[] = [
     kind: "memory",
     rounds: MEMORY_ROUNDS,
     description: `Growth of the server's resident memory (RSS, after garbage collection) from a baseline taken after a warm-up of ${Math.floor(IDLE_CONNECTIONS / 5)} connections (opened and closed, so that the JIT has compiled the per-connection code) to ${IDLE_CONNECTIONS} open, idle connections, divided by their number.`,
+  },
+  {
+    id: "memory-idle-keepalive",
+    group: "memory",
+    title: `Memory per idle connection with keepalive on (${IDLE_CONNECTIONS} connections)`,
+    unit: "KiB/conn",
+    better: "lower",
+    impls: ["ws", "ours", "cli", "ours-attached", "ws-attached"],
+    serverMode: "echo",
+    serverArgs: ["--keepalive"],
+    load: { mode: "idle", connections: IDLE_CONNECTIONS },
+    kind: "memory",
+    rounds: MEMORY_ROUNDS,
+    description: `As above, with keepalive as a user runs it: ours with its default pings (every 20 s, one shared timer per interval), ws with the heartbeat of its README (a ping to every client every 30 s, terminating those that did not answer the last one). The CLI always runs with keepalive on.`,
   },
   {
     id: "memory-deflate",
@@ -458,7 +474,7 @@ interface Server {
 
 async function startServer(impl: Impl, bench: Bench): Promise<Server> {
   const [command, args, env] = impl.server(bench.serverMode, bench.deflate);
-  const child = pinned(0, command, args, env);
+  const child = pinned(0, command, [...args, ...(bench.serverArgs ?? [])], env);
   const lines = new Lines(child);
   try {
     const port = Number(await lines.next("PORT", 20_000));
