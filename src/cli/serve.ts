@@ -25,6 +25,7 @@ import { showClose } from "./format.js";
 import { httpAnswers } from "./http-answers.js";
 import { LogLines } from "./log-lines.js";
 import { page } from "./page.js";
+import { keepYoungGenerationSmall } from "./young-generation.js";
 
 /** `--help` of `serve`. */
 export const SERVE_HELP = `Usage: websocket-sansio serve [options]
@@ -169,6 +170,8 @@ export async function serveCommand(
     io.stdout.write(SERVE_HELP);
     return EXIT.ok;
   }
+  // A server process holding many connections: see young-generation.ts.
+  keepYoungGenerationSmall();
   const logLines = new LogLines(io.stderr);
   const worker = isServeWorker() ? `[worker ${cluster.worker?.id}] ` : "";
   const log = (line: string): void => logLines.line(`${worker}${line}`);
