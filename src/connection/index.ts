@@ -45,6 +45,7 @@ export { defaultDefer } from "./schedule.js";
 export {
   type Handler,
   type HookResult,
+  type ParsedHead,
   Server,
   ServerConnection,
   type ServerOptions,
