@@ -25,6 +25,13 @@
  *   bench/load.ts on the same server, and reports both rates: a check that
  *   our load generator is not what limits the figures.
  *
+ * - `--raw-handshakes`: the handshake benchmark's load comes from
+ *   bench/handshake-load.c (built with `cc` into .build-bench/) instead of
+ *   bench/load.ts: the Node client spends about as much CPU per handshake as
+ *   our server does, so it is near its own limit when the server is faster
+ *   than ws, and squeezes the ratios; the C one spends about half, most of
+ *   it in the kernel.
+ *
  * Bun, Deno and newer Nodes come from scripts/install-runtimes.sh (.runtimes/);
  * the run installs them when they are missing and skips what it cannot get.
  *
@@ -66,6 +73,7 @@ const DEFLATE_CONNECTIONS = Number(option("deflate-connections") ?? (QUICK ? 500
 const MEMORY_ROUNDS = Math.min(ROUNDS, QUICK ? 1 : 3);
 const ONLY = option("only")?.split(",");
 const YARDSTICK = option("yardstick");
+const RAW_HANDSHAKES = argv.includes("--raw-handshakes");
 const IMPLS = option("impls")?.split(",");
 
 const here = dirname(fileURLToPath(import.meta.url)); // .build-bench/bench
@@ -499,6 +507,18 @@ function loadArgs(bench: Bench, server: Server): string[] {
   return args;
 }
 
+let rawLoad: string | undefined;
+/** bench/handshake-load.c, built once per run. */
+function rawHandshakeLoad(): string {
+  if (rawLoad === undefined) {
+    rawLoad = join(here, "../handshake-load");
+    execFileSync("cc", ["-O2", "-o", rawLoad, join(root, "bench/handshake-load.c")], {
+      stdio: "inherit",
+    });
+  }
+  return rawLoad;
+}
+
 function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "latin1");
   const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
@@ -516,7 +536,21 @@ async function collectGarbage(server: Server): Promise<void> {
 async function measure(impl: Impl, bench: Bench): Promise<Run> {
   const server = await startServer(impl, bench);
   try {
-    const load = pinned(1, LOAD_NODE, loadArgs(bench, server));
+    const load =
+      RAW_HANDSHAKES && bench.load["mode"] === "handshake"
+        ? pinned(1, rawHandshakeLoad(), [
+            "--port",
+            String(server.port),
+            "--pid",
+            String(server.pid),
+            "--connections",
+            String(bench.load["connections"]),
+            "--seconds",
+            String(SECONDS),
+            "--warmup",
+            String(WARMUP),
+          ])
+        : pinned(1, LOAD_NODE, loadArgs(bench, server));
     const lines = new Lines(load);
     if (bench.kind === "memory") {
       try {
