@@ -25,6 +25,13 @@
  *   bench/load.ts on the same server, and reports both rates: a check that
  *   our load generator is not what limits the figures.
  *
+ * - `--raw-handshakes`: the handshake benchmark's load comes from
+ *   bench/handshake-load.c (built with `cc` into .build-bench/) instead of
+ *   bench/load.ts: the Node client spends about as much CPU per handshake as
+ *   our server does, so it is near its own limit when the server is faster
+ *   than ws, and squeezes the ratios; the C one spends about half, most of
+ *   it in the kernel.
+ *
  * Bun, Deno and newer Nodes come from scripts/install-runtimes.sh (.runtimes/);
  * the run installs them when they are missing and skips what it cannot get.
  *
@@ -81,6 +88,7 @@ const DEFLATE_CONNECTIONS = Number(option("deflate-connections") ?? (QUICK ? 500
 const MEMORY_ROUNDS = Math.min(ROUNDS, QUICK ? 1 : 3);
 const ONLY = option("only")?.split(",");
 const YARDSTICK = option("yardstick");
+const RAW_HANDSHAKES = argv.includes("--raw-handshakes");
 const IMPLS = option("impls")?.split(",");
 
 const here = dirname(fileURLToPath(import.meta.url)); // .build-bench/bench
@@ -256,6 +264,8 @@ interface Bench {
   /** Compression setting passed to the servers: `matched` offers permessage-deflate. */
   readonly deflate?: string;
   readonly load: Record<string, string | number | boolean>;
+  /** Arguments added to each server's command line (Node servers: bench/servers/node.ts). */
+  readonly serverArgs?: readonly string[];
   readonly kind: "rate" | "latency" | "memory";
   readonly rounds?: number;
   readonly description: string;
@@ -328,6 +338,20 @@ const BENCHES: Bench[] = [
     kind: "memory",
     rounds: MEMORY_ROUNDS,
     description: `Growth of the server's resident memory (RSS, after garbage collection) from a baseline taken after a warm-up of ${Math.floor(IDLE_CONNECTIONS / 5)} connections (opened and closed, so that the JIT has compiled the per-connection code) to ${IDLE_CONNECTIONS} open, idle connections, divided by their number.`,
+  },
+  {
+    id: "memory-idle-keepalive",
+    group: "memory",
+    title: `Memory per idle connection with keepalive on (${IDLE_CONNECTIONS} connections)`,
+    unit: "KiB/conn",
+    better: "lower",
+    impls: ["ws", "ours", "cli", "ours-attached", "ws-attached"],
+    serverMode: "echo",
+    serverArgs: ["--keepalive"],
+    load: { mode: "idle", connections: IDLE_CONNECTIONS },
+    kind: "memory",
+    rounds: MEMORY_ROUNDS,
+    description: `As above, with keepalive as a user runs it: ours with its default pings (every 20 s, one shared timer per interval), ws with the heartbeat of its README (a ping to every client every 30 s, terminating those that did not answer the last one). The CLI always runs with keepalive on.`,
   },
   {
     id: "memory-deflate",
@@ -473,7 +497,7 @@ interface Server {
 
 async function startServer(impl: Impl, bench: Bench): Promise<Server> {
   const [command, args, env] = impl.server(bench.serverMode, bench.deflate);
-  const child = pinned(0, command, args, env);
+  const child = pinned(0, command, [...args, ...(bench.serverArgs ?? [])], env);
   const lines = new Lines(child);
   try {
     const port = Number(await lines.next("PORT", 20_000));
@@ -498,6 +522,18 @@ function loadArgs(bench: Bench, server: Server): string[] {
   return args;
 }
 
+let rawLoad: string | undefined;
+/** bench/handshake-load.c, built once per run. */
+function rawHandshakeLoad(): string {
+  if (rawLoad === undefined) {
+    rawLoad = join(here, "../handshake-load");
+    execFileSync("cc", ["-O2", "-o", rawLoad, join(root, "bench/handshake-load.c")], {
+      stdio: "inherit",
+    });
+  }
+  return rawLoad;
+}
+
 function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "latin1");
   const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
@@ -515,7 +551,21 @@ async function collectGarbage(server: Server): Promise<void> {
 async function measure(impl: Impl, bench: Bench): Promise<Run> {
   const server = await startServer(impl, bench);
   try {
-    const load = pinned(1, LOAD_NODE, loadArgs(bench, server));
+    const load =
+      RAW_HANDSHAKES && bench.load["mode"] === "handshake"
+        ? pinned(1, rawHandshakeLoad(), [
+            "--port",
+            String(server.port),
+            "--pid",
+            String(server.pid),
+            "--connections",
+            String(bench.load["connections"]),
+            "--seconds",
+            String(SECONDS),
+            "--warmup",
+            String(WARMUP),
+          ])
+        : pinned(1, LOAD_NODE, loadArgs(bench, server));
     const lines = new Lines(load);
     if (bench.kind === "memory") {
       try {

@@ -13,9 +13,11 @@
  *
  * `ws-facade` is websocket-sansio/ws, the ws server's code on the facade.
  *
- * Usage: `node node.js --impl ours|ws|cli|ours-attached|ws-attached|ws-facade [--mode echo|broadcast] [--deflate matched|defaults]`
+ * Usage: `node node.js --impl ours|ws|cli|ours-attached|ws-attached|ws-facade [--mode echo|broadcast] [--deflate matched|defaults] [--keepalive]`
  * Prints `PORT <n>`; then reads commands on stdin: `gc` (collect garbage,
- * answers `GC`); the end of stdin stops the server.
+ * answers `GC`), `spaces` (the resident size of each V8 heap space, answers
+ * `SPACES {...}`), `heap FILE` (writes a heap snapshot to FILE, answers `HEAP`,
+ * for bench/idle-anatomy.ts); the end of stdin stops the server.
  *
  * @module
  */
@@ -25,6 +27,7 @@ import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
+import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
 import { WebSocketServer as WsServer } from "ws";
 import { broadcast, type NodeServer, serve } from "../../src/node/index.js";
 import { permessageDeflate } from "../../src/node/permessage-deflate.js";
@@ -38,10 +41,39 @@ const arg = (name: string): string | undefined => {
 const impl = arg("impl") ?? "ours";
 const mode = arg("mode") ?? "echo";
 const deflate = arg("deflate"); // undefined: no compression offered
+// Keepalive as a user runs it: ours with its default pings (every 20 s),
+// ws with the heartbeat of its README (a ping to every client every 30 s, a
+// client that did not answer the last one terminated). Off by default, as
+// ws has none unless written.
+const keepalive = argv.includes("--keepalive");
+const ourPings = keepalive ? {} : { pingIntervalMs: null };
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 let port: number;
 let stop: () => Promise<void>;
+
+type Alive = { isAlive?: boolean };
+function heartbeat(this: object): void {
+  (this as Alive).isAlive = true;
+}
+/** ws's README heartbeat, with `--keepalive`. */
+function wsKeepalive(wss: WsServer): void {
+  if (!keepalive) return;
+  wss.on("connection", (socket) => {
+    (socket as Alive).isAlive = true;
+    socket.on("pong", heartbeat);
+  });
+  const interval = setInterval(() => {
+    for (const socket of wss.clients) {
+      if ((socket as Alive).isAlive === false) socket.terminate();
+      else {
+        (socket as Alive).isAlive = false;
+        socket.ping();
+      }
+    }
+  }, 30_000);
+  wss.on("close", () => clearInterval(interval));
+}
 
 if (impl === "ours") {
   // "matched": ws's defaults (15-bit windows, memLevel 8, level 6, 1 KiB
@@ -84,8 +116,8 @@ if (impl === "ours") {
       port: 0,
       ...compression,
       maxMessageBytes: MAX_MESSAGE_BYTES,
-      // ws sends no keepalive pings by default; neither do we here.
-      pingIntervalMs: null,
+      // ws sends no keepalive pings by default; neither do we here (unless --keepalive).
+      ...ourPings,
       // Broadcast relays more than the default queue of 16 on the publisher.
       maxQueuedMessages: 1024,
     },
@@ -101,6 +133,7 @@ if (impl === "ours") {
     maxPayload: MAX_MESSAGE_BYTES,
   });
   await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
+  wsKeepalive(wss);
   wss.on("connection", (socket) => {
     socket.on("error", () => {});
     if (mode === "broadcast" || mode === "publish") {
@@ -144,11 +177,12 @@ if (impl === "ours") {
       async (connection) => {
         for await (const message of connection) await connection.send(message);
       },
-      { server: http, compression: null, maxMessageBytes: MAX_MESSAGE_BYTES, pingIntervalMs: null },
+      { server: http, compression: null, maxMessageBytes: MAX_MESSAGE_BYTES, ...ourPings },
     );
     close = () => server.close();
   } else {
     const wss = new WsServer({ server: http, maxPayload: MAX_MESSAGE_BYTES });
+    wsKeepalive(wss);
     wss.on("connection", (socket) => {
       socket.on("error", () => {});
       socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
@@ -203,6 +237,13 @@ for await (const line of createInterface({ input: process.stdin })) {
     gc?.();
     gc?.();
     process.stdout.write("GC\n");
+  } else if (line === "spaces") {
+    const spaces = getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size]);
+    process.stdout.write(`SPACES ${JSON.stringify(Object.fromEntries(spaces))}\n`);
+  } else if (line.startsWith("heap ")) {
+    gc?.();
+    writeHeapSnapshot(line.slice(5));
+    process.stdout.write("HEAP\n");
   }
 }
 await Promise.race([stop(), new Promise((resolve) => setTimeout(resolve, 1000))]);

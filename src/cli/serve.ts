@@ -25,6 +25,7 @@ import { showClose } from "./format.js";
 import { httpAnswers } from "./http-answers.js";
 import { LogLines } from "./log-lines.js";
 import { page } from "./page.js";
+import { keepYoungGenerationSmall } from "./young-generation.js";
 
 /** `--help` of `serve`. */
 export const SERVE_HELP = `Usage: websocket-sansio serve [options]
@@ -191,6 +192,8 @@ export async function serveCommand(
     io.stdout.write(SERVE_HELP);
     return EXIT.ok;
   }
+  // A server process holding many connections: see young-generation.ts.
+  keepYoungGenerationSmall();
   const logLines = new LogLines(io.stderr);
   const worker = isServeWorker() ? `[worker ${cluster.worker?.id}] ` : "";
   const log = (line: string): void => logLines.line(`${worker}${line}`);
@@ -208,10 +211,14 @@ export async function serveCommand(
   let server: NodeServer | undefined;
   const handler = async (connection: ServerConnection): Promise<void> => {
     // Logged here rather than in a callback on `closed`: an idle connection
-    // keeps no closure or string of its own for the log.
-    const extensions = connection.extensions.map((extension) => extension.name);
+    // keeps no closure for the log, only the peer's string, read once (a
+    // getpeername system call) for both lines.
+    const from = peer(connection);
+    const extensions = connection.extensions;
     log(
-      `${peer(connection)} connected${extensions.length === 0 ? "" : ` (${extensions.join(", ")})`}`,
+      extensions.length === 0
+        ? `${from} connected`
+        : `${from} connected (${extensions.map((extension) => extension.name).join(", ")})`,
     );
     if (parsed.broadcast) connection.subscribe(ROOM);
     try {
@@ -226,7 +233,7 @@ export async function serveCommand(
     const info = await connection.closed;
     const how = info.wasClean ? "" : " (not clean)";
     const why = info.error === undefined ? "" : `: ${info.error.message}`;
-    log(`${peer(connection)} closed ${showClose(info.code, info.reason)}${how}${why}`);
+    log(`${from} closed ${showClose(info.code, info.reason)}${how}${why}`);
   };
   const options: NodeServerOptions = {
     host: parsed.host,

@@ -55,6 +55,7 @@ export { defaultDefer } from "./schedule.js";
 export {
   type Handler,
   type HookResult,
+  type ParsedHead,
   Server,
   ServerConnection,
   type ServerOptions,

@@ -87,6 +87,17 @@ export function pathOf(target: string): string {
   return query === -1 ? target : target.slice(0, query);
 }
 
+/**
+ * A request head that another HTTP parser read, and the bytes the client
+ * sent after it (see {@link Server.handleTransport}).
+ */
+export interface ParsedHead {
+  /** The request, e.g. from `requestFromHead` (`websocket-sansio/core`). */
+  readonly request: Request;
+  /** Bytes read after the head: the client's first frames, if any. */
+  readonly rest?: Uint8Array;
+}
+
 /** Handles one open connection; when it returns, the connection is closed (1000, or 1011 if it throws). */
 export type Handler = (connection: ServerConnection) => void | Promise<void>;
 
@@ -111,11 +122,17 @@ export class ServerConnection extends Connection {
     transport: Transport,
     options: ConnectionOptions,
     server: Server,
-    head?: Uint8Array,
+    head?: Uint8Array | ParsedHead,
   ) {
     super(protocol, transport, options);
     this.#server = server;
-    if (head !== undefined && head.length > 0) this.receiveBytes(head);
+    if (head === undefined) return;
+    if (head instanceof Uint8Array) {
+      if (head.length > 0) this.receiveBytes(head);
+      return;
+    }
+    this.receiveRequest(head.request);
+    if (head.rest !== undefined && head.rest.length > 0) this.receiveBytes(head.rest);
   }
 
   /**
@@ -126,9 +143,16 @@ export class ServerConnection extends Connection {
     return this.protocol.reject(status, body);
   }
 
-  /** @internal The request head of an HTTP/2 stream (see {@link Server.handleExtendedConnect}). */
-  receiveRequest(request: ExtendedConnectRequest): void {
-    (this.protocol as ExtendedConnectServerProtocol).receiveRequest(request);
+  /**
+   * @internal The request head of an HTTP/2 stream (see
+   * {@link Server.handleExtendedConnect}), or one that an HTTP/1.1 server
+   * parsed (see {@link Server.handleTransport}).
+   */
+  receiveRequest(request: ExtendedConnectRequest | Request): void {
+    const protocol = this.protocol;
+    if (protocol instanceof ExtendedConnectServerProtocol) {
+      protocol.receiveRequest(request as ExtendedConnectRequest);
+    } else protocol.receiveRequest(request);
     this.afterProtocol();
   }
 
@@ -359,10 +383,11 @@ export class Server {
 
   /**
    * Takes a transport just accepted and runs the opening handshake on it.
-   * `head` holds bytes already read from it (e.g. a request head that an HTTP
-   * server parsed, re-serialised, and the bytes after it).
+   * `head` holds bytes already read from it, or the request head that an
+   * HTTP server parsed with the bytes read after it (the handshake then
+   * takes its fields as they are, rather than parsing them again).
    */
-  handleTransport(transport: Transport, head?: Uint8Array): ServerConnection {
+  handleTransport(transport: Transport, head?: Uint8Array | ParsedHead): ServerConnection {
     const protocol = new ServerProtocol(this.#protocolOptions);
     const connection = new ServerConnection(protocol, transport, this.options, this, head);
     if (this.#closing !== undefined) {

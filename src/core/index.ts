@@ -71,6 +71,7 @@ export type { ClientHandshakeOptions, ServerHandshakeOptions } from "./handshake
 export { parseWebSocketUrl, type WebSocketUrl } from "./handshake/url.js";
 export { Headers } from "./headers.js";
 export type { HttpLimits, Request, Response } from "./http1/message.js";
+export { requestFromHead } from "./http1/parsed-request.js";
 export { PreparedMessage, prepareMessage } from "./prepared-message.js";
 export { type Output, Protocol, type Role, type State } from "./protocol.js";
 export type { RandomSource } from "./random.js";

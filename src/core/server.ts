@@ -14,7 +14,8 @@ import { rejectResponse } from "./handshake/refusal.js";
 import { switchingProtocols } from "./handshake/switching-protocols.js";
 import { writeSwitchingProtocols } from "./handshake/switching-protocols-fast.js";
 import type { HttpLimits, Request, Response } from "./http1/message.js";
-import { RequestParser } from "./http1/request-parser.js";
+import { declaresBody } from "./http1/parsed-request.js";
+import { BODY_REFUSED, RequestParser } from "./http1/request-parser.js";
 import { serializeResponseInto } from "./http1/serialize.js";
 import { type HandshakeDriver, Protocol } from "./protocol.js";
 import { type ProtocolOptions, protocolOptions } from "./settings.js";
@@ -31,6 +32,7 @@ const MAX_EARLY_BYTES = 64 * 1024;
 
 /** The server's handshake in progress (see `ServerProtocol.#Handshake`). */
 interface ServerHandshake extends HandshakeDriver {
+  takeRequest(request: Request): void;
   readonly early: Uint8Array[] | undefined;
   readonly earlyBytes: number;
   accepted: Response | undefined;
@@ -65,6 +67,22 @@ export class ServerProtocol extends Protocol {
   /** The handshake request, once received. */
   get request(): Request | undefined {
     return this.#request;
+  }
+
+  /**
+   * Takes the handshake request as a head that another HTTP parser read (see
+   * `requestFromHead`), in place of its bytes: a `node:http` server's
+   * `upgrade` hands one over parsed. The handshake goes on as when
+   * `receiveData` has parsed one, a request with a body answered 400 the
+   * same way; what the client sent after the head goes to `receiveData`.
+   * Throws {@link InvalidStateError} once a request was received.
+   */
+  receiveRequest(request: Request): void {
+    const handshake = this.#ongoingHandshake();
+    if (this.state !== "connecting" || this.#request !== undefined || handshake === undefined) {
+      throw new InvalidStateError("Cannot receive the request: a request was already received");
+    }
+    handshake.takeRequest(request);
   }
 
   /**
@@ -228,6 +246,20 @@ export class ServerProtocol extends Protocol {
       this.#parser = undefined;
       this.#protocol.#receivedRequest(parsed.request);
       this.#keepEarly(parsed.rest);
+    }
+
+    /** A request that another parser read: the parser is not needed. */
+    takeRequest(request: Request): void {
+      this.#parser = undefined;
+      if (declaresBody(request.headers)) {
+        const message = `Cannot parse HTTP request: ${BODY_REFUSED}`;
+        this.#protocol.#handshakeFailed(
+          new HandshakeError(message, { status: 400 }),
+          rejectResponse(400, `${message}\n`),
+        );
+        return;
+      }
+      this.#protocol.#receivedRequest(request);
     }
 
     receiveEof(): void {

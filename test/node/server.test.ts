@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
@@ -6,8 +7,10 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import WebSocket from "ws";
 import { TimeoutError } from "../../src/connection/errors.js";
+import { Opcode } from "../../src/core/frame.js";
 import { connect, createServer, serve } from "../../src/node/index.js";
 import { SocketTransport } from "../../src/node/transport.js";
+import { bytes, clientFrame } from "../helpers/wire.js";
 import { echo, portOf, selfSigned, sleep } from "./helpers.js";
 
 const T = { timeout: 10_000 };
@@ -218,6 +221,51 @@ describe("serve (node)", () => {
     await wss.close();
     await new Promise((resolve) => http.close(resolve));
   });
+
+  test(
+    "handleUpgrade: the head as node:http parsed it, the frames sent with it, a body refused",
+    T,
+    async () => {
+      let seen: [string, string][] = [];
+      const wss = createServer(async (connection) => {
+        seen = [...connection.request!.headers];
+        for await (const message of connection) await connection.send(message);
+      });
+      const http = createHttpServer();
+      http.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head));
+      await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+      const port = portOf(http.address());
+      const exchange = async (request: string, extra: Uint8Array): Promise<string> => {
+        const socket = netConnect(port, "127.0.0.1");
+        let received = "";
+        socket.on("data", (chunk: Buffer) => {
+          received += chunk.toString("latin1");
+        });
+        await once(socket, "connect");
+        // One write: node:http hands the frame over as the upgrade's head.
+        socket.write(Buffer.concat([Buffer.from(request, "latin1"), extra]));
+        for (let i = 0; i < 100 && !(received.endsWith("early") || received.includes(" 400 ")); i++)
+          await sleep(20);
+        socket.destroy();
+        return received;
+      };
+      const handshake =
+        "GET /x?y HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Mixed-Case: Kept\r\n";
+      const answer = await exchange(
+        `${handshake}\r\n`,
+        clientFrame({ opcode: Opcode.TEXT, payload: "early" }),
+      );
+      assert.match(answer, /^HTTP\/1\.1 101 /);
+      assert.ok(answer.endsWith("\x81\x05early"), "the frame sent with the request is echoed");
+      assert.deepEqual(seen.at(-1), ["X-Mixed-Case", "Kept"]);
+      const refused = await exchange(`${handshake}Content-Length: 3\r\n\r\n`, bytes("abc"));
+      assert.match(refused, /^HTTP\/1\.1 400 /);
+      assert.match(refused, /must not have a body/);
+      await wss.close();
+      await new Promise((resolve) => http.close(resolve));
+    },
+  );
 
   test("answers a health check without upgrading", T, async () => {
     const server = await serve(echo, {

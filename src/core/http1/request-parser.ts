@@ -5,10 +5,14 @@
  */
 
 import { EMPTY_BYTES } from "../bytes.js";
-import { isTarget, isToken, isVersion, spaceBefore, trimOws } from "./grammar.js";
+import { isTarget, isToken, isVersion, spaceBefore } from "./grammar.js";
 import { HeadParser } from "./head-parser.js";
 import { type HeadSource, ownString, SHARED_VALUES } from "./latin1.js";
 import type { HttpLimits, Request } from "./message.js";
+import { declaresBody } from "./parsed-request.js";
+
+/** Why a handshake request with a body is refused (see {@link declaresBody}). */
+export const BODY_REFUSED = "a handshake request must not have a body";
 
 /**
  * Incremental parser of an HTTP/1.1 request head (the server side of the
@@ -55,12 +59,7 @@ export class RequestParser extends HeadParser {
     if (end === -1) return undefined;
     this.done = true;
     const headers = this.headers;
-    // A handshake request has no body (RFC 6455 4.1); anything after the head
-    // is WebSocket data, so a declared body would be misread as frames.
-    const length = headers.get("content-length");
-    if (headers.has("transfer-encoding") || (length !== undefined && trimOws(length) !== "0")) {
-      this.fail("a handshake request must not have a body");
-    }
+    if (declaresBody(headers)) this.fail(BODY_REFUSED);
     return {
       request: { method: this.#method, target: this.#target, headers, version: this.#version },
       rest: end === bytes.length ? EMPTY_BYTES : bytes.subarray(end),
