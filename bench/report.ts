@@ -164,6 +164,8 @@ const SHORT: Record<string, string> = {
   "ws-js": "ws, no bufferutil",
   bun: "Bun",
   bare: "bare node:net",
+  "ours-node20": "ours, Node 20",
+  "ws-node20": "ws, Node 20",
   deno: "Deno",
   cli: "ours, the CLI",
   "ours-attached": "ours on node:http",
@@ -177,6 +179,8 @@ const COLORS: Record<string, string> = {
   "ws-js": "#a0aec0",
   bun: "#d69e2e",
   bare: "#805ad5",
+  "ours-node20": "#90cdf4",
+  "ws-node20": "#cbd5e0",
   deno: "#38a169",
   cli: "#2c5282",
   "ours-attached": "#4299e1",
@@ -306,7 +310,18 @@ const GROUPS: readonly { id: string; title: string; note: string }[] = [
   },
 ];
 
-const ORDER = ["ours", "ours-small", "ws-facade", "ws", "ws-js", "bare", "bun", "deno"];
+const ORDER = [
+  "ours",
+  "ours-small",
+  "ws-facade",
+  "ws",
+  "ws-js",
+  "ours-node20",
+  "ws-node20",
+  "bare",
+  "bun",
+  "deno",
+];
 
 function ids(bench: BenchResult): string[] {
   return ORDER.filter((id) => (bench.runs[id]?.length ?? 0) > 0);
