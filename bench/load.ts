@@ -39,6 +39,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { createInterface } from "node:readline";
+import { connect as connectTls } from "node:tls";
 import { constants, deflateRawSync } from "node:zlib";
 
 // --- arguments ---------------------------------------------------------------
@@ -69,6 +70,8 @@ const WARMUP = num("warmup", 0.5);
 const SERVER_PID = num("pid", 0);
 const DEFLATE = args.get("deflate") === "true";
 const OPEN_CONCURRENCY = num("open-concurrency", 64);
+/** Over TLS (wss:), certificate not checked (the servers' is self-signed). */
+const TLS = args.get("tls") === "true";
 /** Echo mode: write back only once this many echoes are owed (fewer, larger client writes). */
 const BATCH = Math.max(1, Math.min(num("batch", 1), INFLIGHT));
 
@@ -391,21 +394,27 @@ function open(): Promise<Conn> {
       if (end + 4 < head.length) conn.bytes(head.subarray(end + 4));
       resolve(conn);
     });
-    const socket = connect({
-      host: HOST,
-      port: PORT,
-      noDelay: true,
-      onread: {
-        buffer: READ_BUFFER,
-        callback: (length: number, buffer: Uint8Array): boolean => {
-          conn.bytes((buffer as Buffer).subarray(0, length));
-          return true;
-        },
-      },
-    });
+    const socket = TLS
+      ? // (A TLS socket takes no onread buffer: its reads come as data events.)
+        connectTls({ host: HOST, port: PORT, rejectUnauthorized: false }).on("data", (chunk) =>
+          conn.bytes(chunk),
+        )
+      : connect({
+          host: HOST,
+          port: PORT,
+          noDelay: true,
+          onread: {
+            buffer: READ_BUFFER,
+            callback: (length: number, buffer: Uint8Array): boolean => {
+              conn.bytes((buffer as Buffer).subarray(0, length));
+              return true;
+            },
+          },
+        });
+    if (TLS) socket.setNoDelay(true);
     conn.socket = socket;
     socket.once("error", reject);
-    socket.once("connect", () => socket.write(REQUEST));
+    socket.once(TLS ? "secureConnect" : "connect", () => socket.write(REQUEST));
   });
 }
 
@@ -438,7 +447,9 @@ function sendFrames(socket: Socket, frames: Ring, from: number, k: number): numb
 }
 
 async function echo(latency: boolean): Promise<void> {
-  const connections = latency ? 1 : CONNECTIONS;
+  // Latency: one connection unless --connections says more; each has one
+  // message in flight and its own round trips are timed.
+  const connections = latency && !args.has("connections") ? 1 : CONNECTIONS;
   const inflight = latency ? 1 : INFLIGHT;
   const frames = messageRing(inflight);
   const sockets = await openMany(connections);
@@ -446,8 +457,8 @@ async function echo(latency: boolean): Promise<void> {
   let reads = 0;
   let measuring = false;
   const samples: number[] = [];
-  let sentAt = 0;
   for (const [index, conn] of sockets.entries()) {
+    let sentAt = 0;
     const socket = conn.socket;
     const counter = new ReplyCounter();
     let position = (index * 7) % frames.count;
@@ -487,7 +498,12 @@ async function echo(latency: boolean): Promise<void> {
     samples.sort((a, b) => a - b);
     const at = (q: number): number =>
       samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
-    report(start, end, { p50Us: at(0.5) * 1000, p99Us: at(0.99) * 1000, samples: samples.length });
+    report(start, end, {
+      p50Us: at(0.5) * 1000,
+      p99Us: at(0.99) * 1000,
+      p999Us: at(0.999) * 1000,
+      samples: samples.length,
+    });
   } else report(start, end, { perRead });
   for (const { socket } of sockets) socket.destroy();
   process.exit(0);

@@ -163,6 +163,9 @@ const SHORT: Record<string, string> = {
   ws: "ws",
   "ws-js": "ws, no bufferutil",
   bun: "Bun",
+  bare: "bare node:net",
+  "ours-node20": "ours, Node 20",
+  "ws-node20": "ws, Node 20",
   deno: "Deno",
   cli: "ours, the CLI",
   "ours-attached": "ours on node:http",
@@ -175,6 +178,9 @@ const COLORS: Record<string, string> = {
   ws: "#718096",
   "ws-js": "#a0aec0",
   bun: "#d69e2e",
+  bare: "#805ad5",
+  "ours-node20": "#90cdf4",
+  "ws-node20": "#cbd5e0",
   deno: "#38a169",
   cli: "#2c5282",
   "ours-attached": "#4299e1",
@@ -273,6 +279,11 @@ const GROUPS: readonly { id: string; title: string; note: string }[] = [
     note: "ratio to ws + bufferutil, lower is better (log scale)",
   },
   {
+    id: "tls",
+    title: "Echo throughput over TLS (wss:)",
+    note: "ratio to ws + bufferutil over TLS, higher is better (log scale)",
+  },
+  {
     id: "handshake",
     title: "Opening handshakes per second",
     note: "ratio to ws + bufferutil, higher is better (log scale)",
@@ -299,18 +310,33 @@ const GROUPS: readonly { id: string; title: string; note: string }[] = [
   },
 ];
 
-const ORDER = ["ours", "ours-small", "ws-facade", "ws", "ws-js", "bun", "deno"];
+const ORDER = [
+  "ours",
+  "ours-small",
+  "ws-facade",
+  "ws",
+  "ws-js",
+  "ours-node20",
+  "ws-node20",
+  "bare",
+  "bun",
+  "deno",
+];
 
 function ids(bench: BenchResult): string[] {
   return ORDER.filter((id) => (bench.runs[id]?.length ?? 0) > 0);
 }
 
 function shortCategory(bench: BenchResult): string {
-  const m = /, (\S+ \S+) messages$/.exec(bench.title);
-  if (bench.group === "throughput" && m) return m[1]!;
+  // "Echo throughput, 1 MiB messages (8 × 2 in flight)": "1 MiB, 8 × 2 in flight".
+  const m = /, (\S+ \S+) messages(?: \((.*)\))?$/.exec(bench.title);
+  if ((bench.group === "throughput" || bench.group === "tls") && m) {
+    return m[2] === undefined ? m[1]! : `${m[1]}, ${m[2]}`;
+  }
   if (bench.id === "memory-idle") return "idle";
   if (bench.id === "memory-deflate") return "with deflate";
-  return bench.group === "latency" ? "p50" : bench.id;
+  if (bench.group === "latency") return bench.id === "latency" ? "p50" : `p50, ${bench.id}`;
+  return bench.id;
 }
 
 function valueText(bench: BenchResult, value: number): string {
@@ -436,7 +462,7 @@ export function writeReport(results: Results, dir: string): string[] {
       rows.push({ category: shortCategory(bench), bars });
       if (bench.kind === "latency") {
         rows.push({
-          category: "p99",
+          category: bench.id === "latency" ? "p99" : `p99, ${bench.id}`,
           bars: ids(bench).map((id) => ({ id, ratio: summarise(bench, id)!.p99Ratio })),
         });
       }
@@ -500,10 +526,13 @@ export function writeReport(results: Results, dir: string): string[] {
     "- **Memory**: the server's RSS from `/proc/<pid>/status` after a forced garbage collection, once after a warm-up (200 connections opened and closed) and once with all connections open; the difference divided by the number of connections. RSS counts what the process holds, including allocator slack, which is what a machine running the server pays.",
     "- **Handshakes**: the client resets each connection after the `101` response (no closing handshake, no TIME_WAIT), so the figure is the cost of accepting, upgrading and tearing down a connection.",
     "- **Broadcast**: one of the 1,000 connections publishes; a broadcast counts as done when 1,000 messages have arrived over all connections, and 16 broadcasts are kept in flight.",
+    "- **Bare node:net echo** (bench/servers/bare.ts, the Node ceiling beside Bun): no library and no validation; it unmasks each payload in place as it arrives and writes it straight back behind an unmasked header (a 1 MiB message is never assembled), all output of one read in one write. A library that hands whole messages to the application cannot do less work on Node.",
+    "- **TLS**: the servers get a self-signed P-256 certificate made by openssl for the run (TLS 1.3, Node's TLS on ours, ws and the bare echo); the load generator connects with `node:tls` without checking it (its reads then come as `data` events instead of one reused buffer).",
+    "- **Latency with 100 connections**: every connection has one message in flight and its own round trips are timed; the percentiles are over all of them.",
     "",
     "## What the numbers do not say",
     "",
-    "- They are loopback figures on one small VM: no network latency, no packet loss, no TLS. Over a real network the kernel and the wire take a larger share and the differences between libraries shrink.",
+    "- They are loopback figures on one small VM: no network latency, no packet loss, and no TLS outside the TLS benchmarks. Over a real network the kernel and the wire take a larger share and the differences between libraries shrink.",
     "- The servers echo; a real application does work per message that dwarfs the library's share on anything but the smallest messages. Batching many messages per write (which is most of the difference at 64 B) pays off only when many messages are in flight per connection.",
     "- The load generator is as cheap as we could make it in Node, but it is not free: for the fastest servers it takes a share of a core comparable to the server's, and the server CPU column is the check. A server under 100 % was not the bottleneck of that run.",
     "- Bun's and Deno's servers are native code (C++, Rust) with their own defaults (Bun's permessage-deflate settings are its own); their figures show where the runtime's limit is, not a like-for-like library comparison.",

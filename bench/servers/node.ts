@@ -13,7 +13,7 @@
  *
  * `ws-facade` is websocket-sansio/ws, the ws server's code on the facade.
  *
- * Usage: `node node.js --impl ours|ws|cli|ours-attached|ws-attached|ws-facade [--mode echo|broadcast] [--deflate matched|defaults] [--keepalive]`
+ * Usage: `node node.js --impl ours|ws|cli|ours-attached|ws-attached|ws-facade [--mode echo|broadcast] [--deflate matched|defaults] [--keepalive] [--tls DIR]`
  * Prints `PORT <n>`; then reads commands on stdin: `gc` (collect garbage,
  * answers `GC`), `spaces` (the resident size of each V8 heap space, answers
  * `SPACES {...}`), `heap FILE` (writes a heap snapshot to FILE, answers `HEAP`,
@@ -22,8 +22,9 @@
  * @module
  */
 
-import { openSync, writeSync } from "node:fs";
+import { openSync, readFileSync, writeSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
@@ -47,6 +48,12 @@ const deflate = arg("deflate"); // undefined: no compression offered
 // ws has none unless written.
 const keepalive = argv.includes("--keepalive");
 const ourPings = keepalive ? {} : { pingIntervalMs: null };
+// --tls DIR: wss: with DIR's key.pem and cert.pem (ours and ws only).
+const tlsDir = arg("tls");
+const tls =
+  tlsDir === undefined
+    ? undefined
+    : { key: readFileSync(`${tlsDir}/key.pem`), cert: readFileSync(`${tlsDir}/cert.pem`) };
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 let port: number;
@@ -114,6 +121,8 @@ if (impl === "ours") {
     {
       host: "127.0.0.1",
       port: 0,
+      // Over TLS, HTTP/1.1 only, as ws.
+      ...(tls === undefined ? {} : { tls, http2: false }),
       ...compression,
       maxMessageBytes: MAX_MESSAGE_BYTES,
       // ws sends no keepalive pings by default; neither do we here (unless --keepalive).
@@ -126,13 +135,16 @@ if (impl === "ours") {
   port = typeof address === "object" && address !== null ? address.port : 0;
   stop = () => server!.close();
 } else if (impl === "ws") {
+  // Over TLS, on an https server, as ws's documentation shows for wss:.
+  const https = tls === undefined ? undefined : createHttpsServer(tls);
   const wss = new WsServer({
-    host: "127.0.0.1",
-    port: 0,
+    ...(https === undefined ? { host: "127.0.0.1", port: 0 } : { server: https }),
     perMessageDeflate: deflate !== undefined,
     maxPayload: MAX_MESSAGE_BYTES,
   });
-  await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
+  if (https === undefined) {
+    await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
+  } else await new Promise<void>((resolve) => https.listen(0, "127.0.0.1", resolve));
   wsKeepalive(wss);
   wss.on("connection", (socket) => {
     socket.on("error", () => {});
@@ -144,11 +156,12 @@ if (impl === "ours") {
       });
     } else socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
   });
-  const address = wss.address();
+  const address = https === undefined ? wss.address() : https.address();
   port = typeof address === "object" && address !== null ? address.port : 0;
   stop = () =>
     new Promise<void>((resolve) => {
       for (const client of wss.clients) client.terminate();
+      https?.close();
       wss.close(() => resolve());
     });
 } else if (impl === "cli") {
