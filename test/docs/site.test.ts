@@ -44,12 +44,16 @@ interface Page {
 
 describe("documentation site", () => {
   test("every guide in docs/ is in the navigation (tools/docs/pages.mjs)", async () => {
-    const { pages } = (await import(pathToFileURL(join(root, "tools/docs/pages.mjs")).href)) as {
-      pages: readonly Page[];
-    };
+    const { pages, fragments } = (await import(
+      pathToFileURL(join(root, "tools/docs/pages.mjs")).href
+    )) as { pages: readonly Page[]; fragments: readonly string[] };
     const listed = new Set(pages.map((page) => page.file));
     const guides = readdirSync(join(root, "docs")).filter((name) => name.endsWith(".md"));
-    for (const name of guides) assert.ok(listed.has(`docs/${name}`), `docs/${name} is not listed`);
+    for (const name of guides) {
+      const file = `docs/${name}`;
+      assert.ok(listed.has(file) || fragments.includes(file), `${file} is not listed`);
+    }
+    for (const file of fragments) assert.ok(!listed.has(file), `${file} is a fragment and a page`);
     for (const file of listed)
       assert.ok(existsSync(join(root, file)), `${file} is listed, missing`);
   });

@@ -150,6 +150,10 @@ const app = await Application.bootstrapWithPlugins({
   lightHighlightTheme: "github-light",
   darkHighlightTheme: "github-dark",
   hideGenerator: false,
+  // No "Defined in" links: the package names no public repository yet, and
+  // TypeDoc would build them from the clone's git remote (a local path in a
+  // clone, missing in a worktree, a warning either way).
+  disableSources: true,
   // With some entry points only (tests), TSDoc links to the others cannot resolve.
   validation: {
     invalidLink: values.entry.length === 0,
