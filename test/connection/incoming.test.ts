@@ -4,6 +4,7 @@ import { Connection } from "../../src/connection/connection.js";
 import { ConnectionClosedError, ConnectionClosedOK } from "../../src/connection/errors.js";
 import { Protocol } from "../../src/core/protocol.js";
 import { connectPair, createTransportPair } from "../../src/testing/index.js";
+import { countPauses } from "../helpers/count-pauses.js";
 
 const T = { timeout: 5000 };
 const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -206,22 +207,3 @@ describe("Incoming events for event APIs", () => {
     await client.close();
   });
 });
-
-/** Counts the transport's pause() and resume() calls, which still take effect. */
-function countPauses(transport: ReturnType<typeof createTransportPair>[number]): {
-  pauses: number;
-  resumes: number;
-} {
-  const calls = { pauses: 0, resumes: 0 };
-  const pause = transport.pause.bind(transport);
-  const resume = transport.resume.bind(transport);
-  transport.pause = () => {
-    calls.pauses++;
-    pause();
-  };
-  transport.resume = () => {
-    calls.resumes++;
-    resume();
-  };
-  return calls;
-}

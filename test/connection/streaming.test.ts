@@ -5,6 +5,7 @@ import { ConnectionClosedError, ConnectionClosedOK } from "../../src/connection/
 import { InvalidStateError, ProtocolError } from "../../src/core/errors.js";
 import { Protocol } from "../../src/core/protocol.js";
 import { connectPair, createTransportPair } from "../../src/testing/index.js";
+import { countPauses } from "../helpers/count-pauses.js";
 
 const T = { timeout: 10_000 };
 const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,21 +28,6 @@ async function collect(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
   const out: unknown[] = [];
   for await (const item of iterable) out.push(item);
   return out;
-}
-
-function countPauses(transport: ReturnType<typeof createTransportPair>[number]) {
-  const calls = { pauses: 0, resumes: 0 };
-  const pause = transport.pause.bind(transport);
-  const resume = transport.resume.bind(transport);
-  transport.pause = () => {
-    calls.pauses++;
-    pause();
-  };
-  transport.resume = () => {
-    calls.resumes++;
-    resume();
-  };
-  return calls;
 }
 
 // src/connection/streaming.ts and message-stream.ts, over the in-memory pair.
