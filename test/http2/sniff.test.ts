@@ -15,12 +15,17 @@ async function sniffing(timeoutMs: number) {
   const server = createServer((socket) => {
     verdicts.push(
       new Promise((resolve) => {
-        const take = (kind: "http1" | "http2") => (s: Socket) => {
-          // The bytes read to tell are put back for the protocol to read.
-          s.once("data", (chunk: Buffer) => resolve({ kind, socket: s, first: chunk.toString() }));
+        // HTTP/1.1 gets the bytes read to tell it apart as its head; for
+        // HTTP/2 they are put back into the socket, for Node's session to read.
+        const http1 = (s: Socket, head: Uint8Array) =>
+          resolve({ kind: "http1", socket: s, first: Buffer.from(head).toString() });
+        const http2 = (s: Socket) => {
+          s.once("data", (chunk: Buffer) =>
+            resolve({ kind: "http2", socket: s, first: chunk.toString() }),
+          );
           s.resume();
         };
-        sniffPreface(socket, take("http1"), take("http2"), timeoutMs);
+        sniffPreface(socket, http1, http2, timeoutMs);
       }),
     );
   });
