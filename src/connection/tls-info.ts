@@ -2,7 +2,8 @@
  * What a connection knows of its TLS session, for hooks that decide on it
  * (authentication by client certificate in `processRequest`, a check of the
  * negotiated ALPN protocol): a runtime-neutral shape that a transport over
- * TLS fills in (Node's `SocketTransport` does; see {@link Transport.tls}).
+ * TLS fills in (Node's `SocketTransport` does, and its HTTP/2 stream
+ * transport from the stream's session; see {@link Transport.tls}).
  *
  * @module
  */

@@ -13,13 +13,13 @@ import {
   type ClientOptions,
   ClientConnection as Connection,
   followRedirects,
+  handshakeOptionsOf,
+  optionsUntil,
 } from "../connection/client.js";
 import { TimeoutError, TransportError } from "../connection/errors.js";
 import type { Defer } from "../connection/transport.js";
-import {
-  type ExtendedConnectClientOptions,
-  ExtendedConnectClientProtocol,
-} from "../core/extended-connect-client.js";
+import { EMPTY_BYTES } from "../core/bytes.js";
+import { ExtendedConnectClientProtocol } from "../core/extended-connect-client.js";
 import type { ExtendedConnectRequest } from "../core/handshake/extended-connect.js";
 import { Headers } from "../core/headers.js";
 import type { Response } from "../core/http1/message.js";
@@ -52,10 +52,13 @@ function headOf(request: ExtendedConnectRequest): OutgoingHttpHeaders {
 }
 
 /** A response head as Node gives it, as the core's {@link Response}. */
-function responseOf(headers: IncomingHttpHeaders, body: Uint8Array = new Uint8Array(0)): Response {
+function responseOf(headers: IncomingHttpHeaders, body: Uint8Array = EMPTY_BYTES): Response {
   const fields = new Headers();
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith(":") || value === undefined) continue;
+  // (for-in rather than Object.entries: no array per field; Node's head
+  // object has a null prototype.)
+  for (const name in headers) {
+    const value = headers[name];
+    if (name.charCodeAt(0) === 0x3a || value === undefined) continue;
     if (Array.isArray(value)) for (const item of value) fields.append(name, item);
     else fields.append(name, String(value));
   }
@@ -90,55 +93,10 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /**
- * The options of a connection that has until `deadline` to open: `options`
- * itself while (nearly) all of its open timeout is left, as on a session
- * that was ready, so that the connection layer derives its settings once
- * per options object instead of once per stream (profiled: a few per cent
- * of the client's cost of opening a stream).
- */
-function connectionOptions(options: Http2ConnectOptions, deadline: number): Http2ConnectOptions {
-  const leftMs = deadline === Infinity ? null : Math.max(0, deadline - performance.now());
-  const budgetMs = options.openTimeoutMs === undefined ? 10_000 : options.openTimeoutMs;
-  if (leftMs === null ? budgetMs === null : budgetMs !== null && budgetMs - leftMs < 1) {
-    return options;
-  }
-  return { ...options, openTimeoutMs: leftMs };
-}
-
-/**
  * Most bytes of a refusal's body kept for its `HandshakeError`, as over
  * HTTP/1.1 (`maxBodyBytes` of the response parser): a longer body is cut.
  */
 const MAX_BODY_BYTES = 65_536;
-
-/** The client options as the core's protocol options, made once per options object. */
-const protocolOptionsFor = new WeakMap<Http2ConnectOptions, ExtendedConnectClientOptions>();
-
-function protocolOptionsOf(
-  options: Http2ConnectOptions,
-  headers: Headers | undefined,
-): ExtendedConnectClientOptions {
-  const derive = (): ExtendedConnectClientOptions => ({
-    ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
-    ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
-    ...(options.subprotocols === undefined ? {} : { subprotocols: options.subprotocols }),
-    ...(options.compression == null ? {} : { extensions: options.compression }),
-    ...(options.origin === undefined ? {} : { origin: options.origin }),
-    ...(headers === undefined ? {} : { headers }),
-    ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }),
-  });
-  // Request headers are each attempt's own (a redirect may drop some).
-  if (headers !== undefined) return derive();
-  // The same object for every WebSocket opened with these options: the
-  // core derives its settings once per object (profiled: deriving them per
-  // stream was a tenth of the client's cost of opening one).
-  let derived = protocolOptionsFor.get(options);
-  if (derived === undefined) {
-    derived = derive();
-    protocolOptionsFor.set(options, derived);
-  }
-  return derived;
-}
 
 /**
  * Opens a WebSocket over HTTP/2 to `url`: on the session to its origin
@@ -168,11 +126,12 @@ async function openStream(
   deadline: number,
   fallback: ((url: URL, headers: Headers | undefined) => Promise<ClientConnection>) | undefined,
 ): Promise<ClientConnection> {
-  const protocol = new ExtendedConnectClientProtocol(target, protocolOptionsOf(options, headers));
+  const protocol = new ExtendedConnectClientProtocol(target, handshakeOptionsOf(options, headers));
   const request = protocol.connect();
   const entry: PooledSession = acquire(target, options.tls);
   try {
-    await within(entry.ready, deadline - performance.now(), "HTTP/2 session");
+    // (A session in use is ready: no timer per stream for a wait that ends at once.)
+    if (!entry.isReady) await within(entry.ready, deadline - performance.now(), "HTTP/2 session");
   } catch (error) {
     release(entry);
     if (error instanceof Http2UnsupportedError && fallback !== undefined) {
@@ -193,7 +152,7 @@ async function openStream(
   }
   stream.once("close", () => release(entry));
   const transport = new Http2StreamTransport(stream);
-  const connection = new Connection(protocol, transport, connectionOptions(options, deadline));
+  const connection = new Connection(protocol, transport, optionsUntil(options, deadline));
   stream.once("response", (head) => {
     const status = Number(head[":status"]);
     if (status >= 200 && status < 300) {

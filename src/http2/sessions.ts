@@ -33,6 +33,8 @@ export interface PooledSession {
   readonly session: ClientHttp2Session;
   /** Resolves once the server's SETTINGS enabled extended CONNECT. */
   readonly ready: Promise<void>;
+  /** Whether `ready` resolved: a stream then opens without waiting (or a timer for the wait). */
+  isReady: boolean;
   streams: number;
 }
 
@@ -111,8 +113,10 @@ function open(url: URL, tls: TlsConnectOptions | undefined): PooledSession {
       // RFC 8441 3: the client MAY use :protocol once it received the
       // setting with the value 1; before that (or without it) the server
       // would treat the request as malformed.
-      if (session.remoteSettings.enableConnectProtocol === true) resolve();
-      else {
+      if (session.remoteSettings.enableConnectProtocol === true) {
+        entry.isReady = true;
+        resolve();
+      } else {
         reject(
           new Http2UnsupportedError(
             `Cannot open WebSocket over HTTP/2: ${origin} does not enable extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL)`,
@@ -157,7 +161,8 @@ function open(url: URL, tls: TlsConnectOptions | undefined): PooledSession {
     session.once("close", onClose);
   });
   ready.catch(() => {});
-  return { session, ready, streams: 0 };
+  const entry: PooledSession = { session, ready, isReady: false, streams: 0 };
+  return entry;
 }
 
 /** Sessions in the pool now (for tests). */

@@ -16,7 +16,10 @@
  */
 
 import { constants, type Http2Stream } from "node:http2";
+import type { Socket } from "node:net";
+import type { TlsInfo } from "../connection/tls-info.js";
 import type { Transport, TransportHandler } from "../connection/transport.js";
+import { tlsInfoOf } from "../node/tls-info.js";
 
 const kHandler = Symbol("websocket-sansio.handler");
 // As in SocketTransport: batches up to this size are copied into one buffer.
@@ -182,5 +185,21 @@ export class Http2StreamTransport implements Transport {
 
   get remotePort(): number | undefined {
     return this.stream.session?.socket?.remotePort;
+  }
+
+  /**
+   * The TLS facts of the session's socket, when it is TLS (see
+   * `connection.tls`): every stream of a session shares its TLS session,
+   * so a hook authenticates by client certificate as over HTTP/1.1. Read
+   * when asked; undefined over h2c, and once the stream or its session is
+   * gone (Node's `session.socket` then throws ERR_HTTP2_SOCKET_UNBOUND).
+   */
+  get tls(): TlsInfo | undefined {
+    try {
+      const socket = this.stream.session?.socket;
+      return socket === undefined ? undefined : tlsInfoOf(socket as Socket);
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -12,10 +12,10 @@ import {
   type ClientOptions,
   connect as connectWith,
   type Dial,
+  type DialOptions,
   type ReconnectOptions,
   reconnect as reconnectWith,
 } from "../connection/client.js";
-import type { ProxyNetwork } from "../connection/proxy-tunnel.js";
 import { connectHttp2, type Http2ConnectOptions } from "../http2/client.js";
 import { defaultCompression, nodeDefer } from "./defaults.js";
 import { nodeProxyNetwork } from "./proxy-network.js";
@@ -99,19 +99,27 @@ export function whenConnected(socket: Socket, secure: boolean): Promise<SocketTr
   });
 }
 
-/** `options` with Node's defaults, dialer and proxy support. */
-function withNode<T extends NodeClientOptions>(
-  options: T,
-): T & { dial: Dial; proxyNetwork: ProxyNetwork } {
-  return {
-    defer: nodeDefer,
-    compression: [defaultCompression.client],
-    // A Unix socket is a local connection: no proxy.
-    ...(options.socketPath === undefined ? { proxyEnv: process.env } : { proxy: null }),
-    ...options,
-    dial: nodeDial(options),
-    proxyNetwork: nodeProxyNetwork(options.tls, options.proxyTls),
-  };
+// One object per options object (as http2Options below): the connection
+// layer derives its settings once per options object, and a new one per
+// connect() call rebuilt them (and their deadline queues) per connection.
+const withNodeFor = new WeakMap<NodeClientOptions, NodeClientOptions & DialOptions>();
+
+/** `options` with Node's defaults, dialer and proxy support, made once per options object. */
+function withNode(options: NodeClientOptions): NodeClientOptions & DialOptions {
+  let derived = withNodeFor.get(options);
+  if (derived === undefined) {
+    derived = {
+      defer: nodeDefer,
+      compression: [defaultCompression.client],
+      // A Unix socket is a local connection: no proxy.
+      ...(options.socketPath === undefined ? { proxyEnv: process.env } : { proxy: null }),
+      ...options,
+      dial: nodeDial(options),
+      proxyNetwork: nodeProxyNetwork(options.tls, options.proxyTls),
+    };
+    withNodeFor.set(options, derived);
+  }
+  return derived;
 }
 
 // One derived object per options object (as the connection layer's settings

@@ -163,7 +163,9 @@ export class NodeServer extends Server {
       this.setListener(() => void server.off("upgrade", onUpgrade));
       return;
     }
-    const accept = (socket: Socket): void => void this.handleTransport(new SocketTransport(socket));
+    // (`head`: bytes already read, by the h2c listener telling HTTP/1.1 apart.)
+    const accept = (socket: Socket, head?: Uint8Array): void =>
+      void this.handleTransport(new SocketTransport(socket), head);
     const http2 = (options.tls !== undefined ? options.http2 !== false : options.h2c === true)
       ? new Http2Sessions(this, options)
       : undefined;
