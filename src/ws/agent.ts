@@ -185,6 +185,8 @@ class AgentTransport implements Transport {
     const handler = this.#handler!;
     const transport = new SocketTransport(socket);
     this.#socket = transport;
+    // The request is done: nothing of it is kept for the connection's life.
+    this.#request = undefined;
     // Listeners first: the socket's next data comes in a later turn, after
     // the head and the bytes Node read past it.
     transport.start(handler);
@@ -274,15 +276,13 @@ class AgentTransport implements Transport {
     if (this.#destroyed) return;
     this.#destroyed = true;
     const request = this.#request;
-    const response = this.#response;
-    if (request === undefined || request.destroyed || response?.complete === true) {
-      // Nothing in flight (or a response read to its end, whose socket a
-      // keep-alive agent may have pooled again): no close event to wait for.
-      queueMicrotask(() => this.#close());
-      return;
-    }
-    // Its `close` (or the response's) follows.
-    request.destroy();
+    // A response read to its end leaves its socket to a keep-alive agent's
+    // pool; anything else in flight is given up. The request's own `close`
+    // is not awaited: while an agent is still making its socket (a proxy's
+    // CONNECT pending) a destroyed request emits nothing until the agent is
+    // done, which may be never.
+    if (request !== undefined && this.#response?.complete !== true) request.destroy();
+    queueMicrotask(() => this.#close());
   }
 
   get remoteAddress(): string | undefined {

@@ -16,7 +16,7 @@ import {
   type Server,
 } from "node:http";
 import { createServer as createHttpsServer, Agent as HttpsAgent } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import { type AddressInfo, createServer as netCreateServer, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { HttpsProxyAgent } from "https-proxy-agent";
 import { SocksProxyAgent } from "socks-proxy-agent";
@@ -287,6 +287,33 @@ describe("ws facade: agent (an agent whose connection fails)", () => {
     assert.match(traces.at(-1)![0]!, /^error Error\(ECONNREFUSED: .*ECONNREFUSED.*\) \[[23]\]$/);
     assert.match(traces.at(-1)![1]!, /^close 1006 "" \[3\]$/);
     if (traces.length === 2) assert.deepEqual(traces[1], traces[0]);
+    await live.close();
+  });
+});
+
+describe("ws facade: agent (a proxy that never answers)", () => {
+  test("handshakeTimeout: error then close 1006", T, async () => {
+    const silent = netCreateServer();
+    const sockets: Socket[] = [];
+    silent.on("connection", (socket) => {
+      sockets.push(socket);
+      socket.on("error", () => {});
+    });
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    const live = await target();
+    const agent = new HttpsProxyAgent(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`);
+    const ws = new WebSocket(`ws://127.0.0.1:${live.port}/echo`, { agent, handshakeTimeout: 200 });
+    const { error, code, order } = await failure(ws);
+    assert.equal(error.message, "Opening handshake has timed out");
+    assert.equal(code, 1006);
+    assert.deepEqual(order, ["error", "close"]);
+    // ws never times out here: Node arms a request's timeout once the agent
+    // has handed it a socket. The agent's socket to the proxy is its own: as
+    // with ws, it ends when the proxy ends it.
+    assert.equal(sockets.length, 1);
+    for (const socket of sockets) socket.destroy();
+    silent.close();
     await live.close();
   });
 });
