@@ -151,16 +151,28 @@ class AgentTransport implements Transport {
     const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
     // As ws: https.request for wss: (agent-base agents tell a secure
     // endpoint by it), the TLS options for the agent's tls.connect.
-    const request = (secure ? httpsRequest : httpRequest)({
-      ...this.#tls,
-      agent: this.#agent,
-      host,
-      port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
-      ...(this.#socketPath === undefined ? {} : { socketPath: this.#socketPath }),
-      method: head.method,
-      path: head.target,
-      headers: headerObject(head.headers),
-    });
+    let request: ClientRequest;
+    try {
+      request = (secure ? httpsRequest : httpRequest)({
+        ...this.#tls,
+        agent: this.#agent,
+        host,
+        port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
+        ...(this.#socketPath === undefined ? {} : { socketPath: this.#socketPath }),
+        method: head.method,
+        path: head.target,
+        headers: headerObject(head.headers),
+      });
+    } catch (error) {
+      // The caller's mistake that Node refuses at once (an http.Agent for
+      // wss:, ERR_INVALID_PROTOCOL; ws throws it from its constructor, or
+      // from the socket's callback after a redirect): the attempt fails with
+      // it, and the process goes on.
+      this.#handler?.onError(error as Error);
+      this.#destroyed = true;
+      queueMicrotask(() => this.#close());
+      return;
+    }
     this.#request = request;
     request.on("upgrade", (response: IncomingMessage, socket: Socket, rest: Buffer) =>
       this.#upgraded(response, socket, rest),

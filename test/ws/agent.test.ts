@@ -417,6 +417,22 @@ describe("ws facade: agent (wss through https.Agent)", () => {
   });
 });
 
+describe("ws facade: agent (the wrong kind of agent)", () => {
+  test(
+    "an http.Agent for wss: Node's ERR_INVALID_PROTOCOL as error, then close 1006",
+    T,
+    async () => {
+      const agent = new CountingAgent();
+      const ws = new WebSocket("wss://127.0.0.1:1/", { agent });
+      const { error, code, order } = await failure(ws);
+      assert.equal((error as { code?: string }).code, "ERR_INVALID_PROTOCOL");
+      assert.equal(code, 1006);
+      assert.deepEqual(order, ["error", "close"]);
+      assert.equal(agent.created, 0);
+    },
+  );
+});
+
 describe("ws facade: agent (socks-proxy-agent through microsocks)", () => {
   const skip = skipUnless("microsocks");
   let proxy: ProxyServer;
