@@ -51,6 +51,8 @@ interface Target {
   readonly port: number;
   /** TCP connections the HTTP server accepted. */
   readonly connections: () => number;
+  /** The head of each upgrade request received: `method target` then the raw fields. */
+  readonly heads: string[][];
   close(): Promise<void>;
 }
 
@@ -72,7 +74,9 @@ async function target(tls?: { key: string; cert: string }): Promise<Target> {
   });
   // Compression on, so that the tests see the core's negotiation through the agent.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: true });
+  const heads: string[][] = [];
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    heads.push([`${req.method} ${req.url}`, ...req.rawHeaders]);
     if (req.url === "/refuse") {
       socket.end(
         "HTTP/1.1 403 Forbidden\r\nX-Why: go away\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nnot \r\n4\r\nhere\r\n0\r\n\r\n",
@@ -94,6 +98,7 @@ async function target(tls?: { key: string; cert: string }): Promise<Target> {
     wss,
     port: (server.address() as AddressInfo).port,
     connections: () => connections,
+    heads,
     async close() {
       for (const client of wss.clients ?? []) client.terminate();
       server.closeAllConnections();
@@ -156,6 +161,19 @@ describe("ws facade: agent (plain http.Agent)", () => {
       assert.equal(agent.created, 1);
       assert.equal(ws.extensions, "permessage-deflate");
       agent.destroy();
+      // The request is the core's, field for field, as on a direct
+      // connection (the key aside).
+      const direct = new WebSocket(`ws://127.0.0.1:${server.port}/echo`);
+      assert.equal(await echoOnce(direct), "hello");
+      const [viaAgent, viaSocket] = server.heads
+        .slice(-2)
+        .map((head) =>
+          head.map((field, i) =>
+            head[i - 1]?.toLowerCase() === "sec-websocket-key" ? "KEY" : field,
+          ),
+        );
+      assert.ok(viaAgent?.includes("Sec-WebSocket-Extensions"), String(viaAgent));
+      assert.deepEqual(viaAgent, viaSocket);
     },
   );
 
