@@ -51,6 +51,11 @@ import { serializeResponse } from "../core/http1/serialize.js";
 import { SocketTransport } from "../node/transport.js";
 
 const EMPTY = new Uint8Array(0);
+const UNLIMITED = {
+  maxLineBytes: Number.MAX_SAFE_INTEGER,
+  maxHeaders: Number.MAX_SAFE_INTEGER,
+  maxHeadBytes: Number.MAX_SAFE_INTEGER,
+};
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 const CRLF = Buffer.from("\r\n", "latin1");
 
@@ -109,7 +114,9 @@ class AgentTransport implements Transport {
   readonly #tls: TlsConnectionOptions;
   readonly #socketPath: string | undefined;
   #handler: TransportHandler | undefined;
-  #parser: RequestParser | undefined = new RequestParser();
+  // Our own head, trusted: the core wrote it, so no limit of the server side's
+  // (a large cookie a user passes is sent as on a direct connection).
+  #parser: RequestParser | undefined = new RequestParser(UNLIMITED);
   #request: ClientRequest | undefined;
   #response: IncomingMessage | undefined;
   // The upgraded socket, after the 101.
@@ -135,12 +142,17 @@ class AgentTransport implements Transport {
     if (parser === undefined || this.#destroyed) return false;
     // The connection writes nothing but the request head before the
     // response: a whole head, which the core wrote and its parser reads back.
-    for (const chunk of chunks) {
-      const parsed = parser.feed(chunk);
-      if (parsed === undefined) continue;
-      this.#parser = undefined;
-      this.#send(parsed.request);
-      break;
+    try {
+      for (const chunk of chunks) {
+        const parsed = parser.feed(chunk);
+        if (parsed === undefined) continue;
+        this.#parser = undefined;
+        this.#send(parsed.request);
+        break;
+      }
+    } catch (error) {
+      // Not expected (the core wrote the head), and never a throw out of a flush.
+      this.#fail(error as Error);
     }
     return true;
   }
@@ -168,9 +180,7 @@ class AgentTransport implements Transport {
       // wss:, ERR_INVALID_PROTOCOL; ws throws it from its constructor, or
       // from the socket's callback after a redirect): the attempt fails with
       // it, and the process goes on.
-      this.#handler?.onError(error as Error);
-      this.#destroyed = true;
-      queueMicrotask(() => this.#close());
+      this.#fail(error as Error);
       return;
     }
     this.#request = request;
@@ -250,6 +260,14 @@ class AgentTransport implements Transport {
       handler.onError(error as Error);
       this.destroy();
     }
+  }
+
+  /** The attempt fails before any request left. */
+  #fail(error: Error): void {
+    if (this.#destroyed) return;
+    this.#handler?.onError(error);
+    this.#destroyed = true;
+    queueMicrotask(() => this.#close());
   }
 
   #close(): void {

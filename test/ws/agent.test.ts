@@ -152,7 +152,12 @@ describe("ws facade: agent (plain http.Agent)", () => {
     T,
     async () => {
       const agent = new CountingAgent({ keepAlive: false });
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/echo`, { agent });
+      // Over the server side's 8 KiB line limit of our own parser: sent all the same.
+      const cookie = `a=${"x".repeat(10_000)}`;
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/echo`, {
+        agent,
+        headers: { Cookie: cookie },
+      });
       const upgrade = once(ws, "upgrade") as Promise<[IncomingMessage]>;
       assert.equal(await echoOnce(ws), "hello");
       const [response] = await upgrade;
@@ -163,7 +168,9 @@ describe("ws facade: agent (plain http.Agent)", () => {
       agent.destroy();
       // The request is the core's, field for field, as on a direct
       // connection (the key aside).
-      const direct = new WebSocket(`ws://127.0.0.1:${server.port}/echo`);
+      const direct = new WebSocket(`ws://127.0.0.1:${server.port}/echo`, {
+        headers: { Cookie: cookie },
+      });
       assert.equal(await echoOnce(direct), "hello");
       const [viaAgent, viaSocket] = server.heads
         .slice(-2)
@@ -173,6 +180,7 @@ describe("ws facade: agent (plain http.Agent)", () => {
           ),
         );
       assert.ok(viaAgent?.includes("Sec-WebSocket-Extensions"), String(viaAgent));
+      assert.equal(viaAgent?.at(-1), cookie);
       assert.deepEqual(viaAgent, viaSocket);
     },
   );
