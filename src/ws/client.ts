@@ -6,7 +6,7 @@
  * @module
  */
 
-import { STATUS_CODES } from "node:http";
+import { type Agent, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
@@ -17,16 +17,18 @@ import type { Headers } from "../core/headers.js";
 import type { Response } from "../core/http1/message.js";
 import { nodeDial, whenConnected } from "../node/client.js";
 import { nodeDefer } from "../node/defaults.js";
+import { agentDial } from "./agent.js";
 import { deflateFor, type PerMessageDeflateOptions } from "./deflate.js";
 import type { WebSocket } from "./websocket.js";
 
 /**
  * ws's client options. TLS options (`ca`, `cert`, `key`, `rejectUnauthorized`,
- * `servername`...) go to `tls.connect`. `autoPong: false` leaves pings to
- * the application (`ws.pong()`); `allowSynchronousEvents: false` emits each
- * message, ping and pong in a macrotask of its own. Accepted and ignored:
- * `agent` (no `http.Agent` is used: see docs/migrating-from-ws.md),
- * `skipUTF8Validation` (text is always validated), `generateMask`, `finishRequest`, `maxBufferedChunks`, `maxFragments`,
+ * `servername`...) go to `tls.connect` (or to the `agent`'s). `autoPong:
+ * false` leaves pings to the application (`ws.pong()`);
+ * `allowSynchronousEvents: false` emits each message, ping and pong in a
+ * macrotask of its own. Accepted and ignored: `skipUTF8Validation` (text is
+ * always validated: see docs/migrating-from-ws.md), `generateMask`,
+ * `finishRequest`, `maxBufferedChunks`, `maxFragments`,
  * `maxPendingAutoPongs`.
  */
 export interface WsClientOptions
@@ -57,7 +59,15 @@ export interface WsClientOptions
   createConnection?: (
     options: Omit<TlsConnectionOptions, "host" | "port"> & { host: string; port: number | string },
   ) => Socket;
-  agent?: unknown;
+  /**
+   * The `http.Agent` (or `https.Agent` for `wss:`) the opening handshake goes
+   * through, as ws passes it to `http.request`: a keep-alive pool, or a proxy
+   * agent (`new HttpsProxyAgent(proxyUrl)`, `new SocksProxyAgent(proxyUrl)`).
+   * Each redirect followed goes through it too. Once open, the connection
+   * is a plain socket of its own (Node takes an upgraded socket out of the
+   * agent's pool). Takes precedence over `createConnection`, as in ws.
+   */
+  agent?: Agent | false | undefined;
   autoPong?: boolean;
   skipUTF8Validation?: boolean;
   allowSynchronousEvents?: boolean;
@@ -301,8 +311,11 @@ export function openClient(
   }
 
   const tls = tlsOptionsOf(options);
-  const dial =
-    options.createConnection === undefined
+  // As Node's http.request (under ws): an agent wins over createConnection;
+  // `agent: false` is a fresh default agent, the same as a direct connection.
+  const dial = options.agent
+    ? agentDial(options.agent, tls, socketPath)
+    : options.createConnection === undefined
       ? nodeDial({ tls, ...(socketPath === undefined ? {} : { socketPath }) })
       : customDial(options.createConnection, tls);
   const deflate = deflateFor(options.perMessageDeflate ?? true);

@@ -10,6 +10,7 @@
 import { EventEmitter } from "node:events";
 import type { Connection, ConnectionObserver } from "../connection/connection.js";
 import type { CloseInfo } from "../connection/errors.js";
+import { HandshakeError } from "../core/errors.js";
 import type { ProtocolEvent } from "../core/events.js";
 import { openClient, type RedirectRequest, type WsClientOptions } from "./client.js";
 import { checkClose, notOpen, wsErrorFrom } from "./errors.js";
@@ -260,6 +261,11 @@ export class WebSocket extends EventEmitter {
   _observer(): ConnectionObserver {
     this.#early = [];
     return (event) => {
+      // The end of an attempt refused by its handshake: a redirect followed
+      // (the next attempt's connection reports to this observer too), or the
+      // last refusal, which `_fail` reports. Replayed after a later attempt
+      // opens, it would leave this WebSocket CLOSING for good.
+      if (event.type === "closed" && event.error instanceof HandshakeError) return;
       if (this.#early === undefined) this.#dispatch(event);
       else this.#early.push(event);
     };
