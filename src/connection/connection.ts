@@ -285,6 +285,8 @@ export class Connection extends Streaming implements AsyncIterable<Message> {
     }
     onData(chunk: Uint8Array): void {
       const connection = this.#connection;
+      // A bounded flush within a busy turn (see EARLY_FLUSH_READS in schedule.ts).
+      connection.settings.flushQueue.beforeRead();
       connection.protocol.receiveData(chunk);
       connection.afterProtocol();
     }

@@ -281,7 +281,7 @@ export class Topics {
         holdPublishes(this.#holder);
         if (!this.#deliveryScheduled) {
           this.#deliveryScheduled = true;
-          this.#flushQueue.add(this.#delivery);
+          this.#flushQueue.addAtEndOfTurn(this.#delivery);
         }
       }
       batch = new PublishBatch(topic);
