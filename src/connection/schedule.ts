@@ -26,32 +26,36 @@ export const defaultDefer: Defer = (() => {
  * written (`FlushQueue.beforeRead`), rather than at the end of the turn.
  *
  * Node's event loop handles every socket that epoll reports ready in one
- * poll phase (one read each, for small messages; up to 32 reads of 64 KiB
- * for large ones), and the end-of-turn flush runs after all of them (in the
- * check phase, `setImmediate`). With 100 connections of one message in
- * flight each (bench `latency-100`), a turn held 36 reads on average and
- * often more than 64, about 7 µs each: a reply ready at the turn's first
- * read waited for all the others, and the replies left in bursts. The round
- * trips came in two humps, one turn apart (half of them at 0.5-0.75× the
- * mean, a quarter at 1.25-1.5×); with this bound 78 to 82 % of them fall
- * within 0.75-1.0× the mean, as with ws, which writes each reply at once.
- * Measured, rough (a shared 2-core VM, quiet runs only, same command):
- * p99 3.75-4.1 ms against 4.3 ms before and 4.4-5.4 ms for ws; the mean is
- * fixed by the server's CPU per message (the load keeps the server at
- * 96-99 % of a core: mean = 100 / rate), so the bound moves the shape, not
- * the mean. p99 itself is set mostly by pauses that stall every connection at
- * once (90-96 % of the samples over p99 fall in 2 ms windows where 20 or
- * more of the 100 connections are slow together: scavenges of 0.6 ms every
- * 40 ms in the server, the load generator's own GC, the VM).
+ * poll phase (one read each for small messages, up to 32 reads of 64 KiB for
+ * large ones, each followed by its microtasks, where a `for await` loop
+ * answers), and the end-of-turn flush runs after all of them, in the check
+ * phase (`setImmediate`). With 100 connections of one 64 B message in flight
+ * each (bench `latency-100`), a turn held 36 reads on average, often more
+ * than 64: a reply ready at a turn's first read waited for all the others,
+ * and the replies left in bursts. The round trips came in two humps a turn
+ * apart (half of them at 0.5-0.75× the mean, 28 % at 1.25-1.5×); with this
+ * bound 78 % fall within 0.75-1.0× the mean, as with ws, which writes each
+ * reply at once. That load keeps the server at 96-99 % of its core, so the
+ * mean is fixed by the CPU per message (mean = 100 / rate): the bound moves
+ * the shape (p90 2.07 ms to 1.85-1.91 ms; p50 up from 1.09 to 1.06-1.29 ms,
+ * towards the mean), not the mean. p99 (4.31 ms before, 3.75-4.12 ms after,
+ * ws 4.42-5.77 ms) is set by pauses that stall every connection at once:
+ * 80-96 % of the round trips over p99 fall in 2 ms windows where 20 or more
+ * connections are slow together (scavenges of 0.6 ms every 40 ms in the
+ * server, the load generator's own GC, the VM). Rough figures: a shared
+ * 2-core VM, quiet runs only (bench/latency-anatomy.ts has the method).
  *
- * Why a bound of reads, not a flush after every read (a `process.nextTick`
- * per connection cost 15 % CPU at 64 B last round; a flush before every
- * read wrote 30 % more often at 16 KiB, where a connection gets several
- * 64 KiB reads a turn): a server that sends to many connections per message
- * (a chat room's loop of `send`) still writes each of them once per 16
- * reads, not once per read. At 64 B echo (50 connections × 32 in flight) the
- * writes per message are unchanged (1/32: one per read). A turn with fewer
- * reads, as with one connection, flushes at its end as before.
+ * Why a bound, not a flush after every read (a `process.nextTick` per
+ * connection cost 15 % CPU at 64 B; a flush before every read wrote 30 %
+ * more often at 16 KiB): a server that sends to many connections per
+ * message (a chat room's loop of `send`) still writes each of them once per
+ * 16 reads, not once per read; the topics' held publishes stay for the end
+ * of the turn (`addAtEndOfTurn`); and consecutive reads of one socket are
+ * not split (see `beforeRead`). Measured with alternating runs: writes per
+ * message unchanged at 64 B (1/32, 50 connections × 32 in flight) and at
+ * 16 KiB (0.251); instructions of bench/connection-fixed.ts echo-64b within
+ * its noise (965-970 M against 976 M, `--single-threaded`). A turn of 16
+ * reads or fewer, as with one connection, flushes at its end as before.
  */
 export const EARLY_FLUSH_READS = 16;
 
@@ -114,10 +118,14 @@ class FlushQueue {
    * Called by a connection before it handles a read: writes what is queued
    * once {@link EARLY_FLUSH_READS} reads have been handled since the last
    * flush, so that the replies to a turn's first reads leave before the
-   * turn's other reads are handled.
+   * turn's other reads are handled. Not before a read of a connection that
+   * is itself queued (`readerQueued`): the reads of one socket come one after
+   * the other (up to 32 of 64 KiB), and their replies leave together.
    */
-  beforeRead(): void {
-    if (this.#reads >= EARLY_FLUSH_READS && this.#count > 0) this.#flushQueued();
+  beforeRead(readerQueued: boolean): void {
+    if (this.#reads >= EARLY_FLUSH_READS && this.#count > 0 && !readerQueued) {
+      this.#flushQueued();
+    }
     this.#reads++;
   }
 
