@@ -19,13 +19,7 @@ import type { Protocol, State } from "../core/protocol.js";
 import { publishOpen } from "./diagnostics.js";
 import type { Message } from "./message.js";
 import { type ConnectionOptions, settingsFor } from "./settings.js";
-import {
-  type Callbacks,
-  CLOSE_DEADLINE_SET,
-  type ConnectionState,
-  FLUSH_SCHEDULED,
-  OPENED,
-} from "./state.js";
+import { type Callbacks, CLOSE_DEADLINE_SET, type ConnectionState, OPENED } from "./state.js";
 import { Streaming } from "./streaming.js";
 import type { TlsInfo } from "./tls-info.js";
 import type { Transport } from "./transport.js";
@@ -291,8 +285,6 @@ export class Connection extends Streaming implements AsyncIterable<Message> {
     }
     onData(chunk: Uint8Array): void {
       const connection = this.#connection;
-      // A bounded flush within a busy turn (see EARLY_FLUSH_READS in schedule.ts).
-      connection.settings.flushQueue.beforeRead((connection.flags & FLUSH_SCHEDULED) !== 0);
       connection.protocol.receiveData(chunk);
       connection.afterProtocol();
     }

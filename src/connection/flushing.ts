@@ -1,8 +1,7 @@
 /**
  * Write coalescing: the output a connection's protocol produces in one turn
  * of the event loop leaves in one transport write, at the end of the turn
- * (see `schedule.ts`), or before a later read when the turn is busy (see
- * `EARLY_FLUSH_READS`), or at once when a lot is pending (see
+ * (see `schedule.ts`), or at once when a lot is pending (see
  * `FLUSH_THRESHOLD_BYTES`).
  *
  * @module

@@ -281,7 +281,7 @@ export class Topics {
         holdPublishes(this.#holder);
         if (!this.#deliveryScheduled) {
           this.#deliveryScheduled = true;
-          this.#flushQueue.addAtEndOfTurn(this.#delivery);
+          this.#flushQueue.add(this.#delivery);
         }
       }
       batch = new PublishBatch(topic);

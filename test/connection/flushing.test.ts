@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Connection } from "../../src/connection/connection.js";
-import { EARLY_FLUSH_READS } from "../../src/connection/schedule.js";
-import type { Transport, TransportHandler } from "../../src/connection/transport.js";
+import type { TransportHandler } from "../../src/connection/transport.js";
 import { Protocol } from "../../src/core/protocol.js";
 import { connectPair, createTransportPair } from "../../src/testing/index.js";
 
@@ -84,56 +83,5 @@ describe("Flushing", () => {
     assert.deepEqual(received.slice(0, 3), [0x81, 0x01, 0x61]);
     assert.deepEqual(received.slice(3, 4), [0x88]);
     assert.deepEqual(received.slice(5, 7), [0x03, 0xea]);
-  });
-
-  test("a busy turn writes the replies queued so far once 16 reads were handled", T, async () => {
-    // Reads of 20 connections in one turn, as Node's poll phase delivers them
-    // (each followed by its microtasks, where the echo loop answers); the
-    // end-of-turn flush (setImmediate) cannot run in between.
-    const writes: number[] = [];
-    const handlers: TransportHandler[] = [];
-    const connections: Connection[] = [];
-    for (let i = 0; i < 20; i++) {
-      writes.push(0);
-      const transport: Transport = {
-        start: (handler) => void handlers.push(handler),
-        write: () => {
-          writes[i]!++;
-          return true;
-        },
-        bufferedAmount: 0,
-        pause() {},
-        resume() {},
-        end() {},
-        destroy() {},
-        remoteAddress: undefined,
-        remotePort: undefined,
-      };
-      const connection = new Connection(new Protocol("server"), transport);
-      connections.push(connection);
-      void (async () => {
-        for await (const message of connection) await connection.send(message);
-      })().catch(() => {});
-    }
-    const microtasks = async (): Promise<void> => {
-      for (let i = 0; i < 10; i++) await Promise.resolve();
-    };
-    await microtasks();
-    const turn = new Promise<void>((resolve) => setImmediate(resolve));
-    for (let i = 0; i < 20; i++) {
-      // A masked binary frame of one byte (zero mask).
-      handlers[i]!.onData(new Uint8Array([0x82, 0x81, 0, 0, 0, 0, i]));
-      await microtasks();
-      if (i + 1 <= EARLY_FLUSH_READS) {
-        assert.deepEqual(writes.slice(0, i + 1), Array(i + 1).fill(0), `after read ${i + 1}`);
-      }
-    }
-    // Before the 17th read, the 16 replies queued so far were written; the rest wait for the turn's end.
-    assert.deepEqual(writes.slice(0, EARLY_FLUSH_READS), Array(EARLY_FLUSH_READS).fill(1));
-    assert.deepEqual(writes.slice(EARLY_FLUSH_READS), Array(20 - EARLY_FLUSH_READS).fill(0));
-    await turn;
-    await tick();
-    assert.deepEqual(writes, Array(20).fill(1), "one write per connection");
-    for (const handler of handlers) handler.onClose();
   });
 });
