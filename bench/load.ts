@@ -13,7 +13,8 @@
  * - `echo`: `--connections` × `--inflight` messages of `--size` bytes in
  *   flight; each echo received is replaced by a new message (with
  *   `--batch k`, once k echoes are owed, as tools/wsblast's `-b`). Counts echoes.
- * - `latency`: one connection, one message in flight; records each round trip.
+ * - `latency`: one connection, one message in flight; records each round trip
+ *   (`--trace FILE` writes them all, for bench/latency-anatomy.ts).
  * - `handshake`: `--connections` loops that open a TCP connection, send the
  *   upgrade request, wait for `101 Switching Protocols` and reset the
  *   connection. Counts handshakes.
@@ -36,7 +37,7 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { connect as connectTls } from "node:tls";
@@ -74,6 +75,8 @@ const OPEN_CONCURRENCY = num("open-concurrency", 64);
 const TLS = args.get("tls") === "true";
 /** Echo mode: write back only once this many echoes are owed (fewer, larger client writes). */
 const BATCH = Math.max(1, Math.min(num("batch", 1), INFLIGHT));
+/** Latency mode: writes every round trip measured to this file (see bench/latency-anatomy.ts). */
+const TRACE = args.get("trace");
 
 // --- measuring ---------------------------------------------------------------
 
@@ -457,6 +460,8 @@ async function echo(latency: boolean): Promise<void> {
   let reads = 0;
   let measuring = false;
   const samples: number[] = [];
+  // With --trace: [when (ms), connection, round trip (ms)] for each sample.
+  const trace: number[] | undefined = TRACE === undefined ? undefined : [];
   for (const [index, conn] of sockets.entries()) {
     let sentAt = 0;
     const socket = conn.socket;
@@ -472,7 +477,10 @@ async function echo(latency: boolean): Promise<void> {
       total += done;
       if (latency) {
         const now = performance.now();
-        if (measuring) samples.push(now - sentAt);
+        if (measuring) {
+          samples.push(now - sentAt);
+          trace?.push(now, index, now - sentAt);
+        }
         sentAt = now;
       }
       owed += done;
@@ -498,6 +506,7 @@ async function echo(latency: boolean): Promise<void> {
     samples.sort((a, b) => a - b);
     const at = (q: number): number =>
       samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
+    if (trace !== undefined) writeFileSync(TRACE!, JSON.stringify(trace));
     report(start, end, {
       p50Us: at(0.5) * 1000,
       p99Us: at(0.99) * 1000,
