@@ -81,11 +81,19 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
   before(async () => {
     redis = await startRedis();
   });
-  // A failed test leaves its servers: stop them before the next one counts subscribers.
-  beforeEach(async () => {
+  const stopServers = async (): Promise<void> => {
     await Promise.all(servers.map((server) => server.stop()));
     servers = [];
-  });
+  };
+  /** Two servers, a listening client on each (`a` on the first), both servers subscribed. */
+  const twoServersListening = async (): Promise<{ a: Listener; b: Listener }> => {
+    servers = await startServers(2, redis);
+    const [a, b] = [await listen(servers[0]!.port), await listen(servers[1]!.port)];
+    await until(() => numsub(redis.port, CHANNEL) === 2, "two servers subscribed");
+    return { a, b };
+  };
+  // A failed test leaves its servers: stop them before the next one counts subscribers.
+  beforeEach(stopServers);
   after(async () => {
     await Promise.all(started.map((server) => server.stop()));
     await redis?.stop();
@@ -120,8 +128,7 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
       await clients[5]!.client.close();
       await until(() => numsub(redis.port, CHANNEL) === 2, "the third server unsubscribed");
       for (const { client } of clients) await client.close();
-      await Promise.all(servers.map((server) => server.stop()));
-      servers = [];
+      await stopServers();
     },
   );
 
@@ -129,9 +136,7 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
     "Redis restarted: servers resubscribe by themselves; messages while it was down are dropped, counted and logged",
     T,
     async () => {
-      servers = await startServers(2, redis);
-      const [a, b] = [await listen(servers[0]!.port), await listen(servers[1]!.port)];
-      await until(() => numsub(redis.port, CHANNEL) === 2, "two servers subscribed");
+      const { a, b } = await twoServersListening();
       await a.client.send("a.0");
       await until(() => b.got.length === 1, "a.0 across");
       await redis.kill();
@@ -155,8 +160,7 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
       await servers[0]!.waitForLog(/is back: 3 messages were dropped/);
       await a.client.close();
       await b.client.close();
-      await Promise.all(servers.map((server) => server.stop()));
-      servers = [];
+      await stopServers();
     },
   );
 
@@ -164,9 +168,7 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
     "Redis hung (SIGSTOP): publishing stays bounded, local clients served, order kept after",
     T,
     async () => {
-      servers = await startServers(2, redis);
-      const [a, b] = [await listen(servers[0]!.port), await listen(servers[1]!.port)];
-      await until(() => numsub(redis.port, CHANNEL) === 2, "two servers subscribed");
+      const { a, b } = await twoServersListening();
       redis.pause();
       try {
         // 6 MB while Redis does not answer: more than the 4 MiB allowed to wait for it.
@@ -191,8 +193,7 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
       await servers[0]!.waitForLog(/is back: \d+ messages were dropped/);
       await a.client.close();
       await b.client.close();
-      await Promise.all(servers.map((server) => server.stop()));
-      servers = [];
+      await stopServers();
     },
   );
 
@@ -230,8 +231,7 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
     await reading;
     await publisher.client.close();
     await fast.close();
-    await Promise.all(servers.map((server) => server.stop()));
-    servers = [];
+    await stopServers();
   });
 
   test(
