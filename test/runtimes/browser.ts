@@ -47,3 +47,26 @@ export async function withChromium<T>(
     rmSync(profile, { recursive: true, force: true });
   }
 }
+
+/**
+ * Script source for a page (or any runtime with a WHATWG `WebSocket`):
+ * `openQueued(url, protocols)` opens a WebSocket that receives binary as
+ * ArrayBuffer and, once it is open, resolves to `{ ws, next }`, where
+ * `await next()` takes the next message received, in order. Put it before
+ * the script that calls it.
+ */
+export const OPEN_QUEUED = `
+async function openQueued(url, protocols) {
+  const ws = new WebSocket(url, protocols);
+  ws.binaryType = "arraybuffer";
+  const queue = [];
+  let wake;
+  ws.onmessage = (event) => { queue.push(event.data); wake?.(); };
+  const next = async () => {
+    while (queue.length === 0) await new Promise((resolve) => (wake = resolve));
+    return queue.shift();
+  };
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  return { ws, next };
+}
+`;

@@ -16,6 +16,7 @@ import {
   WebSocketStream,
   webSocketStreams,
 } from "../../src/node/index.js";
+import { bounded } from "../helpers/bounded.js";
 import { portOf } from "../node/helpers.js";
 import { chromiumSkip, withChromium } from "../runtimes/browser.js";
 import { type Peer, startPeer } from "./peer.js";
@@ -25,16 +26,6 @@ import {
   STREAM_SCENARIOS,
   type StreamScenarioName,
 } from "./stream-scenarios.js";
-
-function bounded(run: Promise<unknown>, ms = 5000): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    run.catch((error: Error) => ({ threw: String(error) })),
-    new Promise((resolve) => {
-      timer = setTimeout(() => resolve({ timedOut: ms }), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { WebSocket as UndiciWebSocket } from "undici";
 import { serve, WebSocket } from "../../src/node/index.js";
 import { CloseEvent } from "../../src/whatwg/index.js";
+import { bounded } from "../helpers/bounded.js";
 import { echo, portOf, selfSigned } from "../node/helpers.js";
 import { chromiumSkip, withChromium } from "../runtimes/browser.js";
 import { type Peer, startPeer } from "./peer.js";
@@ -38,17 +39,6 @@ const undiciSkip =
   process.versions["bun"] !== undefined || process.versions["deno"] !== undefined
     ? "the undici reference runs on Node only"
     : false;
-
-/** A scenario's trace, or what went wrong, within a bound. */
-function bounded(run: Promise<unknown>, ms = 5000): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    run.catch((error: Error) => ({ threw: String(error) })),
-    new Promise((resolve) => {
-      timer = setTimeout(() => resolve({ timedOut: ms }), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 describe("WHATWG WebSocket: scenarios against Chromium and undici", { timeout: 120_000 }, () => {
   let peer: Peer;
