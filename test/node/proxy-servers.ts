@@ -7,10 +7,11 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../helpers/free-port.js";
 
 /** A running proxy. */
 export interface ProxyServer {
@@ -43,17 +44,8 @@ export function skipUnless(...kinds: ProxyKind[]): string | false {
   return false;
 }
 
-/** A port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+// Re-exported for proxy.test.ts (a port nothing listens on).
+export { freePort };
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {

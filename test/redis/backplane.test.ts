@@ -62,6 +62,26 @@ function assertOncePerPublisherInOrder(
   }
 }
 
+/**
+ * Every client publishes `count` messages (`c<i>.<seq>`, all clients at once);
+ * asserts that each client gets every message once, in per-publisher order.
+ */
+async function assertFanOut(clients: readonly Listener[], count: number): Promise<void> {
+  const names = clients.map((_, i) => `c${i}`);
+  await Promise.all(
+    clients.map(async ({ client }, i) => {
+      for (let seq = 0; seq < count; seq++) await client.send(`${names[i]}.${seq}`);
+    }),
+  );
+  const total = count * clients.length;
+  await until(() => clients.every(({ got }) => got.length >= total), "every message", 10_000);
+  await sleep(100); // nothing more (no duplicates) arrives
+  for (const { got } of clients) {
+    assert.equal(got.length, total);
+    assertOncePerPublisherInOrder(got, names, count);
+  }
+}
+
 // Every server started, stopped at the end even if a test failed before stopping its own.
 const started: ServeProcess[] = [];
 
@@ -109,20 +129,7 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
         for (let i = 0; i < 2; i++) clients.push(await listen(server.port));
       }
       await until(() => numsub(redis.port, CHANNEL) === 3, "three servers subscribed");
-      const count = 50;
-      const names = clients.map((_, i) => `c${i}`);
-      await Promise.all(
-        clients.map(async ({ client }, i) => {
-          for (let seq = 0; seq < count; seq++) await client.send(`${names[i]}.${seq}`);
-        }),
-      );
-      const total = count * clients.length;
-      await until(() => clients.every(({ got }) => got.length >= total), "every message", 10_000);
-      await sleep(100); // nothing more (no duplicates) arrives
-      for (const { got } of clients) {
-        assert.equal(got.length, total);
-        assertOncePerPublisherInOrder(got, names, count);
-      }
+      await assertFanOut(clients, 50);
       // Unsubscribed on close: a server whose clients all left stops listening to the channel.
       await clients[4]!.client.close();
       await clients[5]!.client.close();
@@ -349,20 +356,7 @@ describe("Redis Cluster: sharded Pub/Sub", { skip: SKIP_REDIS }, () => {
           cluster.nodes.reduce((sum, node) => sum + numsub(node.port, CHANNEL), 0),
           0,
         );
-        const count = 30;
-        const names = clients.map((_, i) => `c${i}`);
-        await Promise.all(
-          clients.map(async ({ client }, i) => {
-            for (let seq = 0; seq < count; seq++) await client.send(`${names[i]}.${seq}`);
-          }),
-        );
-        const total = count * clients.length;
-        await until(() => clients.every(({ got }) => got.length >= total), "every message", 10_000);
-        await sleep(100);
-        for (const { got } of clients) {
-          assert.equal(got.length, total);
-          assertOncePerPublisherInOrder(got, names, count);
-        }
+        await assertFanOut(clients, 30);
         for (const { client } of clients) await client.close();
       } finally {
         await Promise.all(servers.map((server) => server.stop()));

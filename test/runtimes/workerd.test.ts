@@ -5,11 +5,11 @@
 
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { serve } from "../../src/node/index.js";
+import { freePort } from "../helpers/free-port.js";
 import { assertExchanged, root, runtime, startPeer } from "./runtimes.js";
 
 const workerd = runtime("workerd");
@@ -19,17 +19,6 @@ function jsFiles(dir: string): string[] {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return jsFiles(path);
     return name.endsWith(".js") ? [path] : [];
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
   });
 }
 
