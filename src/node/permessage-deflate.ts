@@ -7,16 +7,16 @@
  */
 
 import {
-  ClientPerMessageDeflateFactory,
+  type ClientPerMessageDeflateFactory,
   type PerMessageDeflateOptions,
-  ServerPerMessageDeflateFactory,
+  type PerMessageDeflateOptionsWithDefaultCodec,
+  perMessageDeflateFactories,
+  type ServerPerMessageDeflateFactory,
 } from "../core/extensions/permessage-deflate.js";
 import { zlibCodec } from "./zlib-codec.js";
 
 /** {@link PerMessageDeflateOptions} with the codec optional (native zlib by default). */
-export type NodePerMessageDeflateOptions = Omit<PerMessageDeflateOptions, "codec"> & {
-  readonly codec?: PerMessageDeflateOptions["codec"];
-};
+export type NodePerMessageDeflateOptions = PerMessageDeflateOptionsWithDefaultCodec;
 
 /**
  * permessage-deflate factories for both roles on Node's native zlib.
@@ -33,9 +33,5 @@ export function permessageDeflate(options: NodePerMessageDeflateOptions = {}): {
   readonly client: ClientPerMessageDeflateFactory;
   readonly server: ServerPerMessageDeflateFactory;
 } {
-  const full = { ...options, codec: options.codec ?? zlibCodec };
-  return {
-    client: new ClientPerMessageDeflateFactory(full),
-    server: new ServerPerMessageDeflateFactory(full),
-  };
+  return perMessageDeflateFactories(options, zlibCodec);
 }

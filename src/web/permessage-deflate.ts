@@ -6,16 +6,16 @@
  */
 
 import {
-  ClientPerMessageDeflateFactory,
+  type ClientPerMessageDeflateFactory,
   type PerMessageDeflateOptions,
-  ServerPerMessageDeflateFactory,
+  type PerMessageDeflateOptionsWithDefaultCodec,
+  perMessageDeflateFactories,
+  type ServerPerMessageDeflateFactory,
 } from "../core/extensions/permessage-deflate.js";
 import { fflateCodec } from "./fflate-codec.js";
 
 /** {@link PerMessageDeflateOptions} with the codec optional (fflate by default). */
-export type WebPerMessageDeflateOptions = Omit<PerMessageDeflateOptions, "codec"> & {
-  readonly codec?: PerMessageDeflateOptions["codec"];
-};
+export type WebPerMessageDeflateOptions = PerMessageDeflateOptionsWithDefaultCodec;
 
 /**
  * permessage-deflate factories for both roles on fflate.
@@ -31,9 +31,5 @@ export function permessageDeflate(options: WebPerMessageDeflateOptions = {}): {
   readonly client: ClientPerMessageDeflateFactory;
   readonly server: ServerPerMessageDeflateFactory;
 } {
-  const full = { ...options, codec: options.codec ?? fflateCodec };
-  return {
-    client: new ClientPerMessageDeflateFactory(full),
-    server: new ServerPerMessageDeflateFactory(full),
-  };
+  return perMessageDeflateFactories(options, fflateCodec);
 }

@@ -641,3 +641,31 @@ export class ClientPerMessageDeflateFactory implements ClientExtensionFactory {
     return createExtension("client", agreed, options);
   }
 }
+
+/**
+ * {@link PerMessageDeflateOptions} with the codec optional: what a runtime's
+ * `permessageDeflate()` takes, filling in its own codec.
+ */
+export type PerMessageDeflateOptionsWithDefaultCodec = Omit<PerMessageDeflateOptions, "codec"> & {
+  readonly codec?: DeflateCodec;
+};
+
+/**
+ * Both roles' factories for `options`, with `defaultCodec` where the options
+ * name no codec: the body of each runtime's `permessageDeflate()`.
+ *
+ * @throws RangeError for out-of-range options
+ */
+export function perMessageDeflateFactories(
+  options: PerMessageDeflateOptionsWithDefaultCodec,
+  defaultCodec: DeflateCodec,
+): {
+  readonly client: ClientPerMessageDeflateFactory;
+  readonly server: ServerPerMessageDeflateFactory;
+} {
+  const full = { ...options, codec: options.codec ?? defaultCodec };
+  return {
+    client: new ClientPerMessageDeflateFactory(full),
+    server: new ServerPerMessageDeflateFactory(full),
+  };
+}
