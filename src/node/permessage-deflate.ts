@@ -7,11 +7,10 @@
  */
 
 import {
-  type ClientPerMessageDeflateFactory,
+  type PerMessageDeflateFactories,
   type PerMessageDeflateOptions,
   type PerMessageDeflateOptionsWithDefaultCodec,
   perMessageDeflateFactories,
-  type ServerPerMessageDeflateFactory,
 } from "../core/extensions/permessage-deflate.js";
 import { zlibCodec } from "./zlib-codec.js";
 
@@ -29,9 +28,8 @@ export type NodePerMessageDeflateOptions = PerMessageDeflateOptionsWithDefaultCo
  * ```
  * @throws RangeError for out-of-range options
  */
-export function permessageDeflate(options: NodePerMessageDeflateOptions = {}): {
-  readonly client: ClientPerMessageDeflateFactory;
-  readonly server: ServerPerMessageDeflateFactory;
-} {
+export function permessageDeflate(
+  options: NodePerMessageDeflateOptions = {},
+): PerMessageDeflateFactories {
   return perMessageDeflateFactories(options, zlibCodec);
 }

@@ -6,11 +6,10 @@
  */
 
 import {
-  type ClientPerMessageDeflateFactory,
+  type PerMessageDeflateFactories,
   type PerMessageDeflateOptions,
   type PerMessageDeflateOptionsWithDefaultCodec,
   perMessageDeflateFactories,
-  type ServerPerMessageDeflateFactory,
 } from "../core/extensions/permessage-deflate.js";
 import { fflateCodec } from "./fflate-codec.js";
 
@@ -27,9 +26,8 @@ export type WebPerMessageDeflateOptions = PerMessageDeflateOptionsWithDefaultCod
  * ```
  * @throws RangeError for out-of-range options
  */
-export function permessageDeflate(options: WebPerMessageDeflateOptions = {}): {
-  readonly client: ClientPerMessageDeflateFactory;
-  readonly server: ServerPerMessageDeflateFactory;
-} {
+export function permessageDeflate(
+  options: WebPerMessageDeflateOptions = {},
+): PerMessageDeflateFactories {
   return perMessageDeflateFactories(options, fflateCodec);
 }

@@ -650,6 +650,12 @@ export type PerMessageDeflateOptionsWithDefaultCodec = Omit<PerMessageDeflateOpt
   readonly codec?: DeflateCodec;
 };
 
+/** permessage-deflate factories for both roles, made from the same options. */
+export interface PerMessageDeflateFactories {
+  readonly client: ClientPerMessageDeflateFactory;
+  readonly server: ServerPerMessageDeflateFactory;
+}
+
 /**
  * Both roles' factories for `options`, with `defaultCodec` where the options
  * name no codec: the body of each runtime's `permessageDeflate()`.
@@ -659,10 +665,7 @@ export type PerMessageDeflateOptionsWithDefaultCodec = Omit<PerMessageDeflateOpt
 export function perMessageDeflateFactories(
   options: PerMessageDeflateOptionsWithDefaultCodec,
   defaultCodec: DeflateCodec,
-): {
-  readonly client: ClientPerMessageDeflateFactory;
-  readonly server: ServerPerMessageDeflateFactory;
-} {
+): PerMessageDeflateFactories {
   const full = { ...options, codec: options.codec ?? defaultCodec };
   return {
     client: new ClientPerMessageDeflateFactory(full),
