@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
+import { bounded } from "../helpers/bounded.js";
 import { requireRuntimes } from "./runtimes.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -70,3 +71,20 @@ async function openQueued(url, protocols) {
   return { ws, next };
 }
 `;
+
+/**
+ * What each of `names`' page scripts (`source(name)`) ends in, run one after
+ * another in one Chromium page: its value, `{ threw }` or `{ timedOut }`
+ * (see {@link bounded}), by name.
+ */
+export async function tracesInChromium<Name extends string>(
+  names: readonly Name[],
+  source: (name: Name) => string,
+): Promise<Map<Name, unknown>> {
+  const traces = new Map<Name, unknown>();
+  await withChromium(async (context) => {
+    const page = await context.newPage();
+    for (const name of names) traces.set(name, await bounded(page.evaluate(source(name)), 10_000));
+  });
+  return traces;
+}

@@ -18,7 +18,7 @@ import {
 } from "../../src/node/index.js";
 import { bounded } from "../helpers/bounded.js";
 import { portOf } from "../node/helpers.js";
-import { chromiumSkip, withChromium } from "../runtimes/browser.js";
+import { chromiumSkip, tracesInChromium } from "../runtimes/browser.js";
 import { type Peer, startPeer } from "./peer.js";
 import {
   runStreamScenario,
@@ -32,7 +32,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe("WebSocketStream: scenarios against Chromium", { timeout: 120_000 }, () => {
   let peer: Peer;
   const ours = new Map<StreamScenarioName, unknown>();
-  const chromium = new Map<StreamScenarioName, unknown>();
+  let chromium = new Map<StreamScenarioName, unknown>();
   const noChromium = chromiumSkip();
 
   before(async () => {
@@ -44,13 +44,11 @@ describe("WebSocketStream: scenarios against Chromium", { timeout: 120_000 }, ()
       );
     }
     if (noChromium !== false) return;
-    await withChromium(async (context) => {
-      const page = await context.newPage();
-      for (const name of STREAM_SCENARIO_NAMES) {
-        const source = `(${STREAM_SCENARIOS})()[${JSON.stringify(name)}](WebSocketStream, WebSocketError, ${JSON.stringify(peer.base)})`;
-        chromium.set(name, await bounded(page.evaluate(source), 10_000));
-      }
-    });
+    chromium = await tracesInChromium(
+      STREAM_SCENARIO_NAMES,
+      (name) =>
+        `(${STREAM_SCENARIOS})()[${JSON.stringify(name)}](WebSocketStream, WebSocketError, ${JSON.stringify(peer.base)})`,
+    );
   });
   after(() => peer?.close());
 

@@ -12,7 +12,7 @@ import { serve, WebSocket } from "../../src/node/index.js";
 import { CloseEvent } from "../../src/whatwg/index.js";
 import { bounded } from "../helpers/bounded.js";
 import { echo, portOf, selfSigned } from "../node/helpers.js";
-import { chromiumSkip, withChromium } from "../runtimes/browser.js";
+import { chromiumSkip, tracesInChromium } from "../runtimes/browser.js";
 import { type Peer, startPeer } from "./peer.js";
 import { runScenario, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from "./scenarios.js";
 
@@ -44,7 +44,7 @@ describe("WHATWG WebSocket: scenarios against Chromium and undici", { timeout: 1
   let peer: Peer;
   const ours = new Map<ScenarioName, unknown>();
   const undici = new Map<ScenarioName, unknown>();
-  const chromium = new Map<ScenarioName, unknown>();
+  let chromium = new Map<ScenarioName, unknown>();
   const noChromium = chromiumSkip();
 
   before(async () => {
@@ -55,13 +55,11 @@ describe("WHATWG WebSocket: scenarios against Chromium and undici", { timeout: 1
       undici.set(name, await bounded(runScenario(name, UndiciWebSocket, peer.base), 3000));
     }
     if (noChromium !== false) return;
-    await withChromium(async (context) => {
-      const page = await context.newPage();
-      for (const name of SCENARIO_NAMES) {
-        const source = `(${SCENARIOS})()[${JSON.stringify(name)}](WebSocket, ${JSON.stringify(peer.base)})`;
-        chromium.set(name, await bounded(page.evaluate(source), 10_000));
-      }
-    });
+    chromium = await tracesInChromium(
+      SCENARIO_NAMES,
+      (name) =>
+        `(${SCENARIOS})()[${JSON.stringify(name)}](WebSocket, ${JSON.stringify(peer.base)})`,
+    );
   });
   after(() => peer?.close());
 
