@@ -8,28 +8,19 @@
 
 import { serve } from "../src/node/index.js";
 import { permessageDeflate } from "../src/node/permessage-deflate.js";
+import { ECHO_MAX_MESSAGE_BYTES, echoEveryMessage } from "./echo.js";
 
 const args = process.argv.slice(2);
 const portIndex = args.indexOf("--port");
 const port = Number(portIndex >= 0 ? args[portIndex + 1] : 9001);
 
-const server = await serve(
-  async (connection) => {
-    try {
-      for await (const message of connection) await connection.send(message);
-    } catch {
-      // Many cases end with a protocol error or an abrupt close: nothing to report.
-    }
-  },
-  {
-    host: "127.0.0.1",
-    port,
-    // Cases 9.x send messages of up to 16 MiB, 9.3/9.4 in 65536 fragments.
-    maxMessageBytes: 32 * 1024 * 1024,
-    compression: args.includes("--no-deflate") ? null : [permessageDeflate().server],
-    pingIntervalMs: null,
-  },
-);
+const server = await serve(echoEveryMessage, {
+  host: "127.0.0.1",
+  port,
+  maxMessageBytes: ECHO_MAX_MESSAGE_BYTES,
+  compression: args.includes("--no-deflate") ? null : [permessageDeflate().server],
+  pingIntervalMs: null,
+});
 const address = server.address;
 console.log(
   `websocket-sansio echo server listening on ${typeof address === "string" ? address : address?.port}`,

@@ -39,19 +39,10 @@ import {
 } from "../src/core/extensions/permessage-deflate.js";
 import { zlibCodec } from "../src/node/zlib-codec.js";
 import { fflateCodec } from "../src/web/fflate-codec.js";
+import { type WsDeflate, WsPerMessageDeflate } from "../test/helpers/ws-deflate.js";
+import { mulberry32 } from "./random.js";
 
 const require = createRequire(import.meta.url);
-
-interface WsDeflate {
-  offer(): Record<string, unknown>;
-  accept(configurations: Record<string, unknown[]>[]): Record<string, unknown>;
-  compress(data: Buffer, fin: boolean, cb: (error: Error | null, out?: Buffer) => void): void;
-  decompress(data: Buffer, fin: boolean, cb: (error: Error | null, out?: Buffer) => void): void;
-  cleanup(): void;
-}
-const WsPerMessageDeflate = require("ws").PerMessageDeflate as new (
-  options: Record<string, unknown>,
-) => WsDeflate;
 
 const env = process.env;
 const ROUNDS = Number(env["DEFLATE_ROUNDS"] ?? 7);
@@ -92,15 +83,7 @@ interface Setting {
 
 // --- messages ----------------------------------------------------------------
 
-// mulberry32: a PRNG whose output does not repeat within our messages (a
-// short-period one makes text that deflate compresses unrealistically well).
-let seed = 42;
-function rand(n: number): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) % n;
-}
+const rand = mulberry32(42);
 const WORDS =
   "the of and to in is that it for on with as was at by an be this from or have are not but what all were when we there can more if no out so said up its about into than them only".split(
     " ",

@@ -28,16 +28,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { flag, option } from "./args.js";
 
-const argv = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : argv[i + 1];
-};
 const IMPL = option("impl") ?? "ours";
 const CONNECTIONS = Number(option("connections") ?? 2000);
 const TOP = Number(option("top") ?? 25);
-const KEEPALIVE = argv.includes("--keepalive");
+const KEEPALIVE = flag("keepalive");
 // How long the connections stay idle before the second reading.
 const IDLE_MS = Number(option("idle-seconds") ?? 0.3) * 1000;
 const here = dirname(fileURLToPath(import.meta.url));

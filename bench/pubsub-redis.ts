@@ -20,16 +20,12 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { startRedis } from "../test/helpers/redis.js";
+import { numberOption } from "./args.js";
 
-const argv = process.argv.slice(2);
-const num = (name: string, fallback: number): number => {
-  const i = argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(argv[i + 1]);
-};
-const SUBSCRIBERS = num("subscribers", 200);
-const RATE = num("rate", 500);
-const SECONDS = num("seconds", 5);
-const ROUNDS = num("rounds", 2);
+const SUBSCRIBERS = numberOption("subscribers", 200);
+const RATE = numberOption("rate", 500);
+const SECONDS = numberOption("seconds", 5);
+const ROUNDS = numberOption("rounds", 2);
 /** One subscriber in this many (on each server) records latencies. */
 const LATENCY_EVERY = 10;
 const SERVER = fileURLToPath(new URL("./servers/pubsub-redis.js", import.meta.url));

@@ -20,18 +20,14 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { WebSocket as UndiciWebSocket } from "undici";
 import { WebSocket } from "../src/node/index.js";
+import { numberOption, option } from "./args.js";
 
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const i = argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(argv[i + 1]);
-};
-const rounds = option("rounds", 5);
-const seconds = option("seconds", 2);
-const warmup = option("warmup", 0.5);
-const bytes = option("bytes", 64);
-const window = option("window", 100);
-const connections = option("connections", 1);
+const rounds = numberOption("rounds", 5);
+const seconds = numberOption("seconds", 2);
+const warmup = numberOption("warmup", 0.5);
+const bytes = numberOption("bytes", 64);
+const window = numberOption("window", 100);
+const connections = numberOption("connections", 1);
 
 interface Client {
   binaryType: string;
@@ -46,11 +42,9 @@ const ALL_IMPLS: Record<string, ClientClass> = {
   ours: WebSocket as unknown as ClientClass,
   undici: UndiciWebSocket as unknown as ClientClass,
 };
-const onlyIndex = argv.indexOf("--impls");
+const only = option("impls")?.split(",");
 const IMPLS = Object.fromEntries(
-  Object.entries(ALL_IMPLS).filter(
-    ([name]) => onlyIndex < 0 || argv[onlyIndex + 1]!.split(",").includes(name),
-  ),
+  Object.entries(ALL_IMPLS).filter(([name]) => only === undefined || only.includes(name)),
 );
 
 async function startServer(): Promise<{ port: number; stop: () => void }> {

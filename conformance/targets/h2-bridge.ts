@@ -24,6 +24,7 @@ import { createServer as createHttp2Server, connect as http2Connect } from "node
 import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { ECHO_MAX_MESSAGE_BYTES, echoEveryMessage } from "../../autobahn/echo.js";
 import { acceptKey, generateKey } from "../../src/core/handshake/accept-key.js";
 import { serve } from "../../src/node/index.js";
 import { permessageDeflate } from "../../src/node/permessage-deflate.js";
@@ -99,24 +100,15 @@ function pipe(tcp: Socket, stream: Duplex, endTcpOnStreamEnd: boolean): void {
 }
 
 async function serverBridge(port: number): Promise<void> {
-  const server = await serve(
-    async (connection) => {
-      try {
-        for await (const message of connection) await connection.send(message);
-      } catch {
-        // Many cases end with a protocol error or an abrupt close.
-      }
-    },
-    {
-      host: "127.0.0.1",
-      port: 0,
-      h2c: true,
-      maxMessageBytes: 32 * 1024 * 1024,
-      compression: [permessageDeflate().server],
-      pingIntervalMs: null,
-      maxConcurrentStreams: 1000,
-    },
-  );
+  const server = await serve(echoEveryMessage, {
+    host: "127.0.0.1",
+    port: 0,
+    h2c: true,
+    maxMessageBytes: ECHO_MAX_MESSAGE_BYTES,
+    compression: [permessageDeflate().server],
+    pingIntervalMs: null,
+    maxConcurrentStreams: 1000,
+  });
   const upstream = (server.address as { port: number }).port;
   const session = http2Connect(`http://127.0.0.1:${upstream}`);
   await new Promise((resolve) => session.once("remoteSettings", resolve));

@@ -21,16 +21,7 @@
 export * from "../connection/index.js";
 export { Http2UnsupportedError } from "../http2/sessions.js";
 export { Http2StreamTransport } from "../http2/transport.js";
-export {
-  CloseEvent,
-  type WebSocketClosed,
-  type WebSocketCloseInfo,
-  WebSocketError,
-  type WebSocketOpenInfo,
-  type WebSocketStreamOptions,
-  type WebSocketStreams,
-  webSocketStreams,
-} from "../whatwg/index.js";
+export * from "../whatwg/runtime-neutral.js";
 export { connect, type NodeClientOptions, nodeDial, reconnect } from "./client.js";
 export {
   type ClusterBackplaneOptions,

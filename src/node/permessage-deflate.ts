@@ -7,16 +7,15 @@
  */
 
 import {
-  ClientPerMessageDeflateFactory,
+  type PerMessageDeflateFactories,
   type PerMessageDeflateOptions,
-  ServerPerMessageDeflateFactory,
+  type PerMessageDeflateOptionsWithDefaultCodec,
+  perMessageDeflateFactories,
 } from "../core/extensions/permessage-deflate.js";
 import { zlibCodec } from "./zlib-codec.js";
 
 /** {@link PerMessageDeflateOptions} with the codec optional (native zlib by default). */
-export type NodePerMessageDeflateOptions = Omit<PerMessageDeflateOptions, "codec"> & {
-  readonly codec?: PerMessageDeflateOptions["codec"];
-};
+export type NodePerMessageDeflateOptions = PerMessageDeflateOptionsWithDefaultCodec;
 
 /**
  * permessage-deflate factories for both roles on Node's native zlib.
@@ -29,13 +28,8 @@ export type NodePerMessageDeflateOptions = Omit<PerMessageDeflateOptions, "codec
  * ```
  * @throws RangeError for out-of-range options
  */
-export function permessageDeflate(options: NodePerMessageDeflateOptions = {}): {
-  readonly client: ClientPerMessageDeflateFactory;
-  readonly server: ServerPerMessageDeflateFactory;
-} {
-  const full = { ...options, codec: options.codec ?? zlibCodec };
-  return {
-    client: new ClientPerMessageDeflateFactory(full),
-    server: new ServerPerMessageDeflateFactory(full),
-  };
+export function permessageDeflate(
+  options: NodePerMessageDeflateOptions = {},
+): PerMessageDeflateFactories {
+  return perMessageDeflateFactories(options, zlibCodec);
 }

@@ -9,7 +9,7 @@
 
 import { parseIpv4 } from "./address.js";
 import type { ProxyEndpoint } from "./proxy-url.js";
-import { ReplyReader, TunnelMachine, type TunnelTarget, unbracket } from "./tunnel-client.js";
+import { hex, ReplyReader, TunnelMachine, type TunnelTarget, unbracket } from "./tunnel-client.js";
 
 /** SOCKS4's reply codes other than 0x5a (granted), and whether a later attempt may succeed. */
 export const SOCKS4_REPLIES: Readonly<Record<number, { text: string; isTransient: boolean }>> = {
@@ -20,10 +20,6 @@ export const SOCKS4_REPLIES: Readonly<Record<number, { text: string; isTransient
 
 const GRANTED = 0x5a;
 const encoder = new TextEncoder();
-
-function hex(byte: number): string {
-  return `0x${byte.toString(16).padStart(2, "0")}`;
-}
 
 /**
  * Opens a tunnel through a SOCKS4 proxy (`socks4a: true` to send a host name

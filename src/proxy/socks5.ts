@@ -17,7 +17,7 @@
 
 import { parseIpv4, parseIpv6 } from "./address.js";
 import type { ProxyEndpoint } from "./proxy-url.js";
-import { ReplyReader, TunnelMachine, type TunnelTarget, unbracket } from "./tunnel-client.js";
+import { hex, ReplyReader, TunnelMachine, type TunnelTarget, unbracket } from "./tunnel-client.js";
 
 const VERSION = 0x05;
 // RFC 1929 2: the version of the user/password subnegotiation.
@@ -50,10 +50,6 @@ const AUTHENTICATION = 1;
 const REQUEST = 2;
 
 const encoder = new TextEncoder();
-
-function hex(byte: number): string {
-  return `0x${byte.toString(16).padStart(2, "0")}`;
-}
 
 /**
  * Opens a tunnel through a SOCKS5 proxy. Offers no authentication, and

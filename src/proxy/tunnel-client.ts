@@ -167,6 +167,11 @@ export function unbracket(host: string): string {
   return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 }
 
+/** A byte of a proxy's reply as error messages show it: `0x5a`. */
+export function hex(byte: number): string {
+  return `0x${byte.toString(16).padStart(2, "0")}`;
+}
+
 /**
  * Collects the next `count` bytes of a reply across reads: a SOCKS reply is a
  * few bytes, and may arrive split anywhere. Holds at most 262 bytes (the

@@ -21,16 +21,7 @@
  */
 
 export * from "../connection/index.js";
-export {
-  CloseEvent,
-  type WebSocketClosed,
-  type WebSocketCloseInfo,
-  WebSocketError,
-  type WebSocketOpenInfo,
-  type WebSocketStreamOptions,
-  type WebSocketStreams,
-  webSocketStreams,
-} from "../whatwg/index.js";
+export * from "../whatwg/runtime-neutral.js";
 export { connect, type Endpoint, reconnect, type WebClientOptions } from "./client.js";
 export { permessageDeflate, type WebPerMessageDeflateOptions } from "./permessage-deflate.js";
 export { type AddressInfo, DenoServer, type DenoServerOptions, serve } from "./server.js";

@@ -6,16 +6,15 @@
  */
 
 import {
-  ClientPerMessageDeflateFactory,
+  type PerMessageDeflateFactories,
   type PerMessageDeflateOptions,
-  ServerPerMessageDeflateFactory,
+  type PerMessageDeflateOptionsWithDefaultCodec,
+  perMessageDeflateFactories,
 } from "../core/extensions/permessage-deflate.js";
 import { fflateCodec } from "./fflate-codec.js";
 
 /** {@link PerMessageDeflateOptions} with the codec optional (fflate by default). */
-export type WebPerMessageDeflateOptions = Omit<PerMessageDeflateOptions, "codec"> & {
-  readonly codec?: PerMessageDeflateOptions["codec"];
-};
+export type WebPerMessageDeflateOptions = PerMessageDeflateOptionsWithDefaultCodec;
 
 /**
  * permessage-deflate factories for both roles on fflate.
@@ -27,13 +26,8 @@ export type WebPerMessageDeflateOptions = Omit<PerMessageDeflateOptions, "codec"
  * ```
  * @throws RangeError for out-of-range options
  */
-export function permessageDeflate(options: WebPerMessageDeflateOptions = {}): {
-  readonly client: ClientPerMessageDeflateFactory;
-  readonly server: ServerPerMessageDeflateFactory;
-} {
-  const full = { ...options, codec: options.codec ?? fflateCodec };
-  return {
-    client: new ClientPerMessageDeflateFactory(full),
-    server: new ServerPerMessageDeflateFactory(full),
-  };
+export function permessageDeflate(
+  options: WebPerMessageDeflateOptions = {},
+): PerMessageDeflateFactories {
+  return perMessageDeflateFactories(options, fflateCodec);
 }

@@ -7,17 +7,11 @@
  * @module
  */
 
-export { CloseEvent, type CloseEventInit } from "./close-event.js";
-export {
-  type WebSocketClosed,
-  type WebSocketOpenInfo,
-  type WebSocketStreams,
-  webSocketStreams,
-} from "./stream-pair.js";
+export type { CloseEventInit } from "./close-event.js";
+export * from "./runtime-neutral.js";
 export {
   type BinaryType,
   WebSocket,
   type WebSocketOptions,
 } from "./websocket.js";
-export { type WebSocketCloseInfo, WebSocketError } from "./websocket-error.js";
-export { WebSocketStream, type WebSocketStreamOptions } from "./websocket-stream.js";
+export { WebSocketStream } from "./websocket-stream.js";

@@ -2,10 +2,19 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { connect, reconnect } from "../../src/connection/client.js";
 import { TimeoutError, TransportError } from "../../src/connection/errors.js";
+import type { ServerConnection } from "../../src/connection/server.js";
 import { HandshakeError } from "../../src/core/errors.js";
+import type { Response } from "../../src/core/http1/message.js";
 import { createTransportPair, serveInMemory } from "../../src/testing/index.js";
 
 const T = { timeout: 5000 };
+
+/** A refusal of `connection`'s handshake that redirects to `location`. */
+function redirect(connection: ServerConnection, status: number, location: string): Response {
+  const response = connection.reject(status);
+  response.headers.set("Location", location);
+  return response;
+}
 
 describe("connect", () => {
   test("follows redirects and drops credentials on another host", T, async () => {
@@ -17,16 +26,8 @@ describe("connect", () => {
           auth: request.headers.get("authorization"),
           target: request.target,
         });
-        if (request.target === "/a") {
-          const response = connection.reject(302);
-          response.headers.set("Location", "/b");
-          return response;
-        }
-        if (request.target === "/b") {
-          const response = connection.reject(307);
-          response.headers.set("Location", "http://other.test/c");
-          return response;
-        }
+        if (request.target === "/a") return redirect(connection, 302, "/b");
+        if (request.target === "/b") return redirect(connection, 307, "http://other.test/c");
         return undefined;
       },
     });
@@ -44,9 +45,7 @@ describe("connect", () => {
   test("gives up after maxRedirects", T, async () => {
     const memory = serveInMemory(() => {}, {
       processRequest: (_request, connection) => {
-        const response = connection.reject(301);
-        response.headers.set("Location", "/again");
-        return response;
+        return redirect(connection, 301, "/again");
       },
     });
     await assert.rejects(memory.connect(undefined, { maxRedirects: 3 }), /more than 3 redirects/);
@@ -55,9 +54,7 @@ describe("connect", () => {
   test("refuses a redirect from wss: to ws:", T, async () => {
     const memory = serveInMemory(() => {}, {
       processRequest: (_request, connection) => {
-        const response = connection.reject(302);
-        response.headers.set("Location", "ws://memory.test/");
-        return response;
+        return redirect(connection, 302, "ws://memory.test/");
       },
     });
     await assert.rejects(memory.connect("wss://memory.test/"), /insecure/);

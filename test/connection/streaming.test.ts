@@ -10,13 +10,24 @@ import { countPauses } from "../helpers/count-pauses.js";
 const T = { timeout: 10_000 };
 const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A promise and its resolve function (Promise.withResolvers is Node 22). */
-function gate(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => {
-    resolve = r;
+/**
+ * A streamed message held open mid-way: `fragments` yields `first`, then
+ * `second` only once `release()` is called.
+ */
+function heldMessage(
+  first: string,
+  second: string,
+): { fragments: AsyncGenerator<string>; release: () => void } {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
   });
-  return { promise, resolve };
+  const fragments = (async function* () {
+    yield first;
+    await released;
+    yield second;
+  })();
+  return { fragments, release };
 }
 
 /** The fragments of `count` pieces of `size` bytes, the i-th filled with i. */
@@ -240,14 +251,8 @@ describe("Streaming receive", () => {
     async () => {
       const pair = await connectPair();
       const stream = pair.server.recvStreaming();
-      const held = gate();
-      const text = pair.client.send(
-        (async function* () {
-          yield "valid ";
-          await held.promise;
-          yield "never read";
-        })(),
-      );
+      const held = heldMessage("valid ", "never read");
+      const text = pair.client.send(held.fragments);
       const message = await stream;
       assert.deepEqual(await message.next(), { value: "valid ", done: false });
       // A continuation frame with an invalid byte, written to the wire as a peer could.
@@ -265,7 +270,7 @@ describe("Streaming receive", () => {
         assert.equal(cause.closeCode, 1007);
         return true;
       });
-      held.resolve();
+      held.release();
       await text.catch(() => {});
       assert.equal((await pair.client.closed).code, 1007, "the client got the 1007");
     },
@@ -274,19 +279,13 @@ describe("Streaming receive", () => {
   test("one read at a time: a second next() while one waits rejects", T, async () => {
     const { client, server } = await connectPair();
     const receiving = server.recvStreaming();
-    const held = gate();
-    const sending = client.send(
-      (async function* () {
-        yield "a";
-        await held.promise;
-        yield "b";
-      })(),
-    );
+    const held = heldMessage("a", "b");
+    const sending = client.send(held.fragments);
     const stream = await receiving;
     assert.deepEqual(await stream.next(), { value: "a", done: false });
     const first = stream.next();
     await assert.rejects(stream.next(), InvalidStateError);
-    held.resolve();
+    held.release();
     assert.deepEqual(await first, { value: "b", done: false });
     await sending;
     await client.close();

@@ -124,12 +124,18 @@ export function transportSuite(
       }
     }
 
+    /** Starts both ends, each with a Recorder of what it hears. */
+    function startRecording(a: Transport, b: Transport): [Recorder, Recorder] {
+      const ra = new Recorder();
+      const rb = new Recorder();
+      a.start(ra);
+      b.start(rb);
+      return [ra, rb];
+    }
+
     it("delivers the bytes of every write in order, a batch as one contiguous run", () =>
       withPair(async ({ a, b }) => {
-        const ra = new Recorder();
-        const rb = new Recorder();
-        a.start(ra);
-        b.start(rb);
+        const [ra, rb] = startRecording(a, b);
         const sent: Uint8Array[] = [];
         for (let i = 0; i < 50; i++) {
           const batch = [pattern(1 + ((i * 97) % 700), i), pattern(i, i + 1), pattern(3, i + 2)];
@@ -162,10 +168,7 @@ export function transportSuite(
 
     it("backpressure: a paused peer stops the writer (no more drains), resuming lets it go on", () =>
       withPair(async ({ a, b }) => {
-        const ra = new Recorder();
-        const rb = new Recorder();
-        a.start(ra);
-        b.start(rb);
+        const [ra, rb] = startRecording(a, b);
         b.pause();
         await sleep(5);
         const chunk = pattern(64 * 1024, 3);
@@ -205,10 +208,7 @@ export function transportSuite(
 
     it("half-close: end() flushes pending writes, the peer sees end, then both close once", () =>
       withPair(async ({ a, b }) => {
-        const ra = new Recorder();
-        const rb = new Recorder();
-        a.start(ra);
-        b.start(rb);
+        const [ra, rb] = startRecording(a, b);
         const last = pattern(200_000, 9);
         a.write([last]);
         a.end();
@@ -234,10 +234,7 @@ export function transportSuite(
 
     it("abrupt reset: destroy() closes this side at once and the peer sees end or an error", () =>
       withPair(async ({ a, b }) => {
-        const ra = new Recorder();
-        const rb = new Recorder();
-        a.start(ra);
-        b.start(rb);
+        const [ra, rb] = startRecording(a, b);
         a.write([pattern(1000, 4)]);
         await rb.until(() => rb.bytes >= 1000, "bytes before reset");
         b.write([pattern(100_000, 5)]); // unread data in flight

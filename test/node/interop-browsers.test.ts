@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { serve } from "../../src/node/index.js";
-import { chromiumSkip, withChromium } from "../runtimes/browser.js";
+import { chromiumSkip, OPEN_QUEUED, withChromium } from "../runtimes/browser.js";
 import { runtime } from "../runtimes/runtimes.js";
 import { echo, portOf, run } from "./helpers.js";
 
@@ -16,18 +16,9 @@ const node22 = runtime("node22");
 
 // The scenario both clients run, as page/module source: subprotocol, text,
 // binary, 200 pipelined messages, then a clean close. Prints a JSON summary.
-const SCENARIO = `
+const SCENARIO = `${OPEN_QUEUED}
 async function scenario(url) {
-  const ws = new WebSocket(url, ["chat", "other"]);
-  ws.binaryType = "arraybuffer";
-  const queue = [];
-  let wake;
-  ws.onmessage = (event) => { queue.push(event.data); wake?.(); };
-  const next = async () => {
-    while (queue.length === 0) await new Promise((resolve) => (wake = resolve));
-    return queue.shift();
-  };
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  const { ws, next } = await openQueued(url, ["chat", "other"]);
   const result = { protocol: ws.protocol };
   ws.send("héllo");
   result.text = await next();

@@ -6,22 +6,10 @@
  * level interop (ws, Python websockets, Chromium) needs the Node layer.
  */
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { describe, it } from "node:test";
 import type { Extension, ExtensionParam } from "../../src/core/extension.js";
 import { permessageDeflate } from "../../src/node/permessage-deflate.js";
-
-const require = createRequire(import.meta.url);
-interface WsDeflate {
-  offer(): Record<string, unknown>;
-  accept(configurations: Record<string, unknown[]>[]): Record<string, unknown>;
-  compress(data: Buffer, fin: boolean, cb: (error: Error | null, out?: Buffer) => void): void;
-  decompress(data: Buffer, fin: boolean, cb: (error: Error | null, out?: Buffer) => void): void;
-  cleanup(): void;
-}
-const WsPerMessageDeflate = require("ws").PerMessageDeflate as new (
-  options: Record<string, unknown>,
-) => WsDeflate;
+import { type WsDeflate, WsPerMessageDeflate } from "../helpers/ws-deflate.js";
 
 const RSV1 = 0x40;
 

@@ -20,7 +20,7 @@ import {
   permessageDeflate,
   serve,
 } from "../../src/node/index.js";
-import { chromiumSkip, withChromium } from "../runtimes/browser.js";
+import { chromiumSkip, OPEN_QUEUED, withChromium } from "../runtimes/browser.js";
 import { echo, PYTHON, portOf, run, skipWithoutPython } from "./helpers.js";
 
 // ---------------------------------------------------------------- the wire tap
@@ -827,18 +827,9 @@ describe("permessage-deflate over sockets with Python websockets", () => {
 
 // ---------------------------------------------------------------- Chromium
 
-const CHROMIUM_PAGE = `
+const CHROMIUM_PAGE = `${OPEN_QUEUED}
 async function run(url, sizes) {
-  const ws = new WebSocket(url);
-  ws.binaryType = "arraybuffer";
-  const queue = [];
-  let wake;
-  ws.onmessage = (event) => { queue.push(event.data); wake?.(); };
-  const next = async () => {
-    while (queue.length === 0) await new Promise((resolve) => (wake = resolve));
-    return queue.shift();
-  };
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  const { ws, next } = await openQueued(url);
   const result = { extensions: ws.extensions, mismatches: [] };
   for (const size of sizes) {
     let s = "";

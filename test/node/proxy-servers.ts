@@ -7,10 +7,11 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../helpers/free-port.js";
 
 /** A running proxy. */
 export interface ProxyServer {
@@ -43,17 +44,8 @@ export function skipUnless(...kinds: ProxyKind[]): string | false {
   return false;
 }
 
-/** A port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+// Re-exported for proxy.test.ts (a port nothing listens on).
+export { freePort };
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -119,6 +111,11 @@ async function start(
   return { port, log: () => output, stop };
 }
 
+/** A proxy's cleanup: deletes its configuration folder once it has stopped. */
+function removing(dir: string): () => void {
+  return () => rmSync(dir, { recursive: true, force: true });
+}
+
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "ws-proxy-"));
   // squid drops root for its own user, which must read the files here.
@@ -141,9 +138,7 @@ export async function tinyproxy(): Promise<ProxyServer> {
     "tinyproxy.conf",
     `Port ${port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nLogLevel Info\nMaxClients 50\n`,
   );
-  return start(BINARIES.tinyproxy[0], ["-d", "-c", config], port, () =>
-    rmSync(dir, { recursive: true, force: true }),
-  );
+  return start(BINARIES.tinyproxy[0], ["-d", "-c", config], port, removing(dir));
 }
 
 // `openssl passwd -apr1 -salt wsproxy secret`: the password file squid's
@@ -183,9 +178,7 @@ export async function squid(): Promise<ProxyServer> {
       "",
     ].join("\n"),
   );
-  return start(BINARIES.squid[0], ["-N", "-f", config], port, () =>
-    rmSync(dir, { recursive: true, force: true }),
-  );
+  return start(BINARIES.squid[0], ["-N", "-f", config], port, removing(dir));
 }
 
 /** stunnel: TLS on `port`, forwarded to `backendPort` (an https:// proxy in front of tinyproxy). */
@@ -202,9 +195,7 @@ export async function stunnel(
     "stunnel.conf",
     `foreground = yes\npid =\n[proxy]\naccept = 127.0.0.1:${port}\nconnect = 127.0.0.1:${backendPort}\ncert = ${cert}\nkey = ${key}\n`,
   );
-  return start(BINARIES.stunnel[0], [config], port, () =>
-    rmSync(dir, { recursive: true, force: true }),
-  );
+  return start(BINARIES.stunnel[0], [config], port, removing(dir));
 }
 
 /** microsocks: SOCKS5, with user/password when `credentials` is given. */
@@ -242,9 +233,7 @@ export async function danted(): Promise<ProxyServer> {
       "",
     ].join("\n"),
   );
-  return start(BINARIES.danted[0], ["-f", config, "-N", "1"], port, () =>
-    rmSync(dir, { recursive: true, force: true }),
-  );
+  return start(BINARIES.danted[0], ["-f", config, "-N", "1"], port, removing(dir));
 }
 
 /**

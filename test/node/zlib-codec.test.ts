@@ -7,7 +7,7 @@ import {
   paramsKeepWindow,
   zlibCodec,
 } from "../../src/node/zlib-codec.js";
-import { MiB, SYNC, TAIL, text } from "../helpers/codec.js";
+import { assertInflaterRecovers, MiB, SYNC, TAIL, text } from "../helpers/codec.js";
 
 const codecs = [zlibCodec, createZlibCodec({ oneShot: true })];
 
@@ -120,17 +120,8 @@ describe("zlib codec", () => {
       assert.equal(codec.createInflater(15).inflate(empty, true, 0)?.length, 0);
     });
 
-    it(`${codec.name}: throws on invalid data, and works again after reset`, () => {
-      const inflater = codec.createInflater(15);
-      assert.throws(() => inflater.inflate(new Uint8Array([0xff, 0xff, 0xff]), true, MiB));
-      inflater.reset();
-      const ok = inflater.inflate(
-        new Uint8Array([0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]),
-        true,
-        MiB,
-      );
-      assert.equal(new TextDecoder().decode(ok!), "Hello");
-    });
+    it(`${codec.name}: throws on invalid data, and works again after reset`, () =>
+      assertInflaterRecovers(codec));
   }
 
   it("finds which level changes keep the window (all on Node; not across 9 on Bun)", () => {

@@ -62,6 +62,26 @@ function assertOncePerPublisherInOrder(
   }
 }
 
+/**
+ * Every client publishes `count` messages (`c<i>.<seq>`, all clients at once);
+ * asserts that each client gets every message once, in per-publisher order.
+ */
+async function assertFanOut(clients: readonly Listener[], count: number): Promise<void> {
+  const names = clients.map((_, i) => `c${i}`);
+  await Promise.all(
+    clients.map(async ({ client }, i) => {
+      for (let seq = 0; seq < count; seq++) await client.send(`${names[i]}.${seq}`);
+    }),
+  );
+  const total = count * clients.length;
+  await until(() => clients.every(({ got }) => got.length >= total), "every message", 10_000);
+  await sleep(100); // nothing more (no duplicates) arrives
+  for (const { got } of clients) {
+    assert.equal(got.length, total);
+    assertOncePerPublisherInOrder(got, names, count);
+  }
+}
+
 // Every server started, stopped at the end even if a test failed before stopping its own.
 const started: ServeProcess[] = [];
 
@@ -81,11 +101,19 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
   before(async () => {
     redis = await startRedis();
   });
-  // A failed test leaves its servers: stop them before the next one counts subscribers.
-  beforeEach(async () => {
+  const stopServers = async (): Promise<void> => {
     await Promise.all(servers.map((server) => server.stop()));
     servers = [];
-  });
+  };
+  /** Two servers, a listening client on each (`a` on the first), both servers subscribed. */
+  const twoServersListening = async (): Promise<{ a: Listener; b: Listener }> => {
+    servers = await startServers(2, redis);
+    const [a, b] = [await listen(servers[0]!.port), await listen(servers[1]!.port)];
+    await until(() => numsub(redis.port, CHANNEL) === 2, "two servers subscribed");
+    return { a, b };
+  };
+  // A failed test leaves its servers: stop them before the next one counts subscribers.
+  beforeEach(stopServers);
   after(async () => {
     await Promise.all(started.map((server) => server.stop()));
     await redis?.stop();
@@ -101,27 +129,13 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
         for (let i = 0; i < 2; i++) clients.push(await listen(server.port));
       }
       await until(() => numsub(redis.port, CHANNEL) === 3, "three servers subscribed");
-      const count = 50;
-      const names = clients.map((_, i) => `c${i}`);
-      await Promise.all(
-        clients.map(async ({ client }, i) => {
-          for (let seq = 0; seq < count; seq++) await client.send(`${names[i]}.${seq}`);
-        }),
-      );
-      const total = count * clients.length;
-      await until(() => clients.every(({ got }) => got.length >= total), "every message", 10_000);
-      await sleep(100); // nothing more (no duplicates) arrives
-      for (const { got } of clients) {
-        assert.equal(got.length, total);
-        assertOncePerPublisherInOrder(got, names, count);
-      }
+      await assertFanOut(clients, 50);
       // Unsubscribed on close: a server whose clients all left stops listening to the channel.
       await clients[4]!.client.close();
       await clients[5]!.client.close();
       await until(() => numsub(redis.port, CHANNEL) === 2, "the third server unsubscribed");
       for (const { client } of clients) await client.close();
-      await Promise.all(servers.map((server) => server.stop()));
-      servers = [];
+      await stopServers();
     },
   );
 
@@ -129,9 +143,7 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
     "Redis restarted: servers resubscribe by themselves; messages while it was down are dropped, counted and logged",
     T,
     async () => {
-      servers = await startServers(2, redis);
-      const [a, b] = [await listen(servers[0]!.port), await listen(servers[1]!.port)];
-      await until(() => numsub(redis.port, CHANNEL) === 2, "two servers subscribed");
+      const { a, b } = await twoServersListening();
       await a.client.send("a.0");
       await until(() => b.got.length === 1, "a.0 across");
       await redis.kill();
@@ -155,8 +167,7 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
       await servers[0]!.waitForLog(/is back: 3 messages were dropped/);
       await a.client.close();
       await b.client.close();
-      await Promise.all(servers.map((server) => server.stop()));
-      servers = [];
+      await stopServers();
     },
   );
 
@@ -164,9 +175,7 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
     "Redis hung (SIGSTOP): publishing stays bounded, local clients served, order kept after",
     T,
     async () => {
-      servers = await startServers(2, redis);
-      const [a, b] = [await listen(servers[0]!.port), await listen(servers[1]!.port)];
-      await until(() => numsub(redis.port, CHANNEL) === 2, "two servers subscribed");
+      const { a, b } = await twoServersListening();
       redis.pause();
       try {
         // 6 MB while Redis does not answer: more than the 4 MiB allowed to wait for it.
@@ -191,8 +200,7 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
       await servers[0]!.waitForLog(/is back: \d+ messages were dropped/);
       await a.client.close();
       await b.client.close();
-      await Promise.all(servers.map((server) => server.stop()));
-      servers = [];
+      await stopServers();
     },
   );
 
@@ -230,8 +238,7 @@ describe("Redis backplane, across server processes", { skip: SKIP_REDIS }, () =>
     await reading;
     await publisher.client.close();
     await fast.close();
-    await Promise.all(servers.map((server) => server.stop()));
-    servers = [];
+    await stopServers();
   });
 
   test(
@@ -349,20 +356,7 @@ describe("Redis Cluster: sharded Pub/Sub", { skip: SKIP_REDIS }, () => {
           cluster.nodes.reduce((sum, node) => sum + numsub(node.port, CHANNEL), 0),
           0,
         );
-        const count = 30;
-        const names = clients.map((_, i) => `c${i}`);
-        await Promise.all(
-          clients.map(async ({ client }, i) => {
-            for (let seq = 0; seq < count; seq++) await client.send(`${names[i]}.${seq}`);
-          }),
-        );
-        const total = count * clients.length;
-        await until(() => clients.every(({ got }) => got.length >= total), "every message", 10_000);
-        await sleep(100);
-        for (const { got } of clients) {
-          assert.equal(got.length, total);
-          assertOncePerPublisherInOrder(got, names, count);
-        }
+        await assertFanOut(clients, 30);
         for (const { client } of clients) await client.close();
       } finally {
         await Promise.all(servers.map((server) => server.stop()));

@@ -15,45 +15,22 @@ import { startPeer as startWhatwgPeer } from "../whatwg/peer.js";
 import { runScenario, SCENARIO_NAMES } from "../whatwg/scenarios.js";
 import { runStreamScenario, STREAM_SCENARIO_NAMES } from "../whatwg/stream-scenarios.js";
 import { chromiumSkip, withChromium } from "./browser.js";
-import { denoArgs, runtime, startPeer, wsClientExchange } from "./runtimes.js";
+import {
+  assertExchanged,
+  assertServesWsClients,
+  denoArgs,
+  runtime,
+  startPeer,
+} from "./runtimes.js";
 
 const deno = runtime("deno");
 const PEER = "deno-peer.js";
-
-function expectExchange(result: unknown): void {
-  assert.deepEqual(
-    {
-      ...(result as Record<string, unknown>),
-      latencyMs: typeof (result as { latencyMs: unknown }).latencyMs,
-    },
-    {
-      text: "hello from the client",
-      binaryIntact: true,
-      fragmented: "fragmented",
-      latencyMs: "number",
-      close: { code: 1000, reason: "bye", wasClean: true },
-    },
-  );
-}
 
 describe("websocket-sansio/web on Deno", { skip: deno.skip }, () => {
   const command = deno.skip === false ? deno.path : "deno";
 
   it("our Deno server answers a ws client, then shuts down gracefully", async () => {
-    const peer = startPeer(command, denoArgs(PEER, "serve"));
-    try {
-      const port = await peer.ready;
-      const first = await wsClientExchange(port, "hello deno");
-      assert.deepEqual(first, { echoes: ["hello deno", true], closeCode: 1000 });
-      // Many clients at once, each with several messages in flight.
-      const all = await Promise.all(
-        Array.from({ length: 20 }, () => wsClientExchange(port, "hello deno")),
-      );
-      for (const result of all) assert.deepEqual(result, first);
-      assert.deepEqual(await peer.stop(), { stopped: true });
-    } finally {
-      peer.child.kill();
-    }
+    await assertServesWsClients(startPeer(command, denoArgs(PEER, "serve")), "hello deno");
   });
 
   it("our Deno server answers Chromium's WebSocket", { skip: chromiumSkip() }, async () => {
@@ -112,7 +89,7 @@ describe("websocket-sansio/web on Deno", { skip: deno.skip }, () => {
       const { port } = server.address() as AddressInfo;
       const result = await startPeer(command, denoArgs(PEER, "client", `ws://127.0.0.1:${port}/`))
         .result;
-      expectExchange(result);
+      assertExchanged(result);
       assert.deepEqual(closes, [1000], "ws saw a clean close");
     } finally {
       await new Promise((resolve) => server.close(resolve));
@@ -120,7 +97,7 @@ describe("websocket-sansio/web on Deno", { skip: deno.skip }, () => {
   });
 
   it("our Deno client talks to Deno.serve's WebSocket server", async () => {
-    expectExchange(await startPeer(command, denoArgs(PEER, "native")).result);
+    assertExchanged(await startPeer(command, denoArgs(PEER, "native")).result);
   });
 
   // The WHATWG classes of websocket-sansio/web on Deno give the traces ours

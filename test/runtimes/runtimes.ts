@@ -2,6 +2,7 @@
 // run a peer on one of them: a child process with a deadline, which prints
 // `READY <port>` when it serves and one JSON line when it is done.
 
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -121,7 +122,7 @@ export function denoArgs(script: string, ...args: string[]): string[] {
  * A `ws` client's conversation with an echo server on another runtime: a
  * text message (`greeting`), then 200 kB of binary, then a close with 1000.
  */
-export function wsClientExchange(
+function wsClientExchange(
   port: number,
   greeting: string,
 ): Promise<{ echoes: unknown[]; closeCode: number }> {
@@ -147,4 +148,44 @@ export function wsClientExchange(
     });
     client.on("error", reject);
   });
+}
+
+/**
+ * Our server in `peer` (a fixture's `serve` mode) answers a `ws` client, then
+ * 20 at once, each with several messages in flight; then it shuts down
+ * gracefully when the test closes the peer's standard input.
+ */
+export async function assertServesWsClients(peer: Peer, greeting: string): Promise<void> {
+  try {
+    const port = await peer.ready;
+    const first = await wsClientExchange(port, greeting);
+    assert.deepEqual(first, { echoes: [greeting, true], closeCode: 1000 });
+    const all = await Promise.all(
+      Array.from({ length: 20 }, () => wsClientExchange(port, greeting)),
+    );
+    for (const result of all) assert.deepEqual(result, first);
+    assert.deepEqual(await peer.stop(), { stopped: true });
+  } finally {
+    peer.child.kill();
+  }
+}
+
+/**
+ * Asserts what fixtures/exchange.ts reports after a clean conversation with an
+ * echo server (the latency only as a number); `extra` holds the fields a
+ * fixture adds to it.
+ */
+export function assertExchanged(result: unknown, extra: Record<string, unknown> = {}): void {
+  const fields = result as Record<string, unknown>;
+  assert.deepEqual(
+    { ...fields, latencyMs: typeof fields["latencyMs"] },
+    {
+      text: "hello from the client",
+      binaryIntact: true,
+      fragmented: "fragmented",
+      latencyMs: "number",
+      close: { code: 1000, reason: "bye", wasClean: true },
+      ...extra,
+    },
+  );
 }

@@ -36,6 +36,12 @@ export const SCENARIOS = String.raw`() => {
     }
   }
   const closed = (ws) => new Promise((resolve) => ws.addEventListener("close", resolve));
+  const traceUntilClosed = async (ws) => {
+    const trace = [];
+    record(ws, trace);
+    await closed(ws);
+    return trace;
+  };
   const opened = (ws) => new Promise((resolve, reject) => {
     ws.addEventListener("open", resolve);
     ws.addEventListener("close", () => reject(new Error("closed before open")));
@@ -181,29 +187,10 @@ export const SCENARIOS = String.raw`() => {
       return trace;
     },
 
-    async refused(WebSocket, base) {
-      const trace = [];
-      const ws = new WebSocket(base + "/reject");
-      record(ws, trace);
-      await closed(ws);
-      return trace;
-    },
-
-    async dropped(WebSocket, base) {
-      const trace = [];
-      const ws = new WebSocket(base + "/drop");
-      record(ws, trace);
-      await closed(ws);
-      return trace;
-    },
-
-    async badFrame(WebSocket, base) {
-      const trace = [];
-      const ws = new WebSocket(base + "/bad-frame");
-      record(ws, trace);
-      await closed(ws);
-      return trace;
-    },
+    // The peer refuses the handshake, drops the connection, sends a bad frame.
+    refused: (WebSocket, base) => traceUntilClosed(new WebSocket(base + "/reject")),
+    dropped: (WebSocket, base) => traceUntilClosed(new WebSocket(base + "/drop")),
+    badFrame: (WebSocket, base) => traceUntilClosed(new WebSocket(base + "/bad-frame")),
 
     async microtasks(WebSocket, base) {
       const trace = [];

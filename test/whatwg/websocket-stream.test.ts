@@ -16,8 +16,9 @@ import {
   WebSocketStream,
   webSocketStreams,
 } from "../../src/node/index.js";
+import { bounded } from "../helpers/bounded.js";
 import { portOf } from "../node/helpers.js";
-import { chromiumSkip, withChromium } from "../runtimes/browser.js";
+import { chromiumSkip, tracesInChromium } from "../runtimes/browser.js";
 import { type Peer, startPeer } from "./peer.js";
 import {
   runStreamScenario,
@@ -26,22 +27,12 @@ import {
   type StreamScenarioName,
 } from "./stream-scenarios.js";
 
-function bounded(run: Promise<unknown>, ms = 5000): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    run.catch((error: Error) => ({ threw: String(error) })),
-    new Promise((resolve) => {
-      timer = setTimeout(() => resolve({ timedOut: ms }), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("WebSocketStream: scenarios against Chromium", { timeout: 120_000 }, () => {
   let peer: Peer;
   const ours = new Map<StreamScenarioName, unknown>();
-  const chromium = new Map<StreamScenarioName, unknown>();
+  let chromium = new Map<StreamScenarioName, unknown>();
   const noChromium = chromiumSkip();
 
   before(async () => {
@@ -53,13 +44,11 @@ describe("WebSocketStream: scenarios against Chromium", { timeout: 120_000 }, ()
       );
     }
     if (noChromium !== false) return;
-    await withChromium(async (context) => {
-      const page = await context.newPage();
-      for (const name of STREAM_SCENARIO_NAMES) {
-        const source = `(${STREAM_SCENARIOS})()[${JSON.stringify(name)}](WebSocketStream, WebSocketError, ${JSON.stringify(peer.base)})`;
-        chromium.set(name, await bounded(page.evaluate(source), 10_000));
-      }
-    });
+    chromium = await tracesInChromium(
+      STREAM_SCENARIO_NAMES,
+      (name) =>
+        `(${STREAM_SCENARIOS})()[${JSON.stringify(name)}](WebSocketStream, WebSocketError, ${JSON.stringify(peer.base)})`,
+    );
   });
   after(() => peer?.close());
 

@@ -10,8 +10,9 @@ import { after, before, describe, test } from "node:test";
 import { WebSocket as UndiciWebSocket } from "undici";
 import { serve, WebSocket } from "../../src/node/index.js";
 import { CloseEvent } from "../../src/whatwg/index.js";
+import { bounded } from "../helpers/bounded.js";
 import { echo, portOf, selfSigned } from "../node/helpers.js";
-import { chromiumSkip, withChromium } from "../runtimes/browser.js";
+import { chromiumSkip, tracesInChromium } from "../runtimes/browser.js";
 import { type Peer, startPeer } from "./peer.js";
 import { runScenario, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from "./scenarios.js";
 
@@ -39,22 +40,11 @@ const undiciSkip =
     ? "the undici reference runs on Node only"
     : false;
 
-/** A scenario's trace, or what went wrong, within a bound. */
-function bounded(run: Promise<unknown>, ms = 5000): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    run.catch((error: Error) => ({ threw: String(error) })),
-    new Promise((resolve) => {
-      timer = setTimeout(() => resolve({ timedOut: ms }), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 describe("WHATWG WebSocket: scenarios against Chromium and undici", { timeout: 120_000 }, () => {
   let peer: Peer;
   const ours = new Map<ScenarioName, unknown>();
   const undici = new Map<ScenarioName, unknown>();
-  const chromium = new Map<ScenarioName, unknown>();
+  let chromium = new Map<ScenarioName, unknown>();
   const noChromium = chromiumSkip();
 
   before(async () => {
@@ -65,13 +55,11 @@ describe("WHATWG WebSocket: scenarios against Chromium and undici", { timeout: 1
       undici.set(name, await bounded(runScenario(name, UndiciWebSocket, peer.base), 3000));
     }
     if (noChromium !== false) return;
-    await withChromium(async (context) => {
-      const page = await context.newPage();
-      for (const name of SCENARIO_NAMES) {
-        const source = `(${SCENARIOS})()[${JSON.stringify(name)}](WebSocket, ${JSON.stringify(peer.base)})`;
-        chromium.set(name, await bounded(page.evaluate(source), 10_000));
-      }
-    });
+    chromium = await tracesInChromium(
+      SCENARIO_NAMES,
+      (name) =>
+        `(${SCENARIOS})()[${JSON.stringify(name)}](WebSocket, ${JSON.stringify(peer.base)})`,
+    );
   });
   after(() => peer?.close());
 

@@ -641,3 +641,34 @@ export class ClientPerMessageDeflateFactory implements ClientExtensionFactory {
     return createExtension("client", agreed, options);
   }
 }
+
+/**
+ * {@link PerMessageDeflateOptions} with the codec optional: what a runtime's
+ * `permessageDeflate()` takes, filling in its own codec.
+ */
+export type PerMessageDeflateOptionsWithDefaultCodec = Omit<PerMessageDeflateOptions, "codec"> & {
+  readonly codec?: DeflateCodec;
+};
+
+/** permessage-deflate factories for both roles, made from the same options. */
+export interface PerMessageDeflateFactories {
+  readonly client: ClientPerMessageDeflateFactory;
+  readonly server: ServerPerMessageDeflateFactory;
+}
+
+/**
+ * Both roles' factories for `options`, with `defaultCodec` where the options
+ * name no codec: the body of each runtime's `permessageDeflate()`.
+ *
+ * @throws RangeError for out-of-range options
+ */
+export function perMessageDeflateFactories(
+  options: PerMessageDeflateOptionsWithDefaultCodec,
+  defaultCodec: DeflateCodec,
+): PerMessageDeflateFactories {
+  const full = { ...options, codec: options.codec ?? defaultCodec };
+  return {
+    client: new ClientPerMessageDeflateFactory(full),
+    server: new ServerPerMessageDeflateFactory(full),
+  };
+}
