@@ -20,7 +20,6 @@ import { type AddressInfo, createServer as netCreateServer, type Socket } from "
 import { after, before, describe, test } from "node:test";
 import { HttpsProxyAgent } from "https-proxy-agent";
 import { SocksProxyAgent } from "socks-proxy-agent";
-import * as realWs from "ws";
 import { WebSocket, WebSocketServer } from "../../src/ws/index.js";
 import { selfSigned } from "../node/helpers.js";
 import {
@@ -30,11 +29,11 @@ import {
   skipUnless,
   tinyproxy,
 } from "../node/proxy-servers.js";
-import { closed, record } from "./helpers.js";
+import { closed } from "./helpers.js";
+import { closeRealWs, play } from "./play.js";
 
 const T = { timeout: 15_000 };
-// Bun replaces the ws package with its own: the comparisons with ws run elsewhere.
-const isBun = "Bun" in globalThis;
+after(closeRealWs);
 
 /** An http.Agent that counts the sockets it makes. */
 class CountingAgent extends HttpAgent {
@@ -296,23 +295,21 @@ describe("ws facade: agent (plain http.Agent)", () => {
 
 describe("ws facade: agent (an agent whose connection fails)", () => {
   test("error (the agent's) then close 1006, the same trace as ws", T, async () => {
-    const port = await freePort();
-    // The target is up: only going through the agent fails.
+    // The target is up: only going through the agent fails (a proxy that is
+    // not there: the agent's own connection is refused).
     const live = await target();
-    const traces: string[][] = [];
-    const impls = isBun ? [WebSocket] : [realWs.WebSocket, WebSocket];
-    for (const Impl of impls) {
-      const trace: string[] = [];
-      // A proxy that is not there: the agent's own connection is refused.
-      const agent = new HttpsProxyAgent(`http://127.0.0.1:${port}`);
-      const ws = new (Impl as typeof WebSocket)(`ws://127.0.0.1:${live.port}/echo`, { agent });
-      record(ws, trace);
-      await closed(ws);
-      traces.push(trace);
-    }
-    assert.match(traces.at(-1)![0]!, /^error Error\(ECONNREFUSED: .*ECONNREFUSED.*\) \[[23]\]$/);
-    assert.match(traces.at(-1)![1]!, /^close 1006 "" \[3\]$/);
-    if (traces.length === 2) assert.deepEqual(traces[1], traces[0]);
+    const params = { proxyPort: await freePort(), targetPort: live.port };
+    const { client: ours } = await play("agent", "proxy refused", params, {
+      server: "facade",
+      client: "facade",
+    });
+    const { client: ws } = await play("agent", "proxy refused", params, {
+      server: "ws",
+      client: "ws",
+    });
+    assert.match(ours[0]!, /^error Error\(ECONNREFUSED: .*ECONNREFUSED.*\) \[[23]\]$/);
+    assert.match(ours[1]!, /^close 1006 "" \[3\]$/);
+    assert.deepEqual(ours, ws);
     await live.close();
   });
 });

@@ -1,5 +1,5 @@
 // What a scenario of the ws facade's comparison tests is (trace-scenarios.ts,
-// options-scenarios.ts): a server side and a client side, each played by
+// options-scenarios.ts, agent-scenarios.ts): a server side and a client side, each played by
 // real ws or by the facade (play.ts says where), each recording what it saw.
 // Shared by the tests and by the Node child that plays real ws
 // (fixtures/real-ws.ts), which finds scenarios by module and name.
@@ -44,6 +44,7 @@ export interface Traces {
 const MODULES = {
   trace: () => import("./trace-scenarios.js"),
   options: () => import("./options-scenarios.js"),
+  agent: () => import("./agent-scenarios.js"),
 } as const;
 
 export type Module = keyof typeof MODULES;
