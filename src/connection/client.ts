@@ -73,6 +73,12 @@ export interface ClientOptions extends ConnectionOptions {
    */
   observer?: ConnectionObserver;
   /**
+   * Whether pings are answered automatically (see `Connection.autoPong`), set
+   * before the handshake so that a ping arriving in the same read as the
+   * response is covered too (ws's `autoPong: false`). Default: `true`.
+   */
+  autoPong?: boolean;
+  /**
    * Gives up opening: the transport is closed at once and `connect()` rejects
    * with the signal's reason. No effect once open.
    */
@@ -330,6 +336,7 @@ async function connectOnce(
   const protocol = new ClientProtocol(url, handshakeOptionsOf(options, headers));
   const connection = new ClientConnection(protocol, transport, optionsUntil(options, deadline));
   if (options.observer !== undefined) connection.observe(options.observer);
+  if (options.autoPong === false) connection.autoPong = false;
   if (signal === undefined) {
     await connection.opened;
     return connection;

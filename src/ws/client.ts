@@ -355,13 +355,13 @@ export function openClient(
     // ws has no keepalive: applications ping (the isAlive heartbeat).
     pingIntervalMs: null,
     observer: ws._observer(),
+    autoPong: options.autoPong !== false,
   }).then(
     (connection) => {
       if (ws._aborted) {
         connection.terminate();
         return;
       }
-      if (options.autoPong === false) connection.autoPong = false;
       ws._attach(connection, () => {
         const response = connection.response as Response;
         ws.emit("upgrade", responseLike(response.status, response.reason, response.headers));

@@ -49,7 +49,6 @@ describe("ws facade: autoPong", () => {
 describe("ws facade: autoPong: false and a ping in the same read as the 101", () => {
   test("the ping is left to the application, as ws does", {
     ...T,
-    todo: "the facade sets autoPong after connect() resolves, when the bytes read with the 101 are already handled (src/ws/client.ts)",
   }, async () => {
     // Both clients against one server on bare node:net, here.
     const ours = await play(
