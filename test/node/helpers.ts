@@ -23,8 +23,12 @@ function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(message);
 }
 
-/** A throwaway self-signed certificate for `localhost` and 127.0.0.1. */
-export function selfSigned(): { key: string; cert: string } {
+/**
+ * A throwaway self-signed certificate (a self-signed one trusted as a `ca`
+ * verifies itself): `localhost`'s names `localhost` and 127.0.0.1, any other
+ * `name` is `<name>.test`.
+ */
+export function certificate(name: string): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), "ws-tls-"));
   try {
     execFileSync(
@@ -40,9 +44,11 @@ export function selfSigned(): { key: string; cert: string } {
         "-days",
         "1",
         "-subj",
-        "/CN=localhost",
+        `/CN=${name}/O=websocket-sansio tests`,
         "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        name === "localhost"
+          ? "subjectAltName=DNS:localhost,IP:127.0.0.1"
+          : `subjectAltName=DNS:${name}.test`,
         "-keyout",
         join(dir, "key.pem"),
         "-out",
@@ -58,6 +64,9 @@ export function selfSigned(): { key: string; cert: string } {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** A throwaway self-signed certificate for `localhost` and 127.0.0.1. */
+export const selfSigned = (): { key: string; cert: string } => certificate("localhost");
 
 /** Runs a program to completion within `timeoutMs`; resolves with its output, rejects on failure. */
 export function run(
