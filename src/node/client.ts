@@ -105,8 +105,8 @@ export function whenConnected(socket: Socket, secure: boolean): Promise<SocketTr
 const withNodeFor = new WeakMap<NodeClientOptions, NodeClientOptions & DialOptions>();
 
 /** `options` with Node's defaults, dialer and proxy support, made once per options object. */
-function withNode(options: NodeClientOptions): NodeClientOptions & DialOptions {
-  let derived = withNodeFor.get(options);
+function withNode<Options extends NodeClientOptions>(options: Options): Options & DialOptions {
+  let derived = withNodeFor.get(options) as (Options & DialOptions) | undefined;
   if (derived === undefined) {
     derived = {
       defer: nodeDefer,
@@ -183,14 +183,11 @@ export function reconnect(
   url: string | URL,
   options: NodeClientOptions & Omit<ReconnectOptions, "dial"> = {},
 ): AsyncGenerator<ClientConnection, never, undefined> {
-  return reconnectWith(url, {
-    defer: nodeDefer,
-    compression: [defaultCompression.client],
-    // A Unix socket is a local connection: no proxy.
-    ...(options.socketPath === undefined ? { proxyEnv: process.env } : { proxy: null }),
-    ...options,
-    dial: nodeDial(options),
-    proxyNetwork: nodeProxyNetwork(options.tls, options.proxyTls),
-    ...(options.http2 === true ? { open: (target) => connect(target, options) } : {}),
-  });
+  const withDialer = withNode(options);
+  return reconnectWith(
+    url,
+    options.http2 === true
+      ? { ...withDialer, open: (target) => connect(target, options) }
+      : withDialer,
+  );
 }
