@@ -1,16 +1,25 @@
-// Shared by the Node transport tests: echo handlers, a self-signed
-// certificate, child processes with deadlines.
+// Shared by the Node transport tests: echo handlers and a round trip through
+// them, self-signed certificates, child processes with deadlines.
 
+import { strictEqual } from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ClientConnection } from "../../src/connection/client.js";
 import type { ServerConnection } from "../../src/connection/server.js";
 
 /** Echoes every message until the peer closes. */
 export async function echo(connection: ServerConnection): Promise<void> {
   for await (const message of connection) await connection.send(message);
+}
+
+/** Sends `text` through `connection` to an echo server, checks the echo, closes cleanly. */
+export async function roundTrip(connection: ClientConnection, text = "round trip"): Promise<void> {
+  await connection.send(text);
+  strictEqual(await connection.recv(), text);
+  strictEqual((await connection.close()).wasClean, true);
 }
 
 /** The port of a server listening on TCP. */

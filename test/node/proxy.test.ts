@@ -9,7 +9,6 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { HandshakeError } from "../../src/core/errors.js";
 import {
-  type ClientConnection,
   connect,
   type NodeServer,
   ProxyError,
@@ -18,7 +17,7 @@ import {
   TransportError,
 } from "../../src/node/index.js";
 import { connectProxy, fakeProxy } from "./fake-proxies.js";
-import { portOf, run, selfSigned } from "./helpers.js";
+import { portOf, roundTrip, run, selfSigned } from "./helpers.js";
 import * as proxies from "./proxy-servers.js";
 
 const T = { timeout: 20_000 };
@@ -46,14 +45,6 @@ after(async () => {
 
 const wsUrl = (host = "127.0.0.1"): string => `ws://${host}:${portOf(plain.address)}/`;
 const wssUrl = (host = "localhost"): string => `wss://${host}:${portOf(secure.address)}/`;
-
-/** Sends a message through `connection`, checks the echo, closes cleanly. */
-async function roundTrip(connection: ClientConnection): Promise<void> {
-  await connection.send("through the proxy");
-  assert.equal(await connection.recv(), "through the proxy");
-  const info = await connection.close();
-  assert.equal(info.wasClean, true);
-}
 
 /** Asserts that the last request the target saw carried no credentials for the proxy. */
 function targetSawNoProxyCredentials(): void {
