@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../helpers/free-port.js";
 
@@ -109,6 +110,30 @@ async function start(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return { port, log: () => output, stop };
+}
+
+/**
+ * The proxy `start()` makes, running for the tests of the enclosing
+ * `describe`: started before them, stopped after them. Its `port` and `log()`
+ * are read in the tests.
+ */
+export function runningFor(start: () => Promise<ProxyServer>): ProxyServer {
+  let proxy: ProxyServer | undefined;
+  before(async () => {
+    proxy = await start();
+  });
+  after(() => proxy?.stop());
+  const running = (): ProxyServer => {
+    if (proxy === undefined) throw new Error("The proxy runs for the tests only, not before them");
+    return proxy;
+  };
+  return {
+    get port() {
+      return running().port;
+    },
+    log: () => running().log(),
+    stop: () => running().stop(),
+  };
 }
 
 /** A proxy's cleanup: deletes its configuration folder once it has stopped. */
