@@ -1,12 +1,19 @@
-// Command-line options of the benchmark scripts: `--name value` pairs, read
-// where they are needed (no validation: a benchmark's operator types them).
+// Command-line options of the benchmark scripts: `--name value` or
+// `--name=value` (bench/run.ts passes the load generator the second form),
+// read where they are needed (no validation: a benchmark's operator types them).
 
 const argv = process.argv.slice(2);
 
-/** The value after `--name`, or undefined when the option is absent. */
+/** The value of `--name value` or `--name=value`, or undefined when the option is absent. */
 export function option(name: string): string | undefined {
-  const i = argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : argv[i + 1];
+  const bare = `--${name}`;
+  const prefix = `${bare}=`;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === bare) return argv[i + 1];
+    if (arg.startsWith(prefix)) return arg.slice(prefix.length);
+  }
+  return undefined;
 }
 
 /** The number after `--name`, or `fallback` when the option is absent. */
@@ -15,7 +22,7 @@ export function numberOption(name: string, fallback: number): number {
   return value === undefined ? fallback : Number(value);
 }
 
-/** Whether the bare flag `--name` was given. */
+/** Whether the flag `--name` (or `--name=true`) was given. */
 export function flag(name: string): boolean {
-  return argv.includes(`--${name}`);
+  return argv.includes(`--${name}`) || argv.includes(`--${name}=true`);
 }

@@ -42,41 +42,28 @@ import { connect, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { connect as connectTls } from "node:tls";
 import { constants, deflateRawSync } from "node:zlib";
+import { flag, numberOption, option } from "./args.js";
+import { mulberry32 } from "./random.js";
 
 // --- arguments ---------------------------------------------------------------
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const arg = process.argv[i]!;
-  if (!arg.startsWith("--")) continue;
-  const eq = arg.indexOf("=");
-  if (eq > 0) args.set(arg.slice(2, eq), arg.slice(eq + 1));
-  else {
-    const next = process.argv[i + 1];
-    if (next !== undefined && !next.startsWith("--")) {
-      args.set(arg.slice(2), next);
-      i++;
-    } else args.set(arg.slice(2), "true");
-  }
-}
-const num = (name: string, fallback: number): number => Number(args.get(name) ?? fallback);
-const MODE = args.get("mode") ?? "echo";
-const HOST = args.get("host") ?? "127.0.0.1";
-const PORT = num("port", 0);
-const CONNECTIONS = num("connections", 50);
-const INFLIGHT = num("inflight", 32);
-const SIZE = num("size", 64);
-const SECONDS = num("seconds", 3);
-const WARMUP = num("warmup", 0.5);
-const SERVER_PID = num("pid", 0);
-const DEFLATE = args.get("deflate") === "true";
-const OPEN_CONCURRENCY = num("open-concurrency", 64);
+const MODE = option("mode") ?? "echo";
+const HOST = option("host") ?? "127.0.0.1";
+const PORT = numberOption("port", 0);
+const CONNECTIONS = numberOption("connections", 50);
+const INFLIGHT = numberOption("inflight", 32);
+const SIZE = numberOption("size", 64);
+const SECONDS = numberOption("seconds", 3);
+const WARMUP = numberOption("warmup", 0.5);
+const SERVER_PID = numberOption("pid", 0);
+const DEFLATE = flag("deflate");
+const OPEN_CONCURRENCY = numberOption("open-concurrency", 64);
 /** Over TLS (wss:), certificate not checked (the servers' is self-signed). */
-const TLS = args.get("tls") === "true";
+const TLS = flag("tls");
 /** Echo mode: write back only once this many echoes are owed (fewer, larger client writes). */
-const BATCH = Math.max(1, Math.min(num("batch", 1), INFLIGHT));
+const BATCH = Math.max(1, Math.min(numberOption("batch", 1), INFLIGHT));
 /** Latency mode: writes every round trip measured to this file (see bench/latency-anatomy.ts). */
-const TRACE = args.get("trace");
+const TRACE = option("trace");
 
 // --- measuring ---------------------------------------------------------------
 
@@ -178,14 +165,8 @@ function encodeFrame(payload: Buffer, opcode: number, rsv1 = false): Buffer {
   return frame;
 }
 
-// mulberry32: deterministic messages, so every run sends the same bytes.
-let seed = 7;
-function rand(n: number): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) % n;
-}
+// Deterministic messages, so every run sends the same bytes.
+const rand = mulberry32(7);
 const WORDS =
   "the of and to in is that it for on with as was at by an be this from or have are not".split(" ");
 
@@ -421,17 +402,39 @@ function open(): Promise<Conn> {
   });
 }
 
-async function openMany(count: number): Promise<Conn[]> {
-  const opened: Conn[] = [];
+/** `count` results of `openOne()`, at most OPEN_CONCURRENCY of them opening at a time. */
+async function openMany<T>(count: number, openOne: () => Promise<T>): Promise<T[]> {
+  const opened: T[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
       next++;
-      opened.push(await open());
+      opened.push(await openOne());
     }
   };
   await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, count) }, worker));
   return opened;
+}
+
+// --- counting ----------------------------------------------------------------
+
+/** Reads of reply bytes, over all connections (for replies per read). */
+let replyReads = 0;
+
+/**
+ * Counts `conn`'s replies: `onReplies(k)` after each read that completes k of
+ * them. A connection the server closes, or a socket error, ends the run: the
+ * load must not shrink unseen.
+ */
+function countReplies(conn: Conn, onReplies: (count: number) => void): void {
+  const counter = new ReplyCounter();
+  conn.listen((chunk) => {
+    replyReads++;
+    const done = counter.feed(chunk);
+    if (counter.closed) fail("the server closed a connection");
+    if (done > 0) onReplies(done);
+  });
+  conn.socket.on("error", (error) => fail(`socket error: ${error.message}`));
 }
 
 // --- modes -------------------------------------------------------------------
@@ -452,12 +455,11 @@ function sendFrames(socket: Socket, frames: Ring, from: number, k: number): numb
 async function echo(latency: boolean): Promise<void> {
   // Latency: one connection unless --connections says more; each has one
   // message in flight and its own round trips are timed.
-  const connections = latency && !args.has("connections") ? 1 : CONNECTIONS;
+  const connections = latency && option("connections") === undefined ? 1 : CONNECTIONS;
   const inflight = latency ? 1 : INFLIGHT;
   const frames = messageRing(inflight);
-  const sockets = await openMany(connections);
+  const sockets = await openMany(connections, open);
   let total = 0;
-  let reads = 0;
   let measuring = false;
   const samples: number[] = [];
   // With --trace: [when (ms), connection, round trip (ms)] for each sample.
@@ -465,15 +467,10 @@ async function echo(latency: boolean): Promise<void> {
   for (const [index, conn] of sockets.entries()) {
     let sentAt = 0;
     const socket = conn.socket;
-    const counter = new ReplyCounter();
     let position = (index * 7) % frames.count;
     let owed = 0;
     const batch = latency ? 1 : BATCH;
-    const onData = (chunk: Buffer): void => {
-      reads++;
-      const done = counter.feed(chunk);
-      if (counter.closed) fail("the server closed a connection");
-      if (done === 0) return;
+    countReplies(conn, (done) => {
       total += done;
       if (latency) {
         const now = performance.now();
@@ -487,20 +484,18 @@ async function echo(latency: boolean): Promise<void> {
       if (owed < batch) return;
       position = sendFrames(socket, frames, position, owed);
       owed = 0;
-    };
-    conn.listen(onData);
-    socket.on("error", (error) => fail(`socket error: ${error.message}`));
+    });
     sentAt = performance.now();
     position = sendFrames(socket, frames, position, inflight);
   }
   await sleep(WARMUP * 1000);
   measuring = true;
   const start = snapshot(total);
-  const readsBefore = reads;
+  const readsBefore = replyReads;
   await sleep(SECONDS * 1000);
   const end = snapshot(total);
   // How many replies each read brought: how much the server batches its writes.
-  const perRead = (end.count - start.count) / (reads - readsBefore);
+  const perRead = (end.count - start.count) / (replyReads - readsBefore);
   measuring = false;
   if (latency) {
     samples.sort((a, b) => a - b);
@@ -565,18 +560,6 @@ async function idle(): Promise<void> {
     socket.on("error", () => {});
     return socket;
   };
-  const openAll = async (count: number): Promise<Socket[]> => {
-    const sockets: Socket[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < count) {
-        next++;
-        sockets.push(await openOne());
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, count) }, worker));
-    return sockets;
-  };
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   // Warm-up: code paths compiled, modules loaded, pools grown, before the
   // baseline. A fifth of the connections (1000 of 5000): enough handshakes for
@@ -585,13 +568,16 @@ async function idle(): Promise<void> {
   // ramp, and the pages of compiler code it touched in the Node binary (about
   // 5 MB, once per process) were counted as 1 KiB per connection, in some
   // runs and not others (measured on Node 24 with /proc/<pid>/smaps).
-  const warm = await openAll(Math.max(Math.min(200, CONNECTIONS), Math.floor(CONNECTIONS / 5)));
+  const warm = await openMany(
+    Math.max(Math.min(200, CONNECTIONS), Math.floor(CONNECTIONS / 5)),
+    openOne,
+  );
   for (const socket of warm) socket.destroy();
   await sleep(300);
   process.stdout.write("WARM\n");
   await lines.next(); // "go": the orchestrator has taken the baseline
   const started = performance.now();
-  const sockets = await openAll(CONNECTIONS);
+  const sockets = await openMany(CONNECTIONS, openOne);
   process.stdout.write(
     `READY ${JSON.stringify({ connections: sockets.length, openSeconds: (performance.now() - started) / 1000 })}\n`,
   );
@@ -602,12 +588,11 @@ async function idle(): Promise<void> {
 
 async function broadcastMode(): Promise<void> {
   const frames = messageRing(INFLIGHT);
-  const sockets = await openMany(CONNECTIONS);
+  const sockets = await openMany(CONNECTIONS, open);
   const publisher = sockets[0]!.socket;
   let delivered = 0;
   let published = 0;
   let position = 0;
-  let reads = 0;
   // Keep INFLIGHT broadcasts going: a broadcast counts as done once as many
   // messages as there are connections have arrived (an estimate: fast
   // connections may run ahead of slow ones, by at most the window).
@@ -619,27 +604,20 @@ async function broadcastMode(): Promise<void> {
     published += k;
   };
   for (const conn of sockets) {
-    const counter = new ReplyCounter();
-    const onData = (chunk: Buffer): void => {
-      reads++;
-      const done = counter.feed(chunk);
-      if (counter.closed) fail("the server closed a connection");
-      if (done === 0) return;
+    countReplies(conn, (done) => {
       delivered += done;
       publish();
-    };
-    conn.listen(onData);
-    conn.socket.on("error", (error) => fail(`socket error: ${error.message}`));
+    });
   }
   publish();
   await sleep(WARMUP * 1000);
   const start = snapshot(delivered);
-  const readsBefore = reads;
+  const readsBefore = replyReads;
   await sleep(SECONDS * 1000);
   const end = snapshot(delivered);
   // Deliveries per read: how many messages the server put in each write to
   // a subscriber (a server that batches more pays fewer syscalls each).
-  const perRead = (end.count - start.count) / (reads - readsBefore);
+  const perRead = (end.count - start.count) / (replyReads - readsBefore);
   report(start, end, { connections: sockets.length, perRead });
   for (const { socket } of sockets) socket.destroy();
   process.exit(0);

@@ -50,6 +50,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { option } from "./args.js";
 import {
   type BenchResult,
   type Results,
@@ -75,12 +76,6 @@ if (argv.includes("--help") || argv.includes("-h")) {
       .trim(),
   );
   process.exit(0);
-}
-function option(name: string): string | undefined {
-  const i = argv.indexOf(`--${name}`);
-  if (i >= 0) return argv[i + 1];
-  const prefixed = argv.find((a) => a.startsWith(`--${name}=`));
-  return prefixed?.slice(name.length + 3);
 }
 const QUICK = argv.includes("--quick");
 const ROUNDS = Number(option("rounds") ?? (QUICK ? 2 : 5));
@@ -161,93 +156,67 @@ interface Impl {
 }
 
 const nodeServer = join(here, "servers/node.js");
-const IMPL_LIST: Impl[] = [
-  {
-    id: "ws",
-    label: "ws + bufferutil",
-    available: true,
+
+/**
+ * A server of bench/servers/node.ts, `--impl impl` (default `id`), on `node`
+ * (default SERVER_NODE; `available: false` when it is missing). `deflate`:
+ * what it offers, fixed; `false` never any; unset, what the benchmark asks for.
+ */
+function nodeImpl(
+  id: string,
+  label: string,
+  options: {
+    impl?: string;
+    deflate?: string | false;
+    env?: Record<string, string>;
+    node?: string;
+    available?: boolean;
+  } = {},
+): Impl {
+  const { impl = id, env = {}, node = SERVER_NODE, available = true } = options;
+  return {
+    id,
+    label,
+    available,
     server: (mode, deflate) => [
-      SERVER_NODE,
-      ["--expose-gc", nodeServer, "--impl", "ws", "--mode", mode, ...flag("--deflate", deflate)],
-      {},
-    ],
-  },
-  {
-    id: "ours",
-    label: "websocket-sansio",
-    available: true,
-    server: (mode, deflate) => [
-      SERVER_NODE,
-      ["--expose-gc", nodeServer, "--impl", "ours", "--mode", mode, ...flag("--deflate", deflate)],
-      {},
-    ],
-  },
-  {
-    id: "ours-small",
-    label: "websocket-sansio, default deflate settings",
-    available: true,
-    server: (mode) => [
-      SERVER_NODE,
-      ["--expose-gc", nodeServer, "--impl", "ours", "--mode", mode, "--deflate", "defaults"],
-      {},
-    ],
-  },
-  ...["cli", "ours-attached", "ws-attached"].map(
-    (id): Impl => ({
-      id,
-      label:
-        id === "cli"
-          ? "websocket-sansio serve (the CLI)"
-          : id === "ours-attached"
-            ? "websocket-sansio on node:http"
-            : "ws on node:http",
-      available: true,
-      server: (mode) => [
-        SERVER_NODE,
-        ["--expose-gc", nodeServer, "--impl", id, "--mode", mode],
-        {},
-      ],
-    }),
-  ),
-  {
-    id: "ws-facade",
-    label: "websocket-sansio/ws (ws's code on the facade)",
-    available: true,
-    server: (mode, deflate) => [
-      SERVER_NODE,
+      node,
       [
         "--expose-gc",
         nodeServer,
         "--impl",
-        "ws-facade",
+        impl,
         "--mode",
         mode,
-        ...flag("--deflate", deflate),
+        ...flag("--deflate", options.deflate === false ? undefined : (options.deflate ?? deflate)),
       ],
-      {},
+      env,
     ],
-  },
-  {
-    id: "ws-js",
-    label: "ws without bufferutil",
-    available: true,
-    server: (mode, deflate) => [
-      SERVER_NODE,
-      ["--expose-gc", nodeServer, "--impl", "ws", "--mode", mode, ...flag("--deflate", deflate)],
-      { WS_NO_BUFFER_UTIL: "1" },
-    ],
-  },
-  ...(["ours", "ws"] as const).map(
-    (id): Impl => ({
-      id: `${id}-node20`,
-      label: `${id === "ours" ? "websocket-sansio" : "ws + bufferutil"} on Node 20`,
-      available: NODE20 !== undefined,
-      server: (mode) => [
-        NODE20 ?? process.execPath,
-        ["--expose-gc", nodeServer, "--impl", id, "--mode", mode],
-        {},
-      ],
-    }),
+  };
+}
+
+const IMPL_LIST: Impl[] = [
+  nodeImpl("ws", "ws + bufferutil"),
+  nodeImpl("ours", "websocket-sansio"),
+  nodeImpl("ours-small", "websocket-sansio, default deflate settings", {
+    impl: "ours",
+    deflate: "defaults",
+  }),
+  nodeImpl("cli", "websocket-sansio serve (the CLI)", { deflate: false }),
+  nodeImpl("ours-attached", "websocket-sansio on node:http", { deflate: false }),
+  nodeImpl("ws-attached", "ws on node:http", { deflate: false }),
+  nodeImpl("ws-facade", "websocket-sansio/ws (ws's code on the facade)"),
+  nodeImpl("ws-js", "ws without bufferutil", { impl: "ws", env: { WS_NO_BUFFER_UTIL: "1" } }),
+  ...(["ours", "ws"] as const).map((id) =>
+    nodeImpl(
+      `${id}-node20`,
+      `${id === "ours" ? "websocket-sansio" : "ws + bufferutil"} on Node 20`,
+      {
+        impl: id,
+        deflate: false,
+        node: NODE20 ?? process.execPath,
+        available: NODE20 !== undefined,
+      },
+    ),
   ),
   {
     // The Node ceiling: a bare echo on node:net (bench/servers/bare.ts).

@@ -13,14 +13,10 @@ import { createClient } from "redis";
 import { Server as SocketIoServer } from "socket.io";
 import { serve } from "../../src/node/index.js";
 import { redisBackplane } from "../../src/redis/index.js";
+import { option } from "../args.js";
 
-const argv = process.argv.slice(2);
-const arg = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : argv[i + 1];
-};
-const impl = arg("impl") ?? "ours";
-const url = arg("redis") ?? "redis://127.0.0.1:6379";
+const impl = option("impl") ?? "ours";
+const url = option("redis") ?? "redis://127.0.0.1:6379";
 
 let port: number;
 if (impl === "ours") {

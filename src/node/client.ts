@@ -17,6 +17,7 @@ import {
   reconnect as reconnectWith,
 } from "../connection/client.js";
 import { connectHttp2, type Http2ConnectOptions } from "../http2/client.js";
+import { connected } from "./connected.js";
 import { defaultCompression, nodeDefer } from "./defaults.js";
 import { nodeProxyNetwork } from "./proxy-network.js";
 import { SocketTransport } from "./transport.js";
@@ -79,24 +80,7 @@ export function nodeDial(options: Pick<NodeClientOptions, "tls" | "socketPath">)
  * built on a user's `createConnection` (the ws facade).
  */
 export function whenConnected(socket: Socket, secure: boolean): Promise<SocketTransport> {
-  return new Promise((resolve, reject) => {
-    // A plain socket handed over already connected has no connect to wait for.
-    if (!secure && !socket.connecting) {
-      resolve(new SocketTransport(socket));
-      return;
-    }
-    const event = secure ? "secureConnect" : "connect";
-    const onError = (error: Error): void => {
-      socket.off(event, onConnect);
-      reject(error);
-    };
-    const onConnect = (): void => {
-      socket.off("error", onError);
-      resolve(new SocketTransport(socket));
-    };
-    socket.once("error", onError);
-    socket.once(event, onConnect);
-  });
+  return connected(socket, secure, (connectedSocket) => new SocketTransport(connectedSocket));
 }
 
 // One object per options object (as http2Options below): the connection
@@ -105,8 +89,8 @@ export function whenConnected(socket: Socket, secure: boolean): Promise<SocketTr
 const withNodeFor = new WeakMap<NodeClientOptions, NodeClientOptions & DialOptions>();
 
 /** `options` with Node's defaults, dialer and proxy support, made once per options object. */
-function withNode(options: NodeClientOptions): NodeClientOptions & DialOptions {
-  let derived = withNodeFor.get(options);
+function withNode<Options extends NodeClientOptions>(options: Options): Options & DialOptions {
+  let derived = withNodeFor.get(options) as (Options & DialOptions) | undefined;
   if (derived === undefined) {
     derived = {
       defer: nodeDefer,
@@ -183,14 +167,11 @@ export function reconnect(
   url: string | URL,
   options: NodeClientOptions & Omit<ReconnectOptions, "dial"> = {},
 ): AsyncGenerator<ClientConnection, never, undefined> {
-  return reconnectWith(url, {
-    defer: nodeDefer,
-    compression: [defaultCompression.client],
-    // A Unix socket is a local connection: no proxy.
-    ...(options.socketPath === undefined ? { proxyEnv: process.env } : { proxy: null }),
-    ...options,
-    dial: nodeDial(options),
-    proxyNetwork: nodeProxyNetwork(options.tls, options.proxyTls),
-    ...(options.http2 === true ? { open: (target) => connect(target, options) } : {}),
-  });
+  const withDialer = withNode(options);
+  return reconnectWith(
+    url,
+    options.http2 === true
+      ? { ...withDialer, open: (target) => connect(target, options) }
+      : withDialer,
+  );
 }

@@ -11,6 +11,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { type ConnectionOptions as TlsConnectOptions, connect as tlsConnect } from "node:tls";
 import type { ProxyNetwork, RawStream } from "../connection/proxy-tunnel.js";
 import type { TransportHandler } from "../connection/transport.js";
+import { connected } from "./connected.js";
 import { SocketTransport } from "./transport.js";
 
 const IP_LITERAL = /^[\d.]+$|:/;
@@ -101,20 +102,9 @@ class ResumedTransport extends SocketTransport {
   }
 }
 
-function connected(socket: Socket, event: "connect" | "secureConnect"): Promise<SocketStream> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => {
-      socket.off(event, onConnect);
-      socket.destroy();
-      reject(error);
-    };
-    const onConnect = (): void => {
-      socket.off("error", onError);
-      resolve(new SocketStream(socket));
-    };
-    socket.once("error", onError);
-    socket.once(event, onConnect);
-  });
+/** The socket as a stream once connected (after its TLS handshake when `secure`). */
+function streamOnce(socket: Socket, secure: boolean): Promise<SocketStream> {
+  return connected(socket, secure, (connectedSocket) => new SocketStream(connectedSocket));
 }
 
 /** SNI names a host, not an IP address (RFC 6066 3). */
@@ -132,9 +122,9 @@ export function nodeProxyNetwork(
 ): ProxyNetwork<SocketStream> {
   return {
     dial({ hostname, port, tls: secure }) {
-      if (!secure) return connected(netConnect({ host: hostname, port }), "connect");
+      if (!secure) return streamOnce(netConnect({ host: hostname, port }), false);
       const socket = tlsConnect({ host: hostname, port, ...servernameOf(hostname), ...proxyTls });
-      return connected(socket, "secureConnect");
+      return streamOnce(socket, true);
     },
     startTls(stream, servername) {
       const socket = tlsConnect({
@@ -143,7 +133,7 @@ export function nodeProxyNetwork(
         ALPNProtocols: ["http/1.1"],
         ...tls,
       });
-      return connected(socket, "secureConnect");
+      return streamOnce(socket, true);
     },
     transport(stream, head) {
       const socket = stream.release();

@@ -104,11 +104,7 @@ export class MemoryTransport implements Transport {
   end(): void {
     if (this.#closed || this.#endSent) return;
     this.#endSent = true;
-    const peer = this.peer;
-    if (!peer.#closed) {
-      peer.#endReceived = true;
-      peer.#schedule();
-    }
+    this.#endPeer();
     this.#schedule();
   }
 
@@ -119,11 +115,15 @@ export class MemoryTransport implements Transport {
   destroy(): void {
     if (this.#closed) return;
     this.#close();
+    this.#endPeer();
+  }
+
+  /** The peer reads an end of data (a FIN) after what it already holds. */
+  #endPeer(): void {
     const peer = this.peer;
-    if (!peer.#closed) {
-      peer.#endReceived = true;
-      peer.#schedule();
-    }
+    if (peer.#closed) return;
+    peer.#endReceived = true;
+    peer.#schedule();
   }
 
   /**

@@ -18,7 +18,7 @@ import {
   serve,
   TimeoutError,
 } from "../../src/node/index.js";
-import { echo, portOf, selfSigned, sleep } from "../node/helpers.js";
+import { echo, portOf, roundTrip, selfSigned, sleep } from "../node/helpers.js";
 
 const tls = selfSigned();
 const T = { timeout: 30_000 };
@@ -94,9 +94,7 @@ describe("connecting over HTTP/2", () => {
         ...trust,
       });
       assert.equal(fallen.response?.status, 101);
-      await fallen.send("h1");
-      assert.equal(await fallen.recv(), "h1");
-      await fallen.close();
+      await roundTrip(fallen, "h1");
       assert.equal(pooledSessions(), 0);
       // Cleartext: a server that does not take h2c answers the preface with HTTP/1.1.
       const h1plain = await serve(echo, { host: "127.0.0.1", port: 0 });
@@ -196,9 +194,7 @@ describe("connecting over HTTP/2", () => {
         );
         // The session stays usable for the WebSockets that are accepted.
         const ok = await connect(`ws://127.0.0.1:${portOf(server.address)}/`, { http2: true });
-        await ok.send("after");
-        assert.equal(await ok.recv(), "after");
-        await ok.close();
+        await roundTrip(ok, "after");
       } finally {
         await server.close();
         big.close();
@@ -241,9 +237,7 @@ describe("connecting over HTTP/2", () => {
         assert.equal(client.request?.method, "CONNECT");
         // Another host: the credentials stayed behind.
         assert.equal(authorization, undefined);
-        await client.send("moved");
-        assert.equal(await client.recv(), "moved");
-        await client.close();
+        await roundTrip(client, "moved");
         await assert.rejects(
           connect(`ws://localhost:${portOf(h2c.address())}/here`, { http2: true, maxRedirects: 0 }),
           (error: Error) =>

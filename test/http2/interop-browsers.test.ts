@@ -8,29 +8,17 @@ import { Agent, WebSocket as UndiciWebSocket } from "undici";
 import type { ServerConnection } from "../../src/connection/server.js";
 import { serve } from "../../src/node/index.js";
 import { echo, portOf, selfSigned } from "../node/helpers.js";
-import { chromiumSkip, withChromium } from "../runtimes/browser.js";
+import {
+  chromiumSkip,
+  ECHO_SCENARIO,
+  ECHO_SCENARIO_EXPECTED,
+  withChromium,
+} from "../runtimes/browser.js";
 
 const tls = selfSigned();
 
-const PAGE = `<!doctype html><title>h2</title><script>
-window.result = (async () => {
-  const ws = new WebSocket("wss://" + location.host + "/ws", ["chat"]);
-  const queue = []; let wake;
-  ws.onmessage = (e) => { queue.push(e.data); wake?.(); };
-  const next = async () => { while (!queue.length) await new Promise((r) => (wake = r)); return queue.shift(); };
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  const result = { protocol: ws.protocol, extensions: ws.extensions };
-  ws.send("héllo"); result.text = await next();
-  const big = "x".repeat(100000); ws.send(big); result.big = (await next()) === big;
-  for (let i = 0; i < 100; i++) ws.send("m" + i);
-  let ordered = true;
-  for (let i = 0; i < 100; i++) if ((await next()) !== "m" + i) ordered = false;
-  result.ordered = ordered;
-  const closed = new Promise((r) => (ws.onclose = (e) => r({ code: e.code, wasClean: e.wasClean })));
-  ws.close(1000, "done");
-  result.close = await closed;
-  return result;
-})();
+const PAGE = `<!doctype html><title>h2</title><script>${ECHO_SCENARIO}
+window.result = echoScenario("wss://" + location.host + "/ws", ["chat"]);
 </script>`;
 
 /** A server that serves PAGE at / (over either HTTP version) and echoes WebSockets, recording how each arrived. */
@@ -71,12 +59,8 @@ describe("interop over HTTP/2 (RFC 8441)", () => {
           assert.equal(response?.status(), 200);
           const result = await page.evaluate("window.result");
           assert.deepEqual(result, {
-            protocol: "chat",
+            ...ECHO_SCENARIO_EXPECTED,
             extensions: "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12",
-            text: "héllo",
-            big: true,
-            ordered: true,
-            close: { code: 1000, wasClean: true },
           });
         },
         ["--ignore-certificate-errors"],

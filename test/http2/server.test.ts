@@ -21,6 +21,7 @@ import {
   echo,
   PYTHON,
   portOf,
+  roundTrip,
   run,
   selfSigned,
   skipWithoutPython,
@@ -211,11 +212,7 @@ describe("serving WebSockets over HTTP/2", () => {
           const h2 = await connect(url, { ...options, http2: true });
           assert.equal(h1.response?.status, 101);
           assert.equal(h2.response?.status, 200);
-          for (const client of [h1, h2]) {
-            await client.send("both");
-            assert.equal(await client.recv(), "both");
-            await client.close();
-          }
+          for (const client of [h1, h2]) await roundTrip(client, "both");
         } finally {
           await server.close();
         }
@@ -293,9 +290,7 @@ describe("serving WebSockets over HTTP/2", () => {
       assert.ok((flood["ok"] as number) <= 50, stdout);
       assert.ok((flood["refused"] as number) > 0 || flood["goaway"] === true, stdout);
       const client = await connect(`ws://127.0.0.1:${portOf(server.address)}/`, { http2: true });
-      await client.send("after the flood");
-      assert.equal(await client.recv(), "after the flood");
-      await client.close();
+      await roundTrip(client, "after the flood");
     } finally {
       await server.close();
     }
@@ -407,9 +402,7 @@ describe("serving WebSockets over HTTP/2", () => {
         tls: { rejectUnauthorized: false },
       });
       await sleep(300);
-      await client.send("kept");
-      assert.equal(await client.recv(), "kept");
-      await client.close();
+      await roundTrip(client, "kept");
     } finally {
       s.destroy();
       await server.close();

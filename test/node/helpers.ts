@@ -1,16 +1,25 @@
-// Shared by the Node transport tests: echo handlers, a self-signed
-// certificate, child processes with deadlines.
+// Shared by the Node transport tests: echo handlers and a round trip through
+// them, self-signed certificates, child processes with deadlines.
 
+import { strictEqual } from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ClientConnection } from "../../src/connection/client.js";
 import type { ServerConnection } from "../../src/connection/server.js";
 
 /** Echoes every message until the peer closes. */
 export async function echo(connection: ServerConnection): Promise<void> {
   for await (const message of connection) await connection.send(message);
+}
+
+/** Sends `text` through `connection` to an echo server, checks the echo, closes cleanly. */
+export async function roundTrip(connection: ClientConnection, text = "round trip"): Promise<void> {
+  await connection.send(text);
+  strictEqual(await connection.recv(), text);
+  strictEqual((await connection.close()).wasClean, true);
 }
 
 /** The port of a server listening on TCP. */
@@ -23,8 +32,12 @@ function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(message);
 }
 
-/** A throwaway self-signed certificate for `localhost` and 127.0.0.1. */
-export function selfSigned(): { key: string; cert: string } {
+/**
+ * A throwaway self-signed certificate (a self-signed one trusted as a `ca`
+ * verifies itself): `localhost`'s names `localhost` and 127.0.0.1, any other
+ * `name` is `<name>.test`.
+ */
+export function certificate(name: string): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), "ws-tls-"));
   try {
     execFileSync(
@@ -40,9 +53,11 @@ export function selfSigned(): { key: string; cert: string } {
         "-days",
         "1",
         "-subj",
-        "/CN=localhost",
+        `/CN=${name}/O=websocket-sansio tests`,
         "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        name === "localhost"
+          ? "subjectAltName=DNS:localhost,IP:127.0.0.1"
+          : `subjectAltName=DNS:${name}.test`,
         "-keyout",
         join(dir, "key.pem"),
         "-out",
@@ -58,6 +73,9 @@ export function selfSigned(): { key: string; cert: string } {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** A throwaway self-signed certificate for `localhost` and 127.0.0.1. */
+export const selfSigned = (): { key: string; cert: string } => certificate("localhost");
 
 /** Runs a program to completion within `timeoutMs`; resolves with its output, rejects on failure. */
 export function run(

@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../helpers/free-port.js";
 
@@ -111,16 +112,48 @@ async function start(
   return { port, log: () => output, stop };
 }
 
-/** A proxy's cleanup: deletes its configuration folder once it has stopped. */
-function removing(dir: string): () => void {
-  return () => rmSync(dir, { recursive: true, force: true });
+/**
+ * The proxy `start()` makes, running for the tests of the enclosing
+ * `describe`: started before them, stopped after them. Its `port` and `log()`
+ * are read in the tests.
+ */
+export function runningFor(start: () => Promise<ProxyServer>): ProxyServer {
+  let proxy: ProxyServer | undefined;
+  before(async () => {
+    proxy = await start();
+  });
+  after(() => proxy?.stop());
+  const running = (): ProxyServer => {
+    if (proxy === undefined) throw new Error("The proxy runs for the tests only, not before them");
+    return proxy;
+  };
+  return {
+    get port() {
+      return running().port;
+    },
+    log: () => running().log(),
+    stop: () => running().stop(),
+  };
 }
 
-function tempDir(): string {
+/**
+ * Starts `command` on a free port with a configuration file: `config(port,
+ * dir)`'s text (it may write more files in `dir`, the proxy's own folder),
+ * written to `name` in `dir`, and the command line `args(path of that file)`.
+ * The folder is deleted once the proxy has stopped.
+ */
+async function startConfigured(
+  command: string,
+  name: string,
+  config: (port: number, dir: string) => string,
+  args: (configPath: string) => readonly string[],
+): Promise<ProxyServer> {
+  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "ws-proxy-"));
   // squid drops root for its own user, which must read the files here.
   chmodSync(dir, 0o755);
-  return dir;
+  const path = write(dir, name, config(port, dir));
+  return start(command, args(path), port, () => rmSync(dir, { recursive: true, force: true }));
 }
 
 function write(dir: string, name: string, text: string): string {
@@ -130,15 +163,14 @@ function write(dir: string, name: string, text: string): string {
 }
 
 /** tinyproxy: HTTP CONNECT to any port (no ConnectPort lines), from loopback only. */
-export async function tinyproxy(): Promise<ProxyServer> {
-  const port = await freePort();
-  const dir = tempDir();
-  const config = write(
-    dir,
+export function tinyproxy(): Promise<ProxyServer> {
+  return startConfigured(
+    BINARIES.tinyproxy[0],
     "tinyproxy.conf",
-    `Port ${port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nLogLevel Info\nMaxClients 50\n`,
+    (port) =>
+      `Port ${port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nLogLevel Info\nMaxClients 50\n`,
+    (config) => ["-d", "-c", config],
   );
-  return start(BINARIES.tinyproxy[0], ["-d", "-c", config], port, removing(dir));
 }
 
 // `openssl passwd -apr1 -salt wsproxy secret`: the password file squid's
@@ -150,52 +182,52 @@ const SQUID_PASSWORD = "s3cret:p@ss";
 export const squidCredentials = { user: SQUID_USER, password: SQUID_PASSWORD } as const;
 
 /** squid with Basic auth required, CONNECT allowed to any port (its default allows 443 only). */
-export async function squid(): Promise<ProxyServer> {
-  const port = await freePort();
-  const dir = tempDir();
+export function squid(): Promise<ProxyServer> {
   const hash = execFileSync("openssl", ["passwd", "-apr1", "-salt", "wsproxy", SQUID_PASSWORD], {
     encoding: "utf8",
   }).trim();
-  const passwd = write(dir, "passwd", `${SQUID_USER}:${hash}\n`);
-  const config = write(
-    dir,
+  return startConfigured(
+    BINARIES.squid[0],
     "squid.conf",
-    [
-      `http_port 127.0.0.1:${port}`,
-      `auth_param basic program /usr/lib/squid/basic_ncsa_auth ${passwd}`,
-      "auth_param basic realm websocket-sansio-test",
-      "acl authenticated proxy_auth REQUIRED",
-      "http_access deny !authenticated",
-      "http_access allow localhost",
-      "http_access deny all",
-      "cache deny all",
-      "access_log none",
-      `cache_log ${join(dir, "cache.log")}`,
-      `pid_filename ${join(dir, "squid.pid")}`,
-      `coredump_dir ${dir}`,
-      "shutdown_lifetime 0 seconds",
-      "pinger_enable off",
-      "",
-    ].join("\n"),
+    (port, dir) => {
+      const passwd = write(dir, "passwd", `${SQUID_USER}:${hash}\n`);
+      return [
+        `http_port 127.0.0.1:${port}`,
+        `auth_param basic program /usr/lib/squid/basic_ncsa_auth ${passwd}`,
+        "auth_param basic realm websocket-sansio-test",
+        "acl authenticated proxy_auth REQUIRED",
+        "http_access deny !authenticated",
+        "http_access allow localhost",
+        "http_access deny all",
+        "cache deny all",
+        "access_log none",
+        `cache_log ${join(dir, "cache.log")}`,
+        `pid_filename ${join(dir, "squid.pid")}`,
+        `coredump_dir ${dir}`,
+        "shutdown_lifetime 0 seconds",
+        "pinger_enable off",
+        "",
+      ].join("\n");
+    },
+    (config) => ["-N", "-f", config],
   );
-  return start(BINARIES.squid[0], ["-N", "-f", config], port, removing(dir));
 }
 
 /** stunnel: TLS on `port`, forwarded to `backendPort` (an https:// proxy in front of tinyproxy). */
-export async function stunnel(
+export function stunnel(
   backendPort: number,
   tls: { key: string; cert: string },
 ): Promise<ProxyServer> {
-  const port = await freePort();
-  const dir = tempDir();
-  const cert = write(dir, "cert.pem", tls.cert);
-  const key = write(dir, "key.pem", tls.key);
-  const config = write(
-    dir,
+  return startConfigured(
+    BINARIES.stunnel[0],
     "stunnel.conf",
-    `foreground = yes\npid =\n[proxy]\naccept = 127.0.0.1:${port}\nconnect = 127.0.0.1:${backendPort}\ncert = ${cert}\nkey = ${key}\n`,
+    (port, dir) => {
+      const cert = write(dir, "cert.pem", tls.cert);
+      const key = write(dir, "key.pem", tls.key);
+      return `foreground = yes\npid =\n[proxy]\naccept = 127.0.0.1:${port}\nconnect = 127.0.0.1:${backendPort}\ncert = ${cert}\nkey = ${key}\n`;
+    },
+    (config) => [config],
   );
-  return start(BINARIES.stunnel[0], [config], port, removing(dir));
 }
 
 /** microsocks: SOCKS5, with user/password when `credentials` is given. */
@@ -213,27 +245,26 @@ export async function microsocks(credentials?: {
  * dante: SOCKS4, 4a and 5 without authentication, to loopback only (so that
  * a CONNECT to 10.0.0.1 is refused by rule: reply 0x02 or 0x5b).
  */
-export async function danted(): Promise<ProxyServer> {
-  const port = await freePort();
-  const dir = tempDir();
-  const config = write(
-    dir,
+export function danted(): Promise<ProxyServer> {
+  return startConfigured(
+    BINARIES.danted[0],
     "danted.conf",
-    [
-      "logoutput: stderr",
-      `internal: 127.0.0.1 port = ${port}`,
-      "external: 127.0.0.1",
-      "clientmethod: none",
-      "socksmethod: none",
-      "user.privileged: root",
-      "user.unprivileged: nobody",
-      "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }",
-      "socks pass { from: 127.0.0.0/8 to: 127.0.0.0/8 command: connect }",
-      "socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }",
-      "",
-    ].join("\n"),
+    (port) =>
+      [
+        "logoutput: stderr",
+        `internal: 127.0.0.1 port = ${port}`,
+        "external: 127.0.0.1",
+        "clientmethod: none",
+        "socksmethod: none",
+        "user.privileged: root",
+        "user.unprivileged: nobody",
+        "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }",
+        "socks pass { from: 127.0.0.0/8 to: 127.0.0.0/8 command: connect }",
+        "socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }",
+        "",
+      ].join("\n"),
+    (config) => ["-f", config, "-N", "1"],
   );
-  return start(BINARIES.danted[0], ["-f", config, "-N", "1"], port, removing(dir));
 }
 
 /**

@@ -9,7 +9,6 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { HandshakeError } from "../../src/core/errors.js";
 import {
-  type ClientConnection,
   connect,
   type NodeServer,
   ProxyError,
@@ -18,7 +17,7 @@ import {
   TransportError,
 } from "../../src/node/index.js";
 import { connectProxy, fakeProxy } from "./fake-proxies.js";
-import { portOf, run, selfSigned } from "./helpers.js";
+import { portOf, roundTrip, run, selfSigned } from "./helpers.js";
 import * as proxies from "./proxy-servers.js";
 
 const T = { timeout: 20_000 };
@@ -47,14 +46,6 @@ after(async () => {
 const wsUrl = (host = "127.0.0.1"): string => `ws://${host}:${portOf(plain.address)}/`;
 const wssUrl = (host = "localhost"): string => `wss://${host}:${portOf(secure.address)}/`;
 
-/** Sends a message through `connection`, checks the echo, closes cleanly. */
-async function roundTrip(connection: ClientConnection): Promise<void> {
-  await connection.send("through the proxy");
-  assert.equal(await connection.recv(), "through the proxy");
-  const info = await connection.close();
-  assert.equal(info.wasClean, true);
-}
-
 /** Asserts that the last request the target saw carried no credentials for the proxy. */
 function targetSawNoProxyCredentials(): void {
   const last = seen.at(-1);
@@ -76,11 +67,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe("through tinyproxy (HTTP CONNECT)", { skip: proxies.skipUnless("tinyproxy") }, () => {
-  let proxy: proxies.ProxyServer;
-  before(async () => {
-    proxy = await proxies.tinyproxy();
-  });
-  after(() => proxy.stop());
+  const proxy = proxies.runningFor(proxies.tinyproxy);
 
   test("ws: and wss: (TLS to the target inside the tunnel)", T, async () => {
     const url = `http://127.0.0.1:${proxy.port}`;
@@ -91,11 +78,7 @@ describe("through tinyproxy (HTTP CONNECT)", { skip: proxies.skipUnless("tinypro
 });
 
 describe("through squid with Basic auth", { skip: proxies.skipUnless("squid") }, () => {
-  let proxy: proxies.ProxyServer;
-  before(async () => {
-    proxy = await proxies.squid();
-  });
-  after(() => proxy.stop());
+  const proxy = proxies.runningFor(proxies.squid);
   const { user, password } = proxies.squidCredentials;
 
   test("407 with the challenge, then success with credentials", T, async () => {
@@ -217,11 +200,7 @@ describe("through microsocks (SOCKS5)", { skip: proxies.skipUnless("microsocks")
 });
 
 describe("through dante (SOCKS4, SOCKS5)", { skip: proxies.skipUnless("danted") }, () => {
-  let proxy: proxies.ProxyServer;
-  before(async () => {
-    proxy = await proxies.danted();
-  });
-  after(() => proxy.stop());
+  const proxy = proxies.runningFor(proxies.danted);
 
   test("socks4 (we resolve), socks5 and socks5h, ws: and wss:", T, async () => {
     for (const scheme of ["socks4", "socks5", "socks5h"]) {
@@ -249,11 +228,7 @@ describe("through dante (SOCKS4, SOCKS5)", { skip: proxies.skipUnless("danted") 
 describe("through a SOCKS4a proxy (IO::Socket::Socks)", {
   skip: proxies.skipUnless("socks4a"),
 }, () => {
-  let proxy: proxies.ProxyServer;
-  before(async () => {
-    proxy = await proxies.socks4a();
-  });
-  after(() => proxy.stop());
+  const proxy = proxies.runningFor(proxies.socks4a);
 
   test("socks4a sends the name, socks4 the address we resolved; ws: and wss:", T, async () => {
     await roundTrip(

@@ -73,6 +73,45 @@ async function openQueued(url, protocols) {
 `;
 
 /**
+ * Script source (with {@link OPEN_QUEUED}) for the conversation a WHATWG
+ * client has with an echo server in the interop tests:
+ * `echoScenario(url, protocols)` opens, sends text, binary, a 100 kB message
+ * and 200 pipelined ones, closes with 1000, and resolves to what it saw:
+ * `{ protocol, extensions, text, binary, big, ordered, close }`.
+ */
+export const ECHO_SCENARIO = `${OPEN_QUEUED}
+async function echoScenario(url, protocols) {
+  const { ws, next } = await openQueued(url, protocols);
+  const result = { protocol: ws.protocol, extensions: ws.extensions };
+  ws.send("héllo");
+  result.text = await next();
+  ws.send(new Uint8Array([1, 2, 3, 250]));
+  result.binary = Array.from(new Uint8Array(await next()));
+  const big = "x".repeat(100000);
+  ws.send(big);
+  result.big = (await next()) === big;
+  for (let i = 0; i < 200; i++) ws.send("m" + i);
+  let ordered = true;
+  for (let i = 0; i < 200; i++) if ((await next()) !== "m" + i) ordered = false;
+  result.ordered = ordered;
+  const closed = new Promise((resolve) => (ws.onclose = (e) => resolve({ code: e.code, wasClean: e.wasClean })));
+  ws.close(1000, "done");
+  result.close = await closed;
+  return result;
+}
+`;
+
+/** What {@link ECHO_SCENARIO} resolves to when all went well, but for `extensions`. */
+export const ECHO_SCENARIO_EXPECTED = {
+  protocol: "chat",
+  text: "héllo",
+  binary: [1, 2, 3, 250],
+  big: true,
+  ordered: true,
+  close: { code: 1000, wasClean: true },
+};
+
+/**
  * What each of `names`' page scripts (`source(name)`) ends in, run one after
  * another in one Chromium page: its value, `{ threw }` or `{ timedOut }`
  * (see {@link bounded}), by name.

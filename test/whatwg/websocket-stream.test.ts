@@ -6,7 +6,7 @@
 // readable.cancel()).
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { ServerConnection } from "../../src/connection/server.js";
 import {
   type CloseEvent,
@@ -18,43 +18,24 @@ import {
 } from "../../src/node/index.js";
 import { bounded } from "../helpers/bounded.js";
 import { portOf } from "../node/helpers.js";
-import { chromiumSkip, tracesInChromium } from "../runtimes/browser.js";
-import { type Peer, startPeer } from "./peer.js";
-import {
-  runStreamScenario,
-  STREAM_SCENARIO_NAMES,
-  STREAM_SCENARIOS,
-  type StreamScenarioName,
-} from "./stream-scenarios.js";
+import { runStreamScenario, STREAM_SCENARIO_NAMES, STREAM_SCENARIOS } from "./stream-scenarios.js";
+import { scenarioTraces } from "./traces.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("WebSocketStream: scenarios against Chromium", { timeout: 120_000 }, () => {
-  let peer: Peer;
-  const ours = new Map<StreamScenarioName, unknown>();
-  let chromium = new Map<StreamScenarioName, unknown>();
-  const noChromium = chromiumSkip();
-
-  before(async () => {
-    peer = await startPeer();
-    for (const name of STREAM_SCENARIO_NAMES) {
-      ours.set(
-        name,
-        await bounded(runStreamScenario(name, WebSocketStream, WebSocketError, peer.base)),
-      );
-    }
-    if (noChromium !== false) return;
-    chromium = await tracesInChromium(
-      STREAM_SCENARIO_NAMES,
-      (name) =>
-        `(${STREAM_SCENARIOS})()[${JSON.stringify(name)}](WebSocketStream, WebSocketError, ${JSON.stringify(peer.base)})`,
-    );
-  });
-  after(() => peer?.close());
+  const { traces, noChromium } = scenarioTraces(
+    STREAM_SCENARIO_NAMES,
+    {
+      ours: (name, base) => bounded(runStreamScenario(name, WebSocketStream, WebSocketError, base)),
+    },
+    (name, base) =>
+      `(${STREAM_SCENARIOS})()[${JSON.stringify(name)}](WebSocketStream, WebSocketError, ${JSON.stringify(base)})`,
+  );
 
   for (const name of STREAM_SCENARIO_NAMES) {
     test(`${name}: the same trace as Chromium`, { skip: noChromium }, () => {
-      assert.deepEqual(ours.get(name), chromium.get(name));
+      assert.deepEqual(traces.ours.get(name), traces.chromium.get(name));
     });
   }
 });

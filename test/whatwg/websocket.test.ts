@@ -6,15 +6,14 @@
 // departure is listed and checked to still exist.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { WebSocket as UndiciWebSocket } from "undici";
 import { serve, WebSocket } from "../../src/node/index.js";
 import { CloseEvent } from "../../src/whatwg/index.js";
 import { bounded } from "../helpers/bounded.js";
 import { echo, portOf, selfSigned } from "../node/helpers.js";
-import { chromiumSkip, tracesInChromium } from "../runtimes/browser.js";
-import { type Peer, startPeer } from "./peer.js";
 import { runScenario, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from "./scenarios.js";
+import { scenarioTraces } from "./traces.js";
 
 /** Where undici 7 departs from Chromium (and so from us). */
 const UNDICI_DEPARTURES: Partial<Record<ScenarioName, string>> = {
@@ -41,38 +40,28 @@ const undiciSkip =
     : false;
 
 describe("WHATWG WebSocket: scenarios against Chromium and undici", { timeout: 120_000 }, () => {
-  let peer: Peer;
-  const ours = new Map<ScenarioName, unknown>();
-  const undici = new Map<ScenarioName, unknown>();
-  let chromium = new Map<ScenarioName, unknown>();
-  const noChromium = chromiumSkip();
-
-  before(async () => {
-    peer = await startPeer();
-    for (const name of SCENARIO_NAMES) {
-      ours.set(name, await bounded(runScenario(name, WebSocket, peer.base)));
-      if (undiciSkip !== false) continue;
-      undici.set(name, await bounded(runScenario(name, UndiciWebSocket, peer.base), 3000));
-    }
-    if (noChromium !== false) return;
-    chromium = await tracesInChromium(
-      SCENARIO_NAMES,
-      (name) =>
-        `(${SCENARIOS})()[${JSON.stringify(name)}](WebSocket, ${JSON.stringify(peer.base)})`,
-    );
-  });
-  after(() => peer?.close());
+  const { traces, noChromium } = scenarioTraces(
+    SCENARIO_NAMES,
+    {
+      ours: (name, base) => bounded(runScenario(name, WebSocket, base)),
+      undici:
+        undiciSkip === false
+          ? (name, base) => bounded(runScenario(name, UndiciWebSocket, base), 3000)
+          : undefined,
+    },
+    (name, base) => `(${SCENARIOS})()[${JSON.stringify(name)}](WebSocket, ${JSON.stringify(base)})`,
+  );
 
   for (const name of SCENARIO_NAMES) {
     test(`${name}: the same trace as Chromium`, { skip: noChromium }, () => {
-      assert.deepEqual(ours.get(name), chromium.get(name));
+      assert.deepEqual(traces.ours.get(name), traces.chromium.get(name));
     });
     const departure = UNDICI_DEPARTURES[name];
     test(`${name}: ${departure === undefined ? "the same trace as undici" : `undici departs: ${departure}`}`, {
       skip: undiciSkip,
     }, () => {
-      if (departure === undefined) assert.deepEqual(ours.get(name), undici.get(name));
-      else assert.notDeepEqual(undici.get(name), ours.get(name));
+      if (departure === undefined) assert.deepEqual(traces.ours.get(name), traces.undici.get(name));
+      else assert.notDeepEqual(traces.undici.get(name), traces.ours.get(name));
     });
   }
 });
