@@ -55,9 +55,9 @@ for spec in "${specs[@]}"; do
   port=${line#PORT }
   taskset -c 1 "$work/load" --port "$port" --warmup 0 --count "$warm" >/dev/null
   sleep 2
-  callgrind_control -d "$pid" >/dev/null
+  callgrind_control -d "$pid" >/dev/null 2>&1
   taskset -c 1 "$work/load" --port "$port" --warmup 0 --count "$count" >/dev/null
-  callgrind_control -d "$pid" >/dev/null
+  callgrind_control -d "$pid" >/dev/null 2>&1
   exec {SERVER[1]}>&-
   wait "$pid" 2>/dev/null || true
   main=0
