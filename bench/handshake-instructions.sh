@@ -2,7 +2,9 @@
 # Instructions per opening handshake, by server: a load-independent companion
 # to the handshake benchmark (bench/run.ts --only handshake), for a machine
 # shared with other work, where rates and CPU times swing by tens of percent
-# from one run to the next and these counts stay within a few percent.
+# from one run to the next and these counts stay within about 5 % (the main
+# thread's; the worker threads' vary more, as compilation still runs in the
+# window: compare those over several runs).
 #
 # Each server runs under callgrind (valgrind) with bench/handshake-load.c as
 # its client (16 loops: connect, upgrade, wait for the 101, reset). After a
