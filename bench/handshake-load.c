@@ -13,7 +13,10 @@
  *
  * Build: cc -O2 -o .build-bench/handshake-load bench/handshake-load.c
  * Usage: handshake-load --port P [--pid SERVER_PID] [--connections 16]
- *        [--seconds 1.5] [--warmup 0.5]
+ *        [--seconds 1.5] [--warmup 0.5] [--count N]
+ * With --count, it stops after N handshakes (counted from the end of the
+ * warm-up) rather than after --seconds: bench/handshake-instructions.sh runs
+ * a fixed number of handshakes under callgrind.
  * Prints one `RESULT {...}` line, with the fields of load.ts's.
  */
 #define _GNU_SOURCE
@@ -34,6 +37,7 @@
 
 static int port = 0, server_pid = 0, connections = 16;
 static double seconds = 1.5, warmup = 0.5;
+static long max_count = 0;
 static char request[512];
 static int request_length;
 
@@ -134,6 +138,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--connections") == 0) connections = atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--seconds") == 0) seconds = atof(argv[i + 1]);
     else if (strcmp(argv[i], "--warmup") == 0) warmup = atof(argv[i + 1]);
+    else if (strcmp(argv[i], "--count") == 0) max_count = atol(argv[i + 1]);
   }
   if (port == 0 || connections < 1 || connections > MAX_CONNECTIONS) {
     fprintf(stderr, "usage: handshake-load --port P [--pid PID] [--connections N]\n");
@@ -160,7 +165,7 @@ int main(int argc, char **argv) {
       own0 = own_cpu();
       cores_busy(busy0);
     }
-    if (measuring && t - t0 >= seconds) break;
+    if (measuring && (max_count > 0 ? count - count0 >= max_count : t - t0 >= seconds)) break;
     int n = epoll_wait(epoll_fd, events, 64, 100);
     for (int i = 0; i < n; i++) {
       struct conn *c = events[i].data.ptr;

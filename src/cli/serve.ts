@@ -11,11 +11,14 @@ import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
+  type CloseInfo,
   ConnectionClosed,
+  type LogRecord,
   type NodeServer,
   type NodeServerOptions,
   type ServerConnection,
   serve,
+  TransportError,
 } from "../node/index.js";
 import { permessageDeflate } from "../node/permessage-deflate.js";
 import type { Io } from "./connect.js";
@@ -168,6 +171,23 @@ function peer(connection: ServerConnection): string {
   return connection.remotePort === undefined ? host : `${host}:${connection.remotePort}`;
 }
 
+/**
+ * Whether a warning repeats a line the log has anyway. A connection's
+ * failure comes as an `error` record, then as the `closed` record carrying
+ * the same error: only the latter is written. A `closed` record whose error
+ * is the transport's (the peer reset or dropped the connection) is left out
+ * too: for a connection that opened, its own `closed` line above says it,
+ * with the peer's port; one that did not open was a client that left before
+ * its handshake (a port probe, a load balancer's TCP check), not worth a
+ * line. Under the handshake benchmark (connections reset after the 101),
+ * these two lines were half of the log, each a record formatted and written.
+ */
+function redundant(record: LogRecord): boolean {
+  if (record.level !== "warn") return false;
+  if (record.event === "error") return true;
+  return record.event === "closed" && record.details?.["error"] instanceof TransportError;
+}
+
 /** Options that let a test or an embedding stop the server without a signal. */
 export interface ServeControl {
   /** Resolves once the server listens, with its URL (the port filled in when it was 0). */
@@ -221,18 +241,25 @@ export async function serveCommand(
         : `${from} connected (${extensions.map((extension) => extension.name).join(", ")})`,
     );
     if (parsed.broadcast) connection.subscribe(ROOM);
+    let info: CloseInfo;
     try {
       for await (const message of connection) {
         if (parsed.broadcast) connection.publish(ROOM, message, { includeSelf: true });
         else await connection.send(message);
       }
+      info = await connection.closed;
     } catch (error) {
       // An abnormal closure is logged below; anything else is a bug worth showing.
       if (!(error instanceof ConnectionClosed)) throw error;
+      // The error holds the close as `closed` resolves with it (its cause is
+      // `closed`'s error): waiting for `closed` made a promise and its
+      // resolver on every connection that closed abnormally (a reset, the
+      // usual end under the handshake benchmark).
+      info = error;
     }
-    const info = await connection.closed;
     const how = info.wasClean ? "" : " (not clean)";
-    const why = info.error === undefined ? "" : `: ${info.error.message}`;
+    const cause = info instanceof ConnectionClosed ? (info.cause as Error | undefined) : info.error;
+    const why = cause === undefined ? "" : `: ${cause.message}`;
     log(`${from} closed ${showClose(info.code, info.reason)}${how}${why}`);
   };
   const options: NodeServerOptions = {
@@ -244,6 +271,7 @@ export async function serveCommand(
     processRequest: httpAnswers(page(mode)),
     logger: (record) => {
       // Handshake failures, hook errors, timeouts; opens and closes are logged above.
+      if (redundant(record)) return;
       if (record.level === "warn" || record.level === "error") {
         const remote = record.remoteAddress === undefined ? "" : `${record.remoteAddress} `;
         const { error } = record.details ?? {};

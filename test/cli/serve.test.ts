@@ -220,6 +220,56 @@ describe("serve: HTTP", () => {
   });
 });
 
+describe("serve: the log of connections that fail", () => {
+  // One line per event: a failure is not logged again as a warning when the
+  // connection's own close line (or the handshake's) says it.
+  test("a connection reset after its handshake logs one close line, with the reset", async () => {
+    const server = await startServe();
+    try {
+      const socket = netConnect(server.port, "127.0.0.1");
+      await once(socket, "connect");
+      socket.write(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      );
+      const [head] = (await once(socket, "data")) as [Buffer];
+      assert.match(head.toString("latin1"), /^HTTP\/1\.1 101 /);
+      const port = socket.localPort;
+      socket.resetAndDestroy();
+      const line = await server.waitForLog(
+        new RegExp(`127\\.0\\.0\\.1:${port} closed 1006 [^\\n]*\\n`),
+      );
+      assert.match(line, /\(not clean\): Cannot use transport: read ECONNRESET\n$/);
+      // A later line flushes the batch the close line was in: nothing else was logged for it.
+      const other = new WebSocket(`ws://127.0.0.1:${server.port}/`);
+      await once(other, "open");
+      other.terminate();
+      await server.waitForLog(/connected \(permessage-deflate\)\n[^\n]*closed 1006/);
+      assert.doesNotMatch(server.stderr(), /Transport error|Connection closed/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("a malformed handshake request is logged once, with its status", async () => {
+    const server = await startServe();
+    try {
+      const socket = netConnect(server.port, "127.0.0.1");
+      await once(socket, "connect");
+      socket.write(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+          "Sec-WebSocket-Version: 13\r\n\r\n",
+      );
+      socket.resume();
+      await once(socket, "close");
+      await server.waitForLog(/Connection closed: Handshake refused with status 400/);
+      assert.equal(server.stderr().match(/status 400/g)?.length, 1);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("serve: a slow request head", () => {
   // A client that trickles its request a byte at a time is closed at the
   // open timeout (10 s), as the library's own server does: the CLI answers
