@@ -118,6 +118,10 @@ export class PublishBatch {
     const except = this.#except;
     const publishers = except === undefined ? undefined : new Set(except);
     const limit = policy.maxBufferedBytes;
+    const run = this.#frameRun();
+    // One array for every subscriber's write (transports neither keep nor
+    // change the array they are given).
+    const chunks = writeNow ? [run.serverFrame] : undefined;
     let sent = 0;
     for (const connection of subscribers) {
       if (connection.state !== "open") continue;
@@ -130,7 +134,14 @@ export class PublishBatch {
         // (a slow path: publishers are few beside those who listen).
         const others = messages.filter((_, i) => except![i] !== connection);
         if (others.length > 0 && connection.sendPreparedRun(others, undefined, writeNow)) sent++;
-      } else if (connection.sendPreparedRun(messages, this.#frameRun(), writeNow)) sent++;
+      } else if (
+        // At the end of the turn, a subscriber with nothing else to send
+        // (nearly all of them) gets the run as its write's one chunk at once.
+        (chunks !== undefined && connection.sendPreparedRunAlone(run, chunks)) ||
+        connection.sendPreparedRun(messages, run, writeNow)
+      ) {
+        sent++;
+      }
     }
     return sent;
   }
