@@ -518,8 +518,8 @@ export class Protocol {
    * Sends a prepared message by handing back its frame for the caller to
    * write at once, when that frame is all `sendPrepared` then `takeOutput`
    * would give: a server without extensions, open, no fragmented message
-   * open, no output waiting (no pong held back either, nor a close of the
-   * transport). Returns `undefined`, sending nothing, otherwise (then use
+   * open, no output waiting (no pong held back either; a close of the
+   * transport is asked for only once the state has left open). Returns `undefined`, sending nothing, otherwise (then use
    * `sendPrepared`). For the topics' end-of-turn delivery to thousands of
    * connections (connection/publish-batch.ts): it skips the output queue,
    * chunk array and output record that `takeOutput` makes per connection.
@@ -529,7 +529,7 @@ export class Protocol {
       this.#state !== "open" ||
       this.role !== "server" ||
       this.#extensions.length !== 0 ||
-      (this.#flags & (SENDING_FRAGMENTS | CLOSE_TRANSPORT_PENDING)) !== 0 ||
+      (this.#flags & SENDING_FRAGMENTS) !== 0 ||
       (this.#out !== undefined && this.#out.bytes > 0) ||
       this.#rare?.pendingPong !== undefined
     ) {
