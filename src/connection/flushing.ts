@@ -43,22 +43,26 @@ export abstract class Flushing extends ConnectionState {
     }
   }
 
-  /** Writes all pending output in one transport write; half-closes if the protocol says so. */
-  protected writeOutput(protocol: Protocol): void {
-    if (!protocol.hasOutput) return;
-    const output = protocol.takeOutput();
-    if (this.flags & (TRANSPORT_GONE | HALF_CLOSED)) return;
+  /** Writes `chunks` in one transport write, and notes when both write marks are passed. */
+  protected writeChunks(chunks: readonly Uint8Array[]): void {
     if (
-      output.chunks.length > 0 &&
-      !this.transport.write(output.chunks) &&
+      !this.transport.write(chunks) &&
       this.transport.bufferedAmount >= this.settings.writeHighWater
     ) {
       // Both marks are passed: the transport's (so it will call onDrain) and ours.
       // Until the peer reads, pings get one pong, for the latest: a peer that
       // sends pings and never reads cannot grow the output without bound.
       this.flags |= UNWRITABLE;
-      protocol.holdPongs = true;
+      this.protocol.holdPongs = true;
     }
+  }
+
+  /** Writes all pending output in one transport write; half-closes if the protocol says so. */
+  protected writeOutput(protocol: Protocol): void {
+    if (!protocol.hasOutput) return;
+    const output = protocol.takeOutput();
+    if (this.flags & (TRANSPORT_GONE | HALF_CLOSED)) return;
+    if (output.chunks.length > 0) this.writeChunks(output.chunks);
     if (output.closeTransport) {
       this.flags |= HALF_CLOSED;
       this.transport.end();

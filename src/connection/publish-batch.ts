@@ -13,6 +13,21 @@
  * Held, the run of frames is built once per topic per turn, and each
  * subscriber gets it as one chunk and one socket write, with no copy.
  *
+ * The write itself. At 10,000 subscribers the delivery is then one socket
+ * write per subscriber per turn, and the write is most of the server's time
+ * (about three quarters of it in the kernel, as in Bun's server, which makes
+ * as many `send`s). Of the rest, a subscriber with nothing else to send (all
+ * of them but a few) went through its protocol's output queue: a queue
+ * object, a chunk array and an output record per subscriber per turn, only
+ * to hand the same chunk to the transport. It now gets the run written at
+ * once, the same one-chunk array for every subscriber
+ * (`Sending.sendPreparedRunAlone`): 985 instructions per write in the
+ * library before, 248 after (callgrind, bench/publish-fixed.ts), and about a
+ * sixth less user CPU per socket write in the 10,000-subscriber benchmark
+ * (3.6 µs to 3.0 µs, median of 8 alternating runs on a shared machine),
+ * which leaves Node's `socket.write` as most of what is left in user space
+ * (a delivery loop calling only `socket.write` measured the same).
+ *
  * Order is as if each publish were sent at once:
  * - a send, a `sendFrame()`, a `sendPrepared()` or a `close()` on any
  *   connection first queues every held publish on its subscribers
@@ -118,6 +133,10 @@ export class PublishBatch {
     const except = this.#except;
     const publishers = except === undefined ? undefined : new Set(except);
     const limit = policy.maxBufferedBytes;
+    const run = this.#frameRun();
+    // One array for every subscriber's write (transports neither keep nor
+    // change the array they are given).
+    const chunks = writeNow ? [run.serverFrame] : undefined;
     let sent = 0;
     for (const connection of subscribers) {
       if (connection.state !== "open") continue;
@@ -130,7 +149,14 @@ export class PublishBatch {
         // (a slow path: publishers are few beside those who listen).
         const others = messages.filter((_, i) => except![i] !== connection);
         if (others.length > 0 && connection.sendPreparedRun(others, undefined, writeNow)) sent++;
-      } else if (connection.sendPreparedRun(messages, this.#frameRun(), writeNow)) sent++;
+      } else if (
+        // At the end of the turn, a subscriber with nothing else to send
+        // (nearly all of them) gets the run as its write's one chunk at once.
+        (chunks !== undefined && connection.sendPreparedRunAlone(run, chunks)) ||
+        connection.sendPreparedRun(messages, run, writeNow)
+      ) {
+        sent++;
+      }
     }
     return sent;
   }

@@ -18,7 +18,7 @@ import {
   type SendData,
 } from "./message.js";
 import { publishesHeld, queueHeldPublishes } from "./publish-batch.js";
-import { UNWRITABLE } from "./state.js";
+import { HALF_CLOSED, TRANSPORT_GONE, UNWRITABLE } from "./state.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -100,8 +100,16 @@ export abstract class Sending extends Incoming {
    */
   sendPrepared(message: PreparedMessage): boolean {
     if (publishesHeld) queueHeldPublishes();
-    if (this.protocol.state !== "open" || this.rare?.sendChain !== undefined) return false;
-    this.protocol.sendPrepared(message);
+    const protocol = this.protocol;
+    if (
+      protocol.state !== "open" ||
+      this.rare?.sendChain !== undefined ||
+      // A message sent frame by frame (`sendFrame`) is open.
+      protocol.sendingFragments
+    ) {
+      return false;
+    }
+    protocol.sendPrepared(message);
     this.afterSend();
     return true;
   }
@@ -122,12 +130,42 @@ export abstract class Sending extends Incoming {
     writeNow: boolean,
   ): boolean {
     const protocol = this.protocol;
-    if (protocol.state !== "open" || this.rare?.sendChain !== undefined) return false;
+    if (
+      protocol.state !== "open" ||
+      this.rare?.sendChain !== undefined ||
+      protocol.sendingFragments
+    ) {
+      return false;
+    }
     if (frames !== undefined && protocol.role === "server" && protocol.extensions.length === 0) {
       protocol.sendPrepared(frames);
     } else for (const message of messages) protocol.sendPrepared(message);
     if (writeNow) this.writeOutput(protocol);
     else this.afterSend();
+    return true;
+  }
+
+  /**
+   * Writes a run of frames shared by many connections (the publishes of a
+   * turn to one topic, see `publish-batch.ts`) at once, as the transport
+   * write's only chunk, when nothing else waits to leave on this connection
+   * (see `Protocol.sendPreparedAlone`). `chunks` is `[frames.serverFrame]`,
+   * one array for every subscriber. Returns false, sending nothing,
+   * otherwise: then use {@link sendPreparedRun}. The end-of-turn delivery of
+   * a topic of 10,000 subscribers spends most of its time in the socket
+   * writes themselves; going through the output queue (a queue object, a
+   * chunk array and an output record per subscriber) cost 985 instructions
+   * per write in the library, this 248 (see publish-batch.ts).
+   */
+  sendPreparedRunAlone(frames: PreparedMessage, chunks: readonly Uint8Array[]): boolean {
+    if (
+      this.rare?.sendChain !== undefined ||
+      this.flags & (TRANSPORT_GONE | HALF_CLOSED) ||
+      this.protocol.sendPreparedAlone(frames) === undefined
+    ) {
+      return false;
+    }
+    this.writeChunks(chunks);
     return true;
   }
 

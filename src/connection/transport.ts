@@ -44,7 +44,9 @@ export interface Transport {
    * Writes `chunks` in order, as one write to the runtime where it can (one
    * `writev` or one concatenated buffer): the connection layer hands over all
    * the output of one event-loop turn in a single call. The transport owns the
-   * chunks afterwards. Returns `false` when the write buffer is at or over the
+   * chunks afterwards, but not the array: the same array (and chunk) may be
+   * given to many transports (a topic's publishes, see publish-batch.ts), so
+   * it must not be changed or kept. Returns `false` when the write buffer is at or over the
    * high-water mark: the owner should stop writing until
    * {@link TransportHandler.onDrain}.
    */

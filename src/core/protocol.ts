@@ -376,6 +376,14 @@ export class Protocol {
     this.#setFlag(NO_AUTO_PONG, !answer);
   }
 
+  /**
+   * Whether a fragmented message we send is open: until its last frame, no
+   * other message may be sent (RFC 6455 5.4), and `sendPrepared` throws.
+   */
+  get sendingFragments(): boolean {
+    return (this.#flags & SENDING_FRAGMENTS) !== 0;
+  }
+
   /** Whether `takeOutput()` has something to return. */
   get hasOutput(): boolean {
     return (
@@ -504,6 +512,32 @@ export class Protocol {
     }
     this.#setFlag(SENDING_FRAGMENTS, !fin);
     this.#sendData(Opcode.CONTINUATION, data, fin, (this.#flags & SENDING_RAW) === 0);
+  }
+
+  /**
+   * Sends a prepared message by handing back its frame for the caller to
+   * write at once, when that frame is all `sendPrepared` then `takeOutput`
+   * would give: a server without extensions, open, no fragmented message
+   * open, no output waiting (no pong held back either; a close of the
+   * transport is asked for only once the state has left open). Returns `undefined`, sending nothing, otherwise (then use
+   * `sendPrepared`). For the topics' end-of-turn delivery to thousands of
+   * connections (connection/publish-batch.ts): it skips the output queue,
+   * chunk array and output record that `takeOutput` makes per connection.
+   */
+  sendPreparedAlone(message: PreparedMessage): Uint8Array | undefined {
+    if (
+      this.#state !== "open" ||
+      this.role !== "server" ||
+      this.#extensions.length !== 0 ||
+      (this.#flags & SENDING_FRAGMENTS) !== 0 ||
+      (this.#out !== undefined && this.#out.bytes > 0) ||
+      this.#rare?.pendingPong !== undefined
+    ) {
+      return undefined;
+    }
+    // What #startMessage(true) leaves: no fragmented message, not raw.
+    this.#flags &= ~SENDING_RAW;
+    return message.serverFrame;
   }
 
   /** Sends a prepared (already framed) message; see `prepareMessage`. */

@@ -187,6 +187,12 @@ describe("topics", () => {
         runs.add(frames);
         return original(messages, frames, writeNow);
       };
+      // The end-of-turn delivery's fast path (idle subscribers).
+      const alone = connection.sendPreparedRunAlone.bind(connection);
+      connection.sendPreparedRunAlone = (frames, chunks) => {
+        runs.add(frames);
+        return alone(frames, chunks);
+      };
     }
     assert.equal(memory.server.publish("t", "once"), 3);
     assert.equal(memory.server.publish("t", "twice"), 3);
