@@ -39,6 +39,11 @@ export type Detachable = ArrayBuffer & { transfer?: (newLength?: number) => Arra
 export function primeAllocator(): void {
   if (primed) return;
   primed = true;
-  // Detached at once, so freed now rather than at the next collection.
-  (new ArrayBuffer(PRIME_BYTES) as Detachable).transfer?.(0);
+  try {
+    // Detached at once, so freed now rather than at the next collection.
+    (new ArrayBuffer(PRIME_BYTES) as Detachable).transfer?.(0);
+  } catch {
+    // No 32 MiB to reserve (a tight memory limit): the thresholds stay as
+    // they were, and the message goes on; a peer's message never throws here.
+  }
 }
