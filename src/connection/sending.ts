@@ -100,16 +100,8 @@ export abstract class Sending extends Incoming {
    */
   sendPrepared(message: PreparedMessage): boolean {
     if (publishesHeld) queueHeldPublishes();
-    const protocol = this.protocol;
-    if (
-      protocol.state !== "open" ||
-      this.rare?.sendChain !== undefined ||
-      // A message sent frame by frame (`sendFrame`) is open.
-      protocol.sendingFragments
-    ) {
-      return false;
-    }
-    protocol.sendPrepared(message);
+    if (!this.#takesPrepared()) return false;
+    this.protocol.sendPrepared(message);
     this.afterSend();
     return true;
   }
@@ -129,20 +121,25 @@ export abstract class Sending extends Incoming {
     frames: PreparedMessage | undefined,
     writeNow: boolean,
   ): boolean {
+    if (!this.#takesPrepared()) return false;
     const protocol = this.protocol;
-    if (
-      protocol.state !== "open" ||
-      this.rare?.sendChain !== undefined ||
-      protocol.sendingFragments
-    ) {
-      return false;
-    }
     if (frames !== undefined && protocol.role === "server" && protocol.extensions.length === 0) {
       protocol.sendPrepared(frames);
     } else for (const message of messages) protocol.sendPrepared(message);
     if (writeNow) this.writeOutput(protocol);
     else this.afterSend();
     return true;
+  }
+
+  /**
+   * Whether a prepared message may be sent now: open, no send waiting in the
+   * chain, and no message being sent frame by frame (`sendFrame`) open.
+   */
+  #takesPrepared(): boolean {
+    const protocol = this.protocol;
+    return (
+      protocol.state === "open" && this.rare?.sendChain === undefined && !protocol.sendingFragments
+    );
   }
 
   /**
