@@ -20,6 +20,7 @@ import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ServerConnection } from "../connection/server.js";
+import type { ProtocolEvent } from "../core/events.js";
 import { Headers } from "../core/headers.js";
 import type { Request, Response } from "../core/http1/message.js";
 import { createServer, type NodeServer } from "../node/server.js";
@@ -175,6 +176,8 @@ export class WebSocketServer extends EventEmitter {
   // within it and take it for their connection.
   #pending: Upgrade | undefined;
   readonly #upgrades = new WeakMap<ServerConnection | Request, Upgrade>();
+  // Events of a connection from its request until `connection` is emitted.
+  readonly #early = new WeakMap<ServerConnection, ProtocolEvent[]>();
   readonly #sockets = new WeakSet<Duplex>();
 
   constructor(options: WsServerOptions, callback?: () => void) {
@@ -250,6 +253,14 @@ export class WebSocketServer extends EventEmitter {
           this.#upgrades.set(connection, upgrade);
           this.#upgrades.set(request, upgrade);
         }
+        // Before the 101, since frames may come in the same read as the
+        // request: a ping there is not answered with autoPong off, and what
+        // arrives before `connection` is emitted is held for the WebSocket
+        // (ws reads the bytes after the request only once it has emitted it).
+        if (this.options.autoPong === false) connection.autoPong = false;
+        const early: ProtocolEvent[] = [];
+        this.#early.set(connection, early);
+        connection.observe((event) => early.push(event));
         return undefined;
       },
       processResponse: (_request, response, connection) =>
@@ -387,7 +398,12 @@ export class WebSocketServer extends EventEmitter {
     const upgrade = this.#upgrades.get(connection);
     const Class = this.options.WebSocket ?? WebSocket;
     const ws = new Class(null);
-    if (this.options.autoPong === false) connection.autoPong = false;
+    // What came before now, then the rest, through the WebSocket's observer
+    // (replayed by `_observe()` once `connection` is emitted).
+    const observer = ws._observer();
+    for (const event of this.#early.get(connection) ?? []) observer(event);
+    this.#early.delete(connection);
+    connection.observe(observer);
     if (this.options.allowSynchronousEvents === false) ws._deferEvents();
     ws._attach(connection);
     const clients = this.clients;

@@ -129,6 +129,56 @@ const pingWith101: Scenario = () => ({
 });
 
 /**
+ * The mirror: a ping in the same read as the upgrade request. A client on
+ * bare node:net (whichever side plays it) writes the request and a masked
+ * ping in one write and records the opcode of each frame it gets after the
+ * 101; the server has `autoPong: false`, records the ping and closes 100 ms
+ * after it. ws emits `ping` after `connection` and sends no pong.
+ */
+const pingWithRequest: Scenario = () => ({
+  server: (lib, trace) =>
+    serve(lib, { autoPong: false }, (ws) => {
+      ws.on("ping", (data: Buffer) => {
+        trace.push(`ping ${data}`);
+        setTimeout(() => ws.close(1000), 100);
+      });
+    }),
+  async client(_lib, port, trace) {
+    const socket = netConnect(port, "127.0.0.1");
+    const request =
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    // FIN + ping, masked, "hi" under the key 01 02 03 04.
+    const ping = [0x89, 0x82, 1, 2, 3, 4, 0x68 ^ 1, 0x69 ^ 2];
+    socket.write(Buffer.concat([Buffer.from(request, "latin1"), Buffer.from(ping)]));
+    let received = Buffer.alloc(0);
+    let headEnd = -1;
+    socket.on("data", (data: Buffer) => {
+      received = Buffer.concat([received, data]);
+      if (headEnd === -1) {
+        headEnd = received.indexOf("\r\n\r\n");
+        if (headEnd === -1) return;
+        received = received.subarray(headEnd + 4);
+      }
+      // Unmasked server frames of under 126 bytes: opcode, length, payload.
+      while (received.length >= 2 && received.length >= 2 + received[1]!) {
+        const opcode = received[0]! & 0x0f;
+        trace.push(`client got opcode 0x${opcode.toString(16)}`);
+        received = received.subarray(2 + received[1]!);
+        if (opcode === 0x8) socket.end(Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]));
+      }
+    });
+    // Bounded: a server that never closes is reported, not waited for.
+    const timer = setTimeout(() => {
+      trace.push("client gave up after 2 s");
+      socket.destroy();
+    }, 2000);
+    await once(socket, "close");
+    clearTimeout(timer);
+  },
+});
+
+/**
  * The server records the messages it gets and says `all 5` after the fifth;
  * the client sends Blobs among other data, then one after close.
  */
@@ -322,6 +372,7 @@ const createConnection: Scenario = () => ({
 export const scenarios: Record<string, Scenario> = {
   autoPong,
   "ping with the 101": pingWith101,
+  "ping with the request": pingWithRequest,
   blobs,
   redirects,
   compress,

@@ -63,6 +63,26 @@ describe("ws facade: autoPong: false and a ping in the same read as the 101", ()
   });
 });
 
+describe("ws facade: autoPong: false and a ping in the same read as the request", () => {
+  test("the server emits the ping after connection and sends no pong, as ws does", T, async () => {
+    // The client is bare node:net either way (played here).
+    const ours = await play(
+      "options",
+      "ping with the request",
+      {},
+      { server: "facade", client: "facade" },
+    );
+    const ws = await play(
+      "options",
+      "ping with the request",
+      {},
+      { server: "ws", client: "facade" },
+    );
+    assert.deepEqual(ws, { server: ["ping hi"], client: ["client got opcode 0x8"] });
+    assert.deepEqual(ours, ws);
+  });
+});
+
 describe("ws facade: Blob sends", () => {
   test("are read and sent in call order, as ws 8.18 does", T, async () => {
     // Our client, a real ws server.
