@@ -1,0 +1,168 @@
+/**
+ * The HPACK decoder (RFC 7541 3, 6): one per connection direction, fed whole header blocks in
+ * the order they arrived, since each block may change the dynamic table the next one refers to.
+ *
+ * The first byte of each representation says its type (RFC 7541 6):
+ *
+ * | bits        | representation                                   | table           |
+ * |-------------|--------------------------------------------------|-----------------|
+ * | `1xxxxxxx`  | indexed field (6.1), 7-bit index                 | -               |
+ * | `01xxxxxx`  | literal with incremental indexing (6.2.1), 6-bit | inserts it      |
+ * | `001xxxxx`  | dynamic table size update (6.3), 5-bit size      | resizes         |
+ * | `0001xxxx`  | literal never indexed (6.2.3), 4-bit name index  | -               |
+ * | `0000xxxx`  | literal without indexing (6.2.2), 4-bit          | -               |
+ *
+ * @module
+ */
+
+import { BlockReader } from "./block-reader.js";
+import { DynamicTable } from "./dynamic-table.js";
+import { HeaderListTooLargeError, HpackError } from "./errors.js";
+import { ENTRY_OVERHEAD_BYTES, type HeaderField } from "./header-field.js";
+import { readInteger } from "./integer.js";
+import { STATIC_TABLE, STATIC_TABLE_LENGTH } from "./static-table.js";
+import { readString } from "./string-literal.js";
+
+/** Options of {@link HpackDecoder}. */
+export interface HpackDecoderOptions {
+  /**
+   * Our SETTINGS_HEADER_TABLE_SIZE: the largest dynamic table the peer's encoder may make us
+   * keep. Default 4096, the protocol's initial value (RFC 9113 6.5.2).
+   */
+  maxTableBytes?: number;
+  /**
+   * The largest header list we accept, counted as name + value + 32 octets per field (RFC 9113
+   * 6.5.2, our SETTINGS_MAX_HEADER_LIST_SIZE). Default 16384: a WebSocket's request head is a
+   * few hundred bytes, and 16 KiB leaves room for cookies without letting one request hold much.
+   */
+  maxHeaderListBytes?: number;
+}
+
+/** The default of {@link HpackDecoderOptions.maxTableBytes} (RFC 9113 6.5.2). */
+export const DEFAULT_MAX_TABLE_BYTES = 4096;
+/** The default of {@link HpackDecoderOptions.maxHeaderListBytes}. */
+export const DEFAULT_MAX_HEADER_LIST_BYTES = 16384;
+
+/**
+ * Decodes header blocks. Any error but {@link HeaderListTooLargeError} leaves the dynamic table
+ * out of step with the peer's: the connection must end (COMPRESSION_ERROR, RFC 9113 4.3).
+ *
+ * @example
+ * ```ts
+ * const decoder = new HpackDecoder();
+ * decoder.decode(Uint8Array.of(0x82, 0x86, 0x84)); // [[":method","GET"],[":scheme","http"],[":path","/"]]
+ * ```
+ */
+export class HpackDecoder {
+  readonly #table: DynamicTable;
+  readonly #maxTableBytes: number;
+  readonly #maxHeaderListBytes: number;
+
+  constructor(options: HpackDecoderOptions = {}) {
+    this.#maxTableBytes = checkBytes(
+      "maxTableBytes",
+      options.maxTableBytes,
+      DEFAULT_MAX_TABLE_BYTES,
+    );
+    this.#maxHeaderListBytes = checkBytes(
+      "maxHeaderListBytes",
+      options.maxHeaderListBytes,
+      DEFAULT_MAX_HEADER_LIST_BYTES,
+    );
+    this.#table = new DynamicTable(this.#maxTableBytes);
+  }
+
+  /** The dynamic table (for tests and diagnostics): entry 0 is the newest. */
+  get table(): {
+    readonly length: number;
+    readonly bytes: number;
+    readonly maxBytes: number;
+    get(i: number): HeaderField;
+  } {
+    return this.#table;
+  }
+
+  /**
+   * Decodes one whole header block (a HEADERS frame's fragment and its CONTINUATIONs, joined).
+   * Returns the fields in order. Throws {@link HpackError} when the block is malformed (a
+   * connection error), or {@link HeaderListTooLargeError} after decoding the whole block when
+   * the list is over `maxHeaderListBytes` (a stream error: the table stays in step).
+   */
+  decode(block: Uint8Array): HeaderField[] {
+    const reader = new BlockReader(block);
+    const end = block.length;
+    const table = this.#table;
+    const maxListBytes = this.#maxHeaderListBytes;
+    const fields: HeaderField[] = [];
+    let listBytes = 0;
+
+    // RFC 7541 4.2: size updates come first in a block (two may: a smaller one, then the final).
+    while (reader.pos < end && (block[reader.pos]! & 0xe0) === 0x20) {
+      const size = readInteger(reader, 5);
+      if (size > this.#maxTableBytes) {
+        throw new HpackError(
+          `Cannot decode header block: a dynamic table size update to ${size} exceeds our setting of ${this.#maxTableBytes} (peer's fault)`,
+        );
+      }
+      table.setMaxBytes(size);
+    }
+
+    while (reader.pos < end) {
+      const first = block[reader.pos]!;
+      let field: HeaderField;
+      if (first >= 0x80) {
+        field = this.#entry(readInteger(reader, 7));
+      } else if (first >= 0x40) {
+        field = this.#literal(reader, 6);
+        table.add(field);
+      } else if (first >= 0x20) {
+        throw new HpackError(
+          "Cannot decode header block: a dynamic table size update follows a header field (peer's fault)",
+        );
+      } else {
+        // Without indexing and never indexed read alike; "never indexed" only binds
+        // intermediaries that re-encode (RFC 7541 6.2.3), and we are an endpoint.
+        field = this.#literal(reader, 4);
+      }
+      listBytes += field[0].length + field[1].length + ENTRY_OVERHEAD_BYTES;
+      // Past the limit keep decoding (the table must follow the peer's) but stop collecting.
+      if (listBytes <= maxListBytes) fields.push(field);
+    }
+    if (listBytes > maxListBytes) throw new HeaderListTooLargeError(listBytes, maxListBytes);
+    return fields;
+  }
+
+  /** A literal field (RFC 7541 6.2): name by index or as a string, then the value. */
+  #literal(reader: BlockReader, prefixBits: number): HeaderField {
+    const nameIndex = readInteger(reader, prefixBits);
+    const name = nameIndex === 0 ? readString(reader) : this.#entry(nameIndex)[0];
+    return [name, readString(reader)];
+  }
+
+  /** The field at an HPACK index: 1-61 static, 62 and up dynamic (RFC 7541 2.3.3). */
+  #entry(index: number): HeaderField {
+    if (index <= STATIC_TABLE_LENGTH) {
+      if (index === 0) {
+        throw new HpackError("Cannot decode header block: index 0 is not valid (peer's fault)");
+      }
+      return STATIC_TABLE[index - 1]!;
+    }
+    const table = this.#table;
+    const i = index - STATIC_TABLE_LENGTH - 1;
+    if (i >= table.length) {
+      throw new HpackError(
+        `Cannot decode header block: index ${index} is past the table of ${STATIC_TABLE_LENGTH + table.length} entries (peer's fault)`,
+      );
+    }
+    return table.get(i);
+  }
+}
+
+/** An option in bytes: a non-negative safe integer, or its default. */
+export function checkBytes(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`Cannot use ${name} ${value}: not a non-negative integer`);
+  }
+  return value;
+}
