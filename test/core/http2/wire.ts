@@ -209,3 +209,87 @@ export class Pair {
     return e;
   }
 }
+
+/**
+ * A header block of literal fields without indexing, new names, no Huffman
+ * (RFC 7541 6.2.2): any decoder accepts it and it keeps no state, so tests
+ * can write any field, also ones an encoder would refuse.
+ */
+export function literalBlock(fields: readonly HeaderField[]): Uint8Array {
+  const bytes: number[] = [];
+  const str = (s: string) => {
+    if (s.length < 127) bytes.push(s.length);
+    else {
+      bytes.push(127);
+      let n = s.length - 127;
+      while (n >= 128) {
+        bytes.push((n & 0x7f) | 0x80);
+        n >>>= 7;
+      }
+      bytes.push(n);
+    }
+    for (let i = 0; i < s.length; i++) bytes.push(s.charCodeAt(i));
+  };
+  for (const [name, value] of fields) {
+    bytes.push(0);
+    str(name);
+    str(value);
+  }
+  return Uint8Array.from(bytes);
+}
+
+/** What a session did with some input: its events and its output, comparable with deepEqual. */
+export interface Outcome {
+  events: unknown[];
+  frames: ParsedFrame[];
+  closeTransport: boolean;
+}
+
+function normalize(events: readonly Http2Event[]): unknown[] {
+  return events.map((e) => {
+    if (e.type === "error")
+      return { type: "error", code: e.error.code, peer: e.error.peer, message: e.error.message };
+    if (e.type === "reset" && e.error !== undefined)
+      return { ...e, error: { code: e.error.code, message: e.error.message } };
+    if (e.type === "data") return { ...e, data: [...e.data] };
+    return e;
+  });
+}
+
+/** Feeds `pieces` to a fresh session from `make` and returns what came out. */
+export function run(make: () => Http2Session, pieces: readonly Uint8Array[]): Outcome {
+  const session = make();
+  for (const p of pieces) session.receiveData(p);
+  const events = normalize(session.takeEvents());
+  const out = session.takeOutput();
+  let bytes = concat(...out.chunks);
+  if (bytes[0] === 0x50 && bytes[1] === 0x52 && bytes[2] === 0x49) bytes = bytes.subarray(24);
+  return {
+    events,
+    frames: parseFrames(bytes),
+    closeTransport: out.closeTransport,
+  };
+}
+
+/**
+ * Feeds `bytes` whole and split in two at every position (and byte by byte),
+ * asserts every way gives the same outcome, and returns it.
+ */
+export function runSplit(make: () => Http2Session, bytes: Uint8Array): Outcome {
+  const whole = run(make, [bytes]);
+  const same = (o: Outcome, how: string) => {
+    const a = JSON.stringify(o);
+    const b = JSON.stringify(whole);
+    if (a !== b) throw new Error(`outcome differs when ${how}:\n${a}\nwhole:\n${b}`);
+  };
+  for (let i = 1; i < bytes.length; i++)
+    same(run(make, [bytes.slice(0, i), bytes.slice(i)]), `split at ${i}`);
+  same(
+    run(
+      make,
+      [...bytes].map((b) => Uint8Array.of(b)),
+    ),
+    "fed byte by byte",
+  );
+  return whole;
+}
