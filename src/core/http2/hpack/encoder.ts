@@ -44,6 +44,12 @@ export const ENCODER_MAX_TABLE_BYTES = 4096;
  */
 const MAX_INDEXED_SHARE = 4;
 
+/**
+ * The one output buffer of every encoder: `encode` runs to completion and hands out a copy, so no
+ * two blocks are ever in it at once (see `byte-writer.ts` for why not one per encoder).
+ */
+const sharedWriter = new ByteWriter(1024);
+
 /** How a field without an exact table match is sent. */
 const Policy = { WITHOUT_INDEXING: 0, INDEX: 1, NEVER_INDEX: 2 } as const;
 type Policy = (typeof Policy)[keyof typeof Policy];
@@ -87,7 +93,6 @@ export const FIELD_POLICY: ReadonlyMap<string, Policy> = new Map<string, Policy>
  */
 export class HpackEncoder {
   readonly #table = new EncoderTable(DEFAULT_MAX_TABLE_BYTES);
-  readonly #writer = new ByteWriter();
   /** The smallest table size since the last block, to announce first; -1 when unchanged. */
   #smallestSize = -1;
 
@@ -102,10 +107,17 @@ export class HpackEncoder {
    * Encodes fields (names lower-case, pseudo-headers first: the caller's job) into one header
    * block. Throws `TypeError` when a name or value has a code unit above 0xff (our caller's
    * fault); the encoder stays usable (its next block starts by emptying the peer's table).
+   *
+   * `headroomBytes` (default 0) zero bytes are left before the block in the returned array, for
+   * the caller's frame header (9 for HEADERS): the frame is then made without a second copy.
    */
-  encode(fields: readonly HeaderField[]): Uint8Array {
-    const writer = this.#writer;
+  encode(fields: readonly HeaderField[], headroomBytes = 0): Uint8Array {
+    const writer = sharedWriter;
     const table = this.#table;
+    const headroom = checkBytes("headroomBytes", headroomBytes, 0);
+    writer.reserve(headroom);
+    writer.bytes.fill(0, 0, headroom);
+    writer.pos = headroom;
     try {
       if (this.#smallestSize >= 0) {
         // RFC 7541 4.2: the smallest size since the last block first, so the peer evicts what we

@@ -184,3 +184,27 @@ describe("HpackEncoder -> HpackDecoder round trips", () => {
     }
   });
 });
+
+describe("HpackEncoder: headroom for the frame header", () => {
+  it("leaves zeroed bytes before the block, the block unchanged", () => {
+    const fields: HeaderField[] = [
+      [":status", "200"],
+      ["sec-websocket-extensions", "permessage-deflate"],
+    ];
+    const plain = new HpackEncoder().encode(fields);
+    new HpackEncoder().encode([["x-fill", "\u00ff".repeat(100)]]); // dirties the shared buffer
+    const framed = new HpackEncoder().encode(fields, 9);
+    assert.equal(toHex(framed.subarray(0, 9)), "000000000000000000");
+    assert.equal(toHex(framed.subarray(9)), toHex(plain));
+    assert.throws(() => new HpackEncoder().encode(fields, -1), RangeError);
+  });
+
+  it("blocks from encoders sharing the output buffer stay apart", () => {
+    const a = new HpackEncoder();
+    const b = new HpackEncoder();
+    const blockA = a.encode([[":authority", "a.example"]]);
+    const blockB = b.encode([[":authority", "b.example"]]);
+    assert.deepEqual(new HpackDecoder().decode(blockA), [[":authority", "a.example"]]);
+    assert.deepEqual(new HpackDecoder().decode(blockB), [[":authority", "b.example"]]);
+  });
+});
