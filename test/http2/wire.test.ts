@@ -1,0 +1,229 @@
+// Our own HTTP/2 framing (src/http2/wire-*.ts over src/core/http2/) against
+// an independent HTTP/2 implementation, node:http2 (nghttp2), in both roles:
+// our client against a node:http2 server carrying WebSockets (attachHttp2),
+// and a node:http2 client carrying our WebSocket client against our server.
+// Many WebSockets on one connection, permessage-deflate, messages larger than
+// every window (flow control both ways), one stream not read while the
+// others flow.
+
+import assert from "node:assert/strict";
+import {
+  type ClientHttp2Session,
+  createServer as createH2cServer,
+  createSecureServer,
+  connect as http2Connect,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from "node:http2";
+import { describe, test } from "node:test";
+import { ClientConnection, handshakeOptionsOf } from "../../src/connection/client.js";
+import { ExtendedConnectClientProtocol } from "../../src/core/extended-connect-client.js";
+import { Headers } from "../../src/core/headers.js";
+import { pooledSessions } from "../../src/http2/sessions.js";
+import { Http2StreamTransport } from "../../src/http2/transport.js";
+import { defaultCompression, nodeDefer } from "../../src/node/defaults.js";
+import { connect, type NodeServer, serve } from "../../src/node/index.js";
+import { echo, portOf, selfSigned, sleep } from "../node/helpers.js";
+
+const tls = selfSigned();
+const T = { timeout: 30_000 };
+const trust = { tls: { rejectUnauthorized: false } };
+const N = 20;
+
+/** A message larger than a stream's window (64 KiB) and than the connection's default one. */
+const big = new Uint8Array(300_000).map((_, i) => (i * 7) & 0xff);
+const text = "compressible ".repeat(400);
+
+/** Talks over one WebSocket: text (deflated), a large binary message, a burst. */
+async function exchange(client: ClientConnection, tag: string): Promise<void> {
+  await client.send(`${tag}:${text}`);
+  assert.equal(await client.recv(), `${tag}:${text}`);
+  await client.send(big);
+  assert.deepEqual(await client.recv(), big);
+  for (let i = 0; i < 50; i++) void client.send(`${tag}${i}`);
+  for (let i = 0; i < 50; i++) assert.equal(await client.recv(), `${tag}${i}`);
+}
+
+/**
+ * Our WebSocket client on a node:http2 client stream (Http2StreamTransport,
+ * as attachHttp2 uses on the server side): nghttp2 frames it, our core does
+ * the WebSocket.
+ */
+async function nodeClient(session: ClientHttp2Session, url: URL): Promise<ClientConnection> {
+  const protocol = new ExtendedConnectClientProtocol(
+    url,
+    handshakeOptionsOf({ compression: [defaultCompression.client] }, undefined),
+  );
+  const request = protocol.connect();
+  protocol.sendRequest(request);
+  const head: OutgoingHttpHeaders = {
+    ":method": "CONNECT",
+    ":protocol": "websocket",
+    ":scheme": request.scheme,
+    ":authority": request.authority,
+    ":path": request.target,
+  };
+  for (const [name, value] of request.headers) head[name] = value;
+  const stream = session.request(head, { endStream: false });
+  const connection = new ClientConnection(protocol, new Http2StreamTransport(stream), {
+    defer: nodeDefer,
+  });
+  stream.once("response", (fields: IncomingHttpHeaders) => {
+    const headers = new Headers();
+    for (const name in fields) {
+      if (!name.startsWith(":")) headers.append(name, String(fields[name]));
+    }
+    connection.receiveResponse({
+      status: Number(fields[":status"]),
+      reason: "",
+      headers,
+      body: new Uint8Array(0),
+      version: "2",
+    });
+  });
+  await connection.opened;
+  return connection;
+}
+
+describe("our HTTP/2 framing against node:http2 (nghttp2)", () => {
+  for (const secure of [true, false]) {
+    const mode = secure ? "TLS" : "h2c";
+
+    test(
+      `our client, a node:http2 server (${mode}): ${N} WebSockets on one connection`,
+      T,
+      async () => {
+        const app = secure
+          ? createSecureServer({ ...tls, settings: { maxConcurrentStreams: 1000 } })
+          : createH2cServer({ settings: { maxConcurrentStreams: 1000 } });
+        let sessions = 0;
+        app.on("session", () => sessions++);
+        await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+        const server = await serve(echo, { server: app });
+        const url = `${secure ? "wss" : "ws"}://127.0.0.1:${portOf(app.address())}/`;
+        try {
+          const options = { http2: true, ...trust };
+          const clients = await Promise.all(Array.from({ length: N }, () => connect(url, options)));
+          assert.equal(sessions, 1);
+          assert.equal(pooledSessions(), 1);
+          for (const client of clients) {
+            assert.equal(client.response?.status, 200);
+            assert.equal(client.extensions.length, 1);
+          }
+          await Promise.all(clients.map((client, i) => exchange(client, `c${i}`)));
+          const infos = await Promise.all(clients.map((client) => client.close()));
+          for (const info of infos) assert.equal(info.wasClean, true);
+          for (let i = 0; i < 50 && pooledSessions() > 0; i++) await sleep(10);
+          assert.equal(pooledSessions(), 0);
+        } finally {
+          await server.close();
+          await new Promise((resolve) => app.close(resolve));
+        }
+      },
+    );
+
+    test(
+      `a node:http2 client, our server (${mode}): ${N} WebSockets on one connection`,
+      T,
+      async () => {
+        const server = await serve(echo, {
+          host: "127.0.0.1",
+          port: 0,
+          ...(secure ? { tls } : { h2c: true }),
+        });
+        const origin = `${secure ? "https" : "http"}://127.0.0.1:${portOf(server.address)}`;
+        const session = http2Connect(origin, { rejectUnauthorized: false });
+        session.on("error", () => {});
+        try {
+          const url = new URL(`${secure ? "wss" : "ws"}://127.0.0.1:${portOf(server.address)}/`);
+          const clients = await Promise.all(
+            Array.from({ length: N }, () => nodeClient(session, url)),
+          );
+          assert.equal(server.connections.size, N);
+          for (const client of clients) assert.equal(client.extensions.length, 1);
+          await Promise.all(clients.map((client, i) => exchange(client, `n${i}`)));
+          const infos = await Promise.all(clients.map((client) => client.close()));
+          for (const info of infos) assert.equal(info.wasClean, true);
+        } finally {
+          session.destroy();
+          await server.close();
+        }
+      },
+    );
+  }
+
+  test("one WebSocket not read while the others on its connection keep flowing", T, async () => {
+    const chunk = new Uint8Array(64 * 1024);
+    let stuckSends = 0;
+    const server = await serve(
+      async (connection) => {
+        if (connection.request?.target !== "/flood") return echo(connection);
+        for (;;) {
+          await connection.send(chunk);
+          stuckSends++;
+        }
+      },
+      { host: "127.0.0.1", port: 0, h2c: true, compression: null },
+    );
+    const base = `ws://127.0.0.1:${portOf(server.address)}`;
+    const options = { http2: true };
+    try {
+      const flood = await connect(`${base}/flood`, options);
+      // Our client stops reading: its stream's window shuts, the server's send() waits.
+      flood.pauseReading();
+      const others = await Promise.all(
+        Array.from({ length: 5 }, () => connect(`${base}/`, options)),
+      );
+      assert.equal(pooledSessions(), 1);
+      await sleep(300);
+      const before = stuckSends;
+      assert.ok(before < 16, `${before} sends went through`);
+      await Promise.all(others.map((client, i) => exchange(client, `o${i}`)));
+      assert.equal(stuckSends, before);
+      // Reading again: the window reopens and the flood goes on.
+      flood.resumeReading();
+      for (let i = 0; i < 20; i++) assert.equal(((await flood.recv()) as Uint8Array).length, 65536);
+      assert.ok(stuckSends > before);
+      await Promise.all(others.map((client) => client.close()));
+    } finally {
+      await server.close();
+    }
+  });
+
+  test(
+    "500 WebSockets on one connection, permessage-deflate on, our framing both ways",
+    T,
+    async () => {
+      const server: NodeServer = await serve(echo, {
+        host: "127.0.0.1",
+        port: 0,
+        h2c: true,
+        maxConcurrentStreams: 1000,
+      });
+      const url = `ws://127.0.0.1:${portOf(server.address)}/`;
+      try {
+        const clients = await Promise.all(
+          Array.from({ length: 500 }, () => connect(url, { http2: true })),
+        );
+        assert.equal(pooledSessions(), 1);
+        assert.equal(server.connections.size, 500);
+        await Promise.all(
+          clients.map(async (client, i) => {
+            assert.equal(client.extensions.length, 1);
+            for (let j = 0; j < 5; j++) {
+              await client.send(`${i}.${j}:${text}`);
+              assert.equal(await client.recv(), `${i}.${j}:${text}`);
+            }
+          }),
+        );
+        const infos = await Promise.all(clients.map((client) => client.close()));
+        for (const info of infos)
+          assert.deepEqual(info, { code: 1000, reason: "", wasClean: true });
+        for (let i = 0; i < 50 && server.connections.size > 0; i++) await sleep(10);
+        assert.equal(server.connections.size, 0);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+});
