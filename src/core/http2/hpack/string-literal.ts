@@ -8,7 +8,7 @@
 import type { BlockReader } from "./block-reader.js";
 import type { ByteWriter } from "./byte-writer.js";
 import { HpackError } from "./errors.js";
-import { huffmanDecode, huffmanEncode, huffmanEncodedLength } from "./huffman.js";
+import { huffmanDecode } from "./huffman.js";
 import { readInteger, writeInteger } from "./integer.js";
 import { latin1FromBytes, writeLatin1 } from "./latin1.js";
 
@@ -36,14 +36,11 @@ export function readString(reader: BlockReader): string {
   return huffman ? huffmanDecode(block, start, end) : latin1FromBytes(block, start, end);
 }
 
-/** Appends `s` as a string literal without Huffman coding (the cheapest to make). */
+/**
+ * Appends `s` as a string literal without Huffman coding: the cheapest to make (the encoder's
+ * choice, see `encoder.ts`; `huffman.ts` can encode when that changes).
+ */
 export function writeString(writer: ByteWriter, s: string): void {
   writeInteger(writer, s.length, 7, 0);
   writeLatin1(writer, s);
-}
-
-/** Appends `s` as a Huffman-coded string literal. */
-export function writeHuffmanString(writer: ByteWriter, s: string): void {
-  writeInteger(writer, huffmanEncodedLength(s), 7, 0x80);
-  huffmanEncode(writer, s);
 }
