@@ -18,9 +18,8 @@
 
 import { ByteWriter } from "./byte-writer.js";
 import { checkBytes, DEFAULT_MAX_TABLE_BYTES } from "./decoder.js";
-import { entryBytes } from "./dynamic-table.js";
 import { EncoderTable } from "./encoder-table.js";
-import type { HeaderField } from "./header-field.js";
+import { ENTRY_OVERHEAD_BYTES, type HeaderField } from "./header-field.js";
 import { writeInteger } from "./integer.js";
 import { STATIC_BY_NAME } from "./static-table.js";
 import { writeString } from "./string-literal.js";
@@ -80,6 +79,33 @@ export const FIELD_POLICY: ReadonlyMap<string, Policy> = new Map<string, Policy>
   ["cookie", Policy.NEVER_INDEX],
   ["set-cookie", Policy.NEVER_INDEX],
 ]);
+
+/** What the encoder knows of a name, in one lookup. */
+interface NameInfo {
+  readonly policy: Policy;
+  /** The static table's lowest index for the name, or 0. */
+  readonly staticNameIndex: number;
+  /** The static table's index per value, when it holds the name. */
+  readonly staticValueIndex: ReadonlyMap<string, number> | undefined;
+}
+
+/**
+ * Every name in the static table or in {@link FIELD_POLICY}: one Map read per field answers
+ * static match, policy and static name index. A name missing here is in neither, is never indexed
+ * by us, so never in our dynamic table either: it goes out as a literal without looking further.
+ */
+const NAME_INFO: ReadonlyMap<string, NameInfo> = (() => {
+  const info = new Map<string, NameInfo>();
+  for (const name of new Set([...STATIC_BY_NAME.keys(), ...FIELD_POLICY.keys()])) {
+    const inStatic = STATIC_BY_NAME.get(name);
+    info.set(name, {
+      policy: FIELD_POLICY.get(name) ?? Policy.WITHOUT_INDEXING,
+      staticNameIndex: inStatic?.nameIndex ?? 0,
+      staticValueIndex: inStatic?.valueIndex,
+    });
+  }
+  return info;
+})();
 
 /**
  * Encodes header blocks for one connection direction. Blocks must reach the peer in the order
@@ -157,28 +183,35 @@ export class HpackEncoder {
   }
 
   #encodeField(writer: ByteWriter, table: EncoderTable, name: string, value: string): void {
-    const inStatic = STATIC_BY_NAME.get(name);
-    const staticIndex = inStatic?.valueIndex.get(value);
+    const info = NAME_INFO.get(name);
+    if (info === undefined) {
+      writeInteger(writer, 0, 4, 0); // literal without indexing, literal name
+      writeString(writer, name);
+      writeString(writer, value);
+      return;
+    }
+    const staticIndex = info.staticValueIndex?.get(value);
     if (staticIndex !== undefined) {
       writeInteger(writer, staticIndex, 7, 0x80);
       return;
     }
-    const policy = FIELD_POLICY.get(name) ?? Policy.WITHOUT_INDEXING;
+    const policy = info.policy;
+    let nameIndex = info.staticNameIndex;
+    let indexed = false;
     if (policy === Policy.INDEX) {
       const dynamicIndex = table.indexOf(name, value);
       if (dynamicIndex !== 0) {
         writeInteger(writer, dynamicIndex, 7, 0x80);
         return;
       }
+      if (nameIndex === 0) nameIndex = table.indexOfName(name);
+      const size = name.length + value.length + ENTRY_OVERHEAD_BYTES;
+      indexed = size * MAX_INDEXED_SHARE <= table.maxBytes;
     }
-    const nameIndex = inStatic?.nameIndex ?? table.indexOfName(name);
-    const field: HeaderField = [name, value];
-    const indexed =
-      policy === Policy.INDEX && entryBytes(field) * MAX_INDEXED_SHARE <= table.maxBytes;
     if (indexed) writeInteger(writer, nameIndex, 6, 0x40);
     else writeInteger(writer, nameIndex, 4, policy === Policy.NEVER_INDEX ? 0x10 : 0);
     if (nameIndex === 0) writeString(writer, name);
     writeString(writer, value);
-    if (indexed) table.add(field);
+    if (indexed) table.add([name, value]);
   }
 }
