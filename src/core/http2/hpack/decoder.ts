@@ -28,6 +28,10 @@ export interface HpackDecoderOptions {
   /**
    * Our SETTINGS_HEADER_TABLE_SIZE: the largest dynamic table the peer's encoder may make us
    * keep. Default 4096, the protocol's initial value (RFC 9113 6.5.2).
+   *
+   * The table starts at 4096 whatever this says: the peer may encode blocks before our SETTINGS
+   * reach it, against the initial value. Until {@link HpackDecoder.setMaxTableBytes} says the
+   * peer acknowledged our setting, size updates up to the larger of the two are accepted.
    */
   maxTableBytes?: number;
   /**
@@ -55,13 +59,15 @@ export const DEFAULT_MAX_HEADER_LIST_BYTES = 16384;
  */
 export class HpackDecoder {
   readonly #table: DynamicTable;
-  readonly #maxTableBytes: number;
+  /** The largest size update we accept. */
+  #maxTableBytes: number;
+  /** After our setting went below the table's size: the next block must shrink it to this. */
+  #mustShrinkTo = -1;
   readonly #maxHeaderListBytes: number;
 
   constructor(options: HpackDecoderOptions = {}) {
-    this.#maxTableBytes = checkBytes(
-      "maxTableBytes",
-      options.maxTableBytes,
+    this.#maxTableBytes = Math.max(
+      checkBytes("maxTableBytes", options.maxTableBytes, DEFAULT_MAX_TABLE_BYTES),
       DEFAULT_MAX_TABLE_BYTES,
     );
     this.#maxHeaderListBytes = checkBytes(
@@ -69,7 +75,19 @@ export class HpackDecoder {
       options.maxHeaderListBytes,
       DEFAULT_MAX_HEADER_LIST_BYTES,
     );
-    this.#table = new DynamicTable(this.#maxTableBytes);
+    this.#table = new DynamicTable(DEFAULT_MAX_TABLE_BYTES);
+  }
+
+  /**
+   * The peer acknowledged our SETTINGS_HEADER_TABLE_SIZE of `bytes` (call it when its SETTINGS
+   * ACK arrives): from now on a size update above it is an error, and when the table's maximum is
+   * above it, the peer's next block must begin with an update that brings it down (RFC 7541 4.2;
+   * nghttp2 holds its peers to the same). Throws `RangeError` for a size that is not a
+   * non-negative integer.
+   */
+  setMaxTableBytes(bytes: number): void {
+    this.#maxTableBytes = checkBytes("maxTableBytes", bytes, DEFAULT_MAX_TABLE_BYTES);
+    this.#mustShrinkTo = this.#table.maxBytes > bytes ? bytes : -1;
   }
 
   /** The dynamic table (for tests and diagnostics): entry 0 is the newest. */
@@ -97,6 +115,7 @@ export class HpackDecoder {
     let listBytes = 0;
 
     // RFC 7541 4.2: size updates come first in a block (two may: a smaller one, then the final).
+    const updatesFrom = reader.pos;
     while (reader.pos < end && (block[reader.pos]! & 0xe0) === 0x20) {
       const size = readInteger(reader, 5);
       if (size > this.#maxTableBytes) {
@@ -105,6 +124,15 @@ export class HpackDecoder {
         );
       }
       table.setMaxBytes(size);
+    }
+    if (this.#mustShrinkTo >= 0) {
+      // Every update is within the new setting, so any update at all did shrink the table.
+      if (reader.pos === updatesFrom) {
+        throw new HpackError(
+          `Cannot decode header block: it does not begin with a dynamic table size update to our setting of ${this.#mustShrinkTo} (peer's fault)`,
+        );
+      }
+      this.#mustShrinkTo = -1;
     }
 
     while (reader.pos < end) {

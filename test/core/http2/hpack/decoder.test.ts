@@ -14,8 +14,23 @@ function tableOf(decoder: HpackDecoder): HeaderField[] {
   return Array.from({ length: table.length }, (_, i) => table.get(i));
 }
 
-function decodeSeries(steps: Step[], maxTableBytes: number): void {
+/**
+ * A decoder whose setting of `maxTableBytes` the peer acknowledged and applied: below the
+ * initial 4096 that takes a size update (C.5 and C.6 assume one happened before them).
+ */
+function decoderAt(maxTableBytes: number): HpackDecoder {
   const decoder = new HpackDecoder({ maxTableBytes });
+  if (maxTableBytes < 4096) {
+    decoder.setMaxTableBytes(maxTableBytes);
+    assert.equal(maxTableBytes, 256);
+    assert.deepEqual(decoder.decode(Uint8Array.of(0x3f, 0xe1, 0x01)), []); // 31 + 225 = 256
+  }
+  assert.equal(decoder.table.maxBytes, maxTableBytes);
+  return decoder;
+}
+
+function decodeSeries(steps: Step[], maxTableBytes: number): void {
+  const decoder = decoderAt(maxTableBytes);
   steps.forEach((step, i) => {
     assert.deepEqual(decoder.decode(hex(step.block)), step.fields, `fields of block ${i + 1}`);
     assert.deepEqual(tableOf(decoder), step.table, `table after block ${i + 1}`);
@@ -91,7 +106,7 @@ describe("HpackDecoder: RFC 7541 Appendix C", () => {
     ] as const) {
       const block = hex(steps[0]!.block);
       for (let cut = 0; cut < block.length; cut++) {
-        const decoder = new HpackDecoder({ maxTableBytes: size });
+        const decoder = decoderAt(size);
         let fields: HeaderField[];
         try {
           fields = decoder.decode(block.subarray(0, cut));
@@ -128,15 +143,46 @@ describe("HpackDecoder: dynamic table size updates (RFC 7541 4.2, 6.3)", () => {
     assert.deepEqual(tableOf(decoder), [[":authority", "xyz"]]);
   });
 
-  it("an update is allowed up to our setting and not above it", () => {
-    const decoder = new HpackDecoder({ maxTableBytes: 100 });
-    assert.deepEqual(decoder.decode(Uint8Array.of(0x3f, 100 - 31)), []);
-    throwsHpack(
-      [0x3f, 101 - 31],
-      /size update to 101 exceeds our setting of 100/,
-      new HpackDecoder({ maxTableBytes: 100 }),
-    );
+  it("the table starts at 4096, and updates up to the larger of it and our setting are accepted", () => {
+    const small = new HpackDecoder({ maxTableBytes: 100 });
+    assert.equal(small.table.maxBytes, 4096);
+    assert.deepEqual(small.decode(Uint8Array.of(0x3f, 0xe1, 0x1f)), []); // 4096: before the ack
+    throwsHpack([0x3f, 0xe2, 0x1f], /size update to 4097 exceeds our setting of 4096/, small);
+    const large = new HpackDecoder({ maxTableBytes: 8192 });
+    assert.equal(large.table.maxBytes, 4096);
+    assert.deepEqual(large.decode(Uint8Array.of(0x3f, 0xe1, 0x3f)), []); // 31 + 97 + 8064 = 8192
+    assert.equal(large.table.maxBytes, 8192);
+    throwsHpack([0x3f, 0xe2, 0x3f], /size update to 8193 exceeds our setting of 8192/, large);
     throwsHpack([0x3f, 0xe2, 0x1f], /size update to 4097 exceeds our setting of 4096/);
+  });
+
+  it("once our smaller setting is acknowledged, the next block must shrink the table to it", () => {
+    const decoder = new HpackDecoder({ maxTableBytes: 100 });
+    decoder.decode(hex(C3[0]!.block));
+    decoder.setMaxTableBytes(100);
+    throwsHpack(
+      [0x82],
+      /does not begin with a dynamic table size update to our setting of 100/,
+      decoder,
+    );
+
+    const shrunk = new HpackDecoder({ maxTableBytes: 100 });
+    shrunk.setMaxTableBytes(100);
+    throwsHpack([0x3f, 101 - 31], /size update to 101 exceeds our setting of 100/, shrunk);
+    const fine = new HpackDecoder({ maxTableBytes: 100 });
+    fine.decode(hex(C3[0]!.block));
+    fine.setMaxTableBytes(100);
+    assert.deepEqual(fine.decode(Uint8Array.of(0x3f, 100 - 31, 0x82)), [[":method", "GET"]]);
+    assert.equal(fine.table.maxBytes, 100);
+    assert.equal(fine.table.length, 1); // the 57-byte entry still fits
+    assert.deepEqual(fine.decode(Uint8Array.of(0x82)), [[":method", "GET"]]); // once is enough
+  });
+
+  it("a larger or equal acknowledged setting asks for no update", () => {
+    const decoder = new HpackDecoder({ maxTableBytes: 8192 });
+    decoder.setMaxTableBytes(8192);
+    assert.deepEqual(decoder.decode(Uint8Array.of(0x82)), [[":method", "GET"]]);
+    assert.throws(() => decoder.setMaxTableBytes(-1), RangeError);
   });
 
   it("an update after a field is an error", () => {
