@@ -1,7 +1,7 @@
 /**
  * A growable output buffer for the encoder. Encoding is synchronous and each block is handed out
  * as a copy, so one buffer serves every encoder (see `encoder.ts`): no buffer per connection.
- * (Measured on Node 24: a `Uint8Array` over 64 bytes lives outside V8's heap and costs ~1.5 us to
+ * (Measured on Node 20: a `Uint8Array` over 64 bytes lives outside V8's heap and costs ~1.5 us to
  * make in a busy loop, against ~40 ns for one of 64 bytes; a buffer per encoder, grown from 256
  * bytes, cost more than encoding a whole request.)
  *
