@@ -20,6 +20,7 @@ import { DynamicTable } from "./dynamic-table.js";
 import { HeaderListTooLargeError, HpackError } from "./errors.js";
 import { ENTRY_OVERHEAD_BYTES, type HeaderField } from "./header-field.js";
 import { readInteger } from "./integer.js";
+import { checkBytes, DEFAULT_MAX_HEADER_LIST_BYTES, DEFAULT_MAX_TABLE_BYTES } from "./limits.js";
 import { STATIC_TABLE, STATIC_TABLE_LENGTH } from "./static-table.js";
 import { readString } from "./string-literal.js";
 
@@ -36,16 +37,10 @@ export interface HpackDecoderOptions {
   maxTableBytes?: number;
   /**
    * The largest header list we accept, counted as name + value + 32 octets per field (RFC 9113
-   * 6.5.2, our SETTINGS_MAX_HEADER_LIST_SIZE). Default 16384: a WebSocket's request head is a
-   * few hundred bytes, and 16 KiB leaves room for cookies without letting one request hold much.
+   * 6.5.2, our SETTINGS_MAX_HEADER_LIST_SIZE). Default 16384 ({@link DEFAULT_MAX_HEADER_LIST_BYTES}).
    */
   maxHeaderListBytes?: number;
 }
-
-/** The default of {@link HpackDecoderOptions.maxTableBytes} (RFC 9113 6.5.2). */
-export const DEFAULT_MAX_TABLE_BYTES = 4096;
-/** The default of {@link HpackDecoderOptions.maxHeaderListBytes}. */
-export const DEFAULT_MAX_HEADER_LIST_BYTES = 16384;
 
 /**
  * Decodes header blocks. Any error but {@link HeaderListTooLargeError} leaves the dynamic table
@@ -184,13 +179,4 @@ export class HpackDecoder {
     }
     return table.get(i);
   }
-}
-
-/** An option in bytes: a non-negative safe integer, or its default. */
-export function checkBytes(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`Cannot use ${name} ${value}: not a non-negative integer`);
-  }
-  return value;
 }

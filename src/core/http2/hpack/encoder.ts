@@ -17,10 +17,10 @@
  */
 
 import { ByteWriter } from "./byte-writer.js";
-import { checkBytes, DEFAULT_MAX_TABLE_BYTES } from "./decoder.js";
 import { EncoderTable } from "./encoder-table.js";
 import { ENTRY_OVERHEAD_BYTES, type HeaderField } from "./header-field.js";
 import { writeInteger } from "./integer.js";
+import { checkBytes, DEFAULT_MAX_TABLE_BYTES } from "./limits.js";
 import { STATIC_BY_NAME } from "./static-table.js";
 import { writeString } from "./string-literal.js";
 

@@ -5,12 +5,8 @@
  * @module
  */
 
-export {
-  DEFAULT_MAX_HEADER_LIST_BYTES,
-  DEFAULT_MAX_TABLE_BYTES,
-  HpackDecoder,
-  type HpackDecoderOptions,
-} from "./decoder.js";
+export { HpackDecoder, type HpackDecoderOptions } from "./decoder.js";
 export { ENCODER_MAX_TABLE_BYTES, HpackEncoder, type HpackEncoderOptions } from "./encoder.js";
 export { HeaderListTooLargeError, HpackError } from "./errors.js";
 export type { HeaderField } from "./header-field.js";
+export { DEFAULT_MAX_HEADER_LIST_BYTES, DEFAULT_MAX_TABLE_BYTES } from "./limits.js";
