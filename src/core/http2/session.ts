@@ -34,11 +34,11 @@ import {
   FREE_CHEAP_STREAMS,
   HEADER_BLOCK_FACTOR,
   isStreamAbuse,
-  MAX_CONTINUATION_FRAMES,
   MAX_HEADER_BLOCK_BYTES,
   MAX_PENDING_REPLIES,
 } from "./calm.js";
 import { ClosedBy, ClosedStreams } from "./closed-streams.js";
+import { DataSender } from "./data-sender.js";
 import { Http2ErrorCode } from "./error-codes.js";
 import { Http2Error, peerError } from "./errors.js";
 import type { Http2Event } from "./events.js";
@@ -57,6 +57,7 @@ import {
   writeSettingsAck,
   writeWindowUpdate,
 } from "./frame-writer.js";
+import { HeaderBlock } from "./header-block.js";
 import {
   type HeaderField,
   HeaderListTooLargeError,
@@ -143,7 +144,7 @@ export class Http2Session {
   #events: Http2Event[] = [];
   readonly #streams = new Map<number, Http2Stream>();
   /** Streams with output queued by flow control, in the order they blocked. */
-  readonly #blocked = new Set<Http2Stream>();
+  readonly #sender: DataSender;
   readonly #closed = new ClosedStreams();
   readonly #decoder: HpackDecoder;
   readonly #encoder = new HpackEncoder();
@@ -151,18 +152,11 @@ export class Http2Session {
   #nextStreamId = 1;
   /** The highest stream id the peer opened (ids at or below it are not idle). */
   #lastPeerStreamId = 0;
-  #connSendWindow = DEFAULT_WINDOW_BYTES;
   #connRecvWindow: number;
   #connRecvOwed = 0;
   readonly #connWindowBytes: number;
   // A header block held until END_HEADERS (RFC 9113 6.10).
-  #blockStreamId = 0;
-  #blockEndStream = false;
-  #blockBadPriority = false;
-  #block: Uint8Array = EMPTY_BYTES;
-  #blockLength = 0;
-  #blockFrames = 0;
-  readonly #blockLimit: number;
+  readonly #headerBlock: HeaderBlock;
   #goawaySent = false;
   #goawayReceived = false;
   // Rapid-reset accounting (calm.ts): cheap streams vs. answered ones.
@@ -190,13 +184,19 @@ export class Http2Session {
     this.#connWindowBytes = windowBytes;
     this.#connRecvWindow = windowBytes;
     this.#reader = new FrameReader(local.maxFrameSize);
+    this.#sender = new DataSender(
+      this.#out,
+      (stream) => this.#events.push({ type: "drain", streamId: stream.id }),
+      (stream) => {
+        if (stream.ended === Ended.BOTH) this.#closeStream(stream);
+      },
+    );
     this.#decoder = new HpackDecoder({
       maxTableBytes: local.headerTableSize,
       maxHeaderListBytes: local.maxHeaderListSize,
     });
-    this.#blockLimit = Math.min(
-      MAX_HEADER_BLOCK_BYTES,
-      HEADER_BLOCK_FACTOR * local.maxHeaderListSize,
+    this.#headerBlock = new HeaderBlock(
+      Math.min(MAX_HEADER_BLOCK_BYTES, HEADER_BLOCK_FACTOR * local.maxHeaderListSize),
     );
     this.#phase = this.#isServer ? Phase.PREFACE : Phase.FIRST_SETTINGS;
     // Our preface (RFC 9113 3.4): a client's magic, then SETTINGS, then the
@@ -306,7 +306,7 @@ export class Http2Session {
     if (this.#phase === Phase.DONE) return;
     const inside =
       this.#reader.isInsideFrame ||
-      this.#blockStreamId !== 0 ||
+      this.#headerBlock.streamId !== 0 ||
       (this.#phase === Phase.PREFACE && this.#prefaceHave > 0);
     this.#phase = Phase.DONE;
     if (inside)
@@ -321,11 +321,11 @@ export class Http2Session {
   }
 
   #onFrame(type: number, flags: number, streamId: number, payload: Uint8Array): void {
-    if (this.#blockStreamId !== 0 && type !== FrameType.CONTINUATION) {
+    if (this.#headerBlock.streamId !== 0 && type !== FrameType.CONTINUATION) {
       // RFC 9113 6.2: a header block is followed only by its CONTINUATIONs.
       this.#connectionError(
         this.#frameError(
-          `${frameTypeName(type)} on stream ${streamId} inside the header block of stream ${this.#blockStreamId}`,
+          `${frameTypeName(type)} on stream ${streamId} inside the header block of stream ${this.#headerBlock.streamId}`,
         ),
       );
       return;
@@ -498,68 +498,33 @@ export class Http2Session {
       this.#onHeaderBlock(streamId, fragment, endStream, badPriority);
       return;
     }
-    // The block goes on in CONTINUATION frames: hold a copy (the input may be
-    // reused), sized for the whole block when it is small.
-    this.#blockStreamId = streamId;
-    this.#blockEndStream = endStream;
-    this.#blockBadPriority = badPriority;
-    this.#blockFrames = 0;
-    this.#blockLength = 0;
-    this.#appendBlock(fragment);
+    // The block goes on in CONTINUATION frames: held as a copy (the input may be reused).
+    const error = this.#headerBlock.start(streamId, fragment, endStream, badPriority);
+    if (error !== undefined) this.#connectionError(error);
   }
 
   // CONTINUATION (RFC 9113 6.10).
   #onContinuation(flags: number, streamId: number, payload: Uint8Array): void {
-    if (this.#blockStreamId === 0 || streamId !== this.#blockStreamId) {
+    const block = this.#headerBlock;
+    if (block.streamId === 0 || streamId !== block.streamId) {
       this.#connectionError(
         this.#frameError(
-          this.#blockStreamId === 0
+          block.streamId === 0
             ? `CONTINUATION on stream ${streamId} without a header block`
-            : `CONTINUATION on stream ${streamId} inside the header block of stream ${this.#blockStreamId}`,
+            : `CONTINUATION on stream ${streamId} inside the header block of stream ${block.streamId}`,
         ),
       );
       return;
     }
-    if (++this.#blockFrames > MAX_CONTINUATION_FRAMES) {
-      this.#connectionError(
-        peerError(
-          Http2ErrorCode.ENHANCE_YOUR_CALM,
-          `Cannot accept frame: header block on stream ${streamId} spans more than ${MAX_CONTINUATION_FRAMES} CONTINUATION frames`,
-        ),
-      );
+    const error = block.continue(payload);
+    if (error !== undefined) {
+      this.#connectionError(error);
       return;
     }
-    if (!this.#appendBlock(payload)) return;
     if (flags & FrameFlag.END_HEADERS) {
-      const block = this.#block.subarray(0, this.#blockLength);
-      this.#blockStreamId = 0;
-      this.#block = EMPTY_BYTES;
-      this.#blockLength = 0;
-      this.#onHeaderBlock(streamId, block, this.#blockEndStream, this.#blockBadPriority);
+      const { endStream, dependsOnItself } = block;
+      this.#onHeaderBlock(streamId, block.finish(), endStream, dependsOnItself);
     }
-  }
-
-  #appendBlock(fragment: Uint8Array): boolean {
-    const length = this.#blockLength + fragment.length;
-    if (length > this.#blockLimit) {
-      this.#connectionError(
-        peerError(
-          Http2ErrorCode.ENHANCE_YOUR_CALM,
-          `Cannot accept frame: header block on stream ${this.#blockStreamId} is over ${this.#blockLimit} bytes`,
-        ),
-      );
-      return false;
-    }
-    if (length > this.#block.length) {
-      const grown = new Uint8Array(
-        Math.min(this.#blockLimit, Math.max(length, 2 * this.#block.length, 1024)),
-      );
-      grown.set(this.#block.subarray(0, this.#blockLength));
-      this.#block = grown;
-    }
-    this.#block.set(fragment, this.#blockLength);
-    this.#blockLength = length;
-    return true;
   }
 
   /** Decodes a header block; `undefined` after a connection error, `null` when the list is too large. */
@@ -846,7 +811,8 @@ export class Http2Session {
     this.#peerSettingsReceived = true;
     writeSettingsAck(this.#out);
     this.#events.push({ type: "settings", settings: this.#peer });
-    if (delta > 0 || next.maxFrameSize > previous.maxFrameSize) this.#flushBlocked();
+    this.#sender.maxFrameSize = next.maxFrameSize;
+    if (delta > 0 || next.maxFrameSize > previous.maxFrameSize) this.#sender.flushBlocked();
     this.#checkReplies();
   }
 
@@ -924,8 +890,8 @@ export class Http2Session {
         this.#connectionError(this.#frameError("WINDOW_UPDATE of 0 on the connection"));
         return;
       }
-      this.#connSendWindow += increment;
-      if (this.#connSendWindow > MAX_WINDOW_BYTES) {
+      this.#sender.connectionWindow += increment;
+      if (this.#sender.connectionWindow > MAX_WINDOW_BYTES) {
         this.#connectionError(
           peerError(
             Http2ErrorCode.FLOW_CONTROL_ERROR,
@@ -934,7 +900,7 @@ export class Http2Session {
         );
         return;
       }
-      this.#flushBlocked();
+      this.#sender.flushBlocked();
       return;
     }
     const stream = this.#streams.get(streamId);
@@ -959,7 +925,7 @@ export class Http2Session {
       );
       return;
     }
-    if (stream.queuedBytes > 0 || stream.endQueued) this.#flushStream(stream);
+    if (stream.queuedBytes > 0 || stream.endQueued) this.#sender.flush(stream);
   }
 
   // -------------------------------------------------------------- commands
@@ -1037,35 +1003,7 @@ export class Http2Session {
     if (stream === undefined) return;
     if (stream.ended & Ended.LOCAL || stream.endQueued)
       throw new InvalidStateError(`Cannot send data: stream ${streamId} has ended our side`);
-    if (stream.queuedBytes === 0 && chunks.length === 1) {
-      // Fast path (a WebSocket frame per call): nothing queued and the chunk
-      // fits the windows and one frame: a 9-byte header and the caller's view.
-      const chunk = chunks[0]!;
-      const n = chunk.length;
-      if (
-        n > 0 &&
-        n <= stream.sendWindow &&
-        n <= this.#connSendWindow &&
-        n <= this.#peer.maxFrameSize
-      ) {
-        this.#out.header(n, FrameType.DATA, endStream ? FrameFlag.END_STREAM : 0, streamId);
-        this.#out.view(chunk);
-        stream.sendWindow -= n;
-        this.#connSendWindow -= n;
-        if (endStream) {
-          stream.ended |= Ended.LOCAL;
-          if (stream.ended === Ended.BOTH) this.#closeStream(stream);
-        }
-        return;
-      }
-    }
-    for (const chunk of chunks) {
-      if (chunk.length === 0) continue;
-      (stream.queue ??= []).push(chunk);
-      stream.queuedBytes += chunk.length;
-    }
-    if (endStream) stream.endQueued = true;
-    this.#flushStream(stream);
+    this.#sender.send(stream, chunks, endStream);
   }
 
   /** Bytes queued on a stream that flow control still holds (backpressure). */
@@ -1106,76 +1044,6 @@ export class Http2Session {
 
   // ------------------------------------------------------------- internals
 
-  /** Frames what flow control lets out of the stream's queue; "drain" when it empties after a hold. */
-  #flushStream(stream: Http2Stream): void {
-    const out = this.#out;
-    const maxFrame = this.#peer.maxFrameSize;
-    while (stream.queuedBytes > 0) {
-      const allowed = Math.min(stream.sendWindow, this.#connSendWindow, maxFrame);
-      if (allowed <= 0) break;
-      const n = Math.min(allowed, stream.queuedBytes);
-      const last = n === stream.queuedBytes && stream.endQueued;
-      out.header(n, FrameType.DATA, last ? FrameFlag.END_STREAM : 0, stream.id);
-      // Cut n bytes off the queue as views of the caller's chunks.
-      const queue = stream.queue!;
-      let left = n;
-      while (left > 0) {
-        const chunk = queue[0]!;
-        const offset = stream.queueOffset;
-        const take = Math.min(left, chunk.length - offset);
-        out.view(
-          offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take),
-        );
-        left -= take;
-        if (offset + take === chunk.length) {
-          queue.shift();
-          stream.queueOffset = 0;
-        } else stream.queueOffset = offset + take;
-      }
-      stream.queuedBytes -= n;
-      stream.sendWindow -= n;
-      this.#connSendWindow -= n;
-      if (last) {
-        stream.endQueued = false;
-        stream.ended |= Ended.LOCAL;
-      }
-    }
-    if (stream.queuedBytes > 0) {
-      stream.held = true;
-      this.#blocked.add(stream);
-      return;
-    }
-    stream.queue = null;
-    this.#blocked.delete(stream);
-    if (stream.endQueued) {
-      // END_STREAM after an empty queue: an empty DATA frame (no window needed).
-      stream.endQueued = false;
-      out.header(0, FrameType.DATA, FrameFlag.END_STREAM, stream.id);
-      stream.ended |= Ended.LOCAL;
-    }
-    if (stream.held) {
-      stream.held = false;
-      this.#events.push({ type: "drain", streamId: stream.id });
-    }
-    if (stream.ended === Ended.BOTH) this.#closeStream(stream);
-  }
-
-  /** After the connection window (or the peer's settings) grew: flush blocked streams in turn. */
-  #flushBlocked(): void {
-    for (const stream of this.#blocked) {
-      if (this.#connSendWindow <= 0) return;
-      if (stream.sendWindow <= 0) continue;
-      this.#flushStream(stream);
-      if (stream.queuedBytes > 0) {
-        // Still held (the connection window ran out): to the back of the line,
-        // so the next window goes to the streams that waited.
-        this.#blocked.delete(stream);
-        this.#blocked.add(stream);
-        return;
-      }
-    }
-  }
-
   #returnStreamWindow(stream: Http2Stream, bytes: number): void {
     if (stream.ended & Ended.REMOTE) return; // the peer sends no more: nothing to reopen
     stream.recvOwed += bytes;
@@ -1194,11 +1062,7 @@ export class Http2Session {
 
   #dropStream(stream: Http2Stream, how: number): void {
     this.#streams.delete(stream.id);
-    if (stream.queue !== null) {
-      this.#blocked.delete(stream);
-      stream.queue = null;
-      stream.queuedBytes = 0;
-    }
+    this.#sender.forget(stream);
     this.#closed.add(stream.id, how);
   }
 
@@ -1220,8 +1084,7 @@ export class Http2Session {
   #connectionError(error: Http2Error): void {
     if (this.#phase === Phase.DONE) return;
     this.#phase = Phase.DONE;
-    this.#blockStreamId = 0;
-    this.#block = EMPTY_BYTES;
+    this.#headerBlock.clear();
     writeGoaway(this.#out, this.#lastPeerStreamId, error.code, utf8.encode(error.message));
     this.#events.push({ type: "error", error });
     this.#resetAll(error.code, true);
@@ -1230,7 +1093,7 @@ export class Http2Session {
   #resetAll(code: number, local: boolean): void {
     const streams = this.#streams.size === 0 ? NO_STREAMS : [...this.#streams.values()];
     this.#streams.clear();
-    this.#blocked.clear();
+    this.#sender.clear();
     for (const stream of streams)
       this.#events.push({ type: "reset", streamId: stream.id, code, local });
   }

@@ -60,7 +60,9 @@ export class Http2Stream {
   recvOwed = 0;
   /** Output held by flow control: the caller's chunks, referenced. */
   queue: Uint8Array[] | null = null;
-  /** Bytes of `queue[0]` already sent. */
+  /** Index of the first chunk of `queue` not wholly sent. */
+  queueHead = 0;
+  /** Bytes of `queue[queueHead]` already sent. */
   queueOffset = 0;
   /** Bytes in `queue` not sent yet. */
   queuedBytes = 0;
