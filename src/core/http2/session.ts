@@ -943,6 +943,11 @@ export class Http2Session {
       throw new InvalidStateError(
         `Cannot open stream: the peer allows ${this.#peer.maxConcurrentStreams} at once`,
       );
+    // RFC 8441 3: :protocol only once the server's SETTINGS enabled it.
+    if (!this.#peer.enableConnectProtocol && hasProtocol(fields))
+      throw new InvalidStateError(
+        "Cannot open stream: the peer has not enabled extended CONNECT (RFC 8441 3)",
+      );
     const id = this.#nextStreamId;
     if (id > MAX_31_BIT)
       throw new InvalidStateError("Cannot open stream: stream ids are used up (RFC 9113 5.1.1)");
@@ -1127,4 +1132,9 @@ export class Http2Session {
         ),
       );
   }
+}
+
+function hasProtocol(fields: readonly HeaderField[]): boolean {
+  for (const field of fields) if (field[0] === ":protocol") return true;
+  return false;
 }

@@ -105,6 +105,14 @@ describe("Http2Session: a stream both ways", () => {
     assert.equal(pair.server.streamCount, 0);
   });
 
+  it("extended CONNECT waits for the server's SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 3)", () => {
+    const client = new Http2Session({ role: "client" });
+    assert.throws(() => client.request(CONNECT_WS), /has not enabled extended CONNECT/);
+    assert.equal(client.streamCount, 0);
+    client.receiveData(frame(T.SETTINGS, 0, 0, settingsPayload([[8, 1]])));
+    assert.equal(client.request(CONNECT_WS), 1);
+  });
+
   it("a GET with END_STREAM, answered with END_STREAM on HEADERS", () => {
     const pair = new Pair();
     pair.pump();
