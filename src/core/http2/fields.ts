@@ -167,3 +167,36 @@ function checkValue(name: string, value: string): string | undefined {
   }
   return undefined;
 }
+
+/** {@link contentLength}: no content-length field. */
+export const NO_CONTENT_LENGTH = -1;
+/** {@link contentLength}: a content-length that is no number, or two that differ. */
+export const BAD_CONTENT_LENGTH = -2;
+
+/**
+ * The content-length of a head (RFC 9110 8.6), which the DATA must match
+ * (RFC 9113 8.1.1): the number, {@link NO_CONTENT_LENGTH} or
+ * {@link BAD_CONTENT_LENGTH}. Repeated equal values are one value.
+ */
+export function contentLength(fields: readonly HeaderField[]): number {
+  let length = NO_CONTENT_LENGTH;
+  for (const [name, value] of fields) {
+    if (name !== "content-length") continue;
+    if (value.length === 0 || value.length > 15) return BAD_CONTENT_LENGTH;
+    let n = 0;
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i) - 0x30;
+      if (c < 0 || c > 9) return BAD_CONTENT_LENGTH;
+      n = n * 10 + c;
+    }
+    if (length !== NO_CONTENT_LENGTH && length !== n) return BAD_CONTENT_LENGTH;
+    length = n;
+  }
+  return length;
+}
+
+/** The value of `:method`, or "" without one. */
+export function methodOf(fields: readonly HeaderField[]): string {
+  for (const [name, value] of fields) if (name === ":method") return value;
+  return "";
+}

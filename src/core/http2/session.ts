@@ -42,7 +42,15 @@ import { DataSender } from "./data-sender.js";
 import { Http2ErrorCode } from "./error-codes.js";
 import { Http2Error, peerError } from "./errors.js";
 import type { Http2Event } from "./events.js";
-import { checkRequestFields, checkResponseFields, checkTrailerFields } from "./fields.js";
+import {
+  BAD_CONTENT_LENGTH,
+  checkRequestFields,
+  checkResponseFields,
+  checkTrailerFields,
+  contentLength,
+  methodOf,
+  NO_CONTENT_LENGTH,
+} from "./fields.js";
 import { DEFAULT_WINDOW_BYTES, isUpdateDue, MAX_WINDOW_BYTES } from "./flow-window.js";
 import { FrameReader, ReadResult } from "./frame-reader.js";
 import { CLIENT_PREFACE, FrameFlag, FrameType, frameTypeName, MAX_31_BIT } from "./frame-types.js";
@@ -72,7 +80,7 @@ import {
   type Http2Settings,
   localSettings,
 } from "./settings.js";
-import { Ended, Head, Http2Stream, STATE_NAMES } from "./stream.js";
+import { Body, Ended, Head, Http2Stream, STATE_NAMES } from "./stream.js";
 
 /** Which end of the connection a session is. */
 export type Http2Role = "client" | "server";
@@ -446,6 +454,18 @@ export class Http2Session {
       return;
     }
     const endStream = (flags & FrameFlag.END_STREAM) !== 0;
+    if (stream.bodyLeft >= 0) {
+      // RFC 9113 8.1.1: DATA must add up to the content-length.
+      stream.bodyLeft -= data.length;
+      if (stream.bodyLeft < 0 || (endStream && stream.bodyLeft > 0)) {
+        this.#streamError(
+          stream,
+          Http2ErrorCode.PROTOCOL_ERROR,
+          `DATA on stream ${streamId} does not add up to its content-length`,
+        );
+        return;
+      }
+    }
     if (data.length > 0 || endStream)
       this.#events.push({ type: "data", streamId, data, endStream });
     if (endStream) {
@@ -590,10 +610,17 @@ export class Http2Session {
       if (typeof status === "string") malformed = status;
       else if (status < 200) {
         if (endStream) malformed = `informational :status ${status} ends the stream`;
-      } else stream.head = Head.RECEIVED;
+      } else {
+        stream.head = Head.RECEIVED;
+        // 204 and 304 have no content (RFC 9110 15.3.5, 15.4.5) whatever they say.
+        if (stream.bodyLeft === Body.UNCHECKED && status !== 204 && status !== 304)
+          malformed = this.#expectBody(stream, fields, endStream);
+      }
     } else {
       // Trailers (RFC 9113 8.1): they end the stream.
       malformed = endStream ? checkTrailerFields(fields) : "trailers without END_STREAM";
+      if (malformed === undefined && stream.bodyLeft > 0)
+        malformed = `the body ends ${stream.bodyLeft} bytes short of its content-length`;
     }
     if (malformed !== undefined) {
       this.#streamError(
@@ -671,8 +698,30 @@ export class Http2Session {
       this.#recvInitial,
     );
     if (endStream) stream.ended = Ended.REMOTE;
+    const bad = this.#expectBody(stream, fields, endStream);
+    if (bad !== undefined) {
+      writeRstStream(this.#out, streamId, Http2ErrorCode.PROTOCOL_ERROR);
+      this.#closed.add(streamId, ClosedBy.LOCAL_RESET);
+      this.#countReply();
+      return;
+    }
     this.#streams.set(streamId, stream);
     this.#events.push({ type: "headers", streamId, fields, endStream });
+  }
+
+  /**
+   * Reads a head's content-length into `stream.bodyLeft` (RFC 9113 8.1.1);
+   * returns why the head is malformed, if it is. CONNECT has no
+   * content-length semantics (RFC 9113 8.5).
+   */
+  #expectBody(stream: Http2Stream, fields: readonly HeaderField[], endStream: boolean) {
+    const length = contentLength(fields);
+    if (length === NO_CONTENT_LENGTH) return undefined;
+    if (length === BAD_CONTENT_LENGTH) return "content-length is not one number";
+    if (this.#isServer && methodOf(fields) === "CONNECT") return undefined;
+    if (endStream && length > 0) return `content-length ${length} but the stream ended`;
+    stream.bodyLeft = length;
+    return undefined;
   }
 
   /** True when `streamId` is above every stream its side has opened (RFC 9113 5.1 "idle"). */
@@ -960,6 +1009,8 @@ export class Http2Session {
       this.#peer.initialWindowSize,
       this.#recvInitial,
     );
+    const method = methodOf(fields);
+    if (method === "HEAD" || method === "CONNECT") stream.bodyLeft = Body.IGNORED;
     this.#streams.set(id, stream);
     writeHeaders(this.#out, id, block, endStream, this.#peer.maxFrameSize);
     if (endStream) stream.ended = Ended.LOCAL;

@@ -45,6 +45,14 @@ export const Head = {
   RECEIVED: 1,
 } as const;
 
+/** Special values of {@link Http2Stream.bodyLeft}. */
+export const Body = {
+  /** No content-length to check the DATA against. */
+  UNCHECKED: -1,
+  /** A client's HEAD or CONNECT: the response's content-length says nothing of its DATA. */
+  IGNORED: -2,
+} as const;
+
 /** An open stream. Fields are public for the session's fast paths; nothing else touches them. */
 export class Http2Stream {
   readonly id: number;
@@ -70,6 +78,12 @@ export class Http2Stream {
   endQueued = false;
   /** The queue was held by flow control: a "drain" is owed when it empties. */
   held = false;
+  /**
+   * DATA bytes the peer's content-length still allows (RFC 9113 8.1.1);
+   * {@link Body.UNCHECKED} without one, {@link Body.IGNORED} when its
+   * content-length has no meaning (the answer to our HEAD or CONNECT).
+   */
+  bodyLeft: number = Body.UNCHECKED;
   /** A server answered (sent HEADERS): a reset now is no longer a cheap one (CVE-2023-44487). */
   answered = false;
 

@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  BAD_CONTENT_LENGTH,
   checkRequestFields,
   checkResponseFields,
   checkTrailerFields,
+  contentLength,
+  methodOf,
+  NO_CONTENT_LENGTH,
 } from "../../../src/core/http2/fields.js";
 import type { HeaderField } from "../../../src/core/http2/index.js";
 import { CONNECT_WS, GET } from "./wire.js";
@@ -118,5 +122,33 @@ describe("fields: responses and trailers (RFC 9113 8.3.2, 8.1)", () => {
       checkTrailerFields([[":status", "200"]]) ?? "",
       /pseudo-header :status in trailers/,
     );
+  });
+});
+
+describe("fields: content-length and method", () => {
+  it("reads a content-length", () => {
+    assert.equal(contentLength(GET), NO_CONTENT_LENGTH);
+    assert.equal(contentLength([...GET, ["content-length", "0"]]), 0);
+    assert.equal(
+      contentLength([
+        ["content-length", "12"],
+        ["content-length", "12"],
+      ]),
+      12,
+    );
+    for (const bad of ["", "-1", "1.0", " 1", "1234567890123456", "0x10"])
+      assert.equal(contentLength([["content-length", bad]]), BAD_CONTENT_LENGTH, bad);
+    assert.equal(
+      contentLength([
+        ["content-length", "1"],
+        ["content-length", "2"],
+      ]),
+      BAD_CONTENT_LENGTH,
+    );
+  });
+
+  it("finds the method", () => {
+    assert.equal(methodOf(GET), "GET");
+    assert.equal(methodOf([]), "");
   });
 });

@@ -789,3 +789,113 @@ describe("Http2Session: EOF", () => {
     ]);
   });
 });
+
+describe("Http2Session bad input: content-length (RFC 9113 8.1.1)", () => {
+  const POST: HeaderField[] = [
+    [":method", "POST"],
+    [":scheme", "https"],
+    [":authority", "a"],
+    [":path", "/"],
+  ];
+  const withLength = (n: string): HeaderField[] => [...POST, ["content-length", n]];
+  const kinds = (o: Outcome) => o.events.map((e) => (e as { type: string }).type);
+
+  it("DATA that adds up to the content-length is fine", () => {
+    const o = runSplit(
+      server,
+      concat(
+        headers(1, withLength("3")),
+        frame(T.DATA, 0, 1, [1]),
+        frame(T.DATA, F.END_STREAM, 1, [2, 3]),
+      ),
+    );
+    assert.deepEqual(kinds(o), ["headers", "data", "data"]);
+    assert.deepEqual(o.frames, []);
+  });
+
+  for (const [what, bytes] of [
+    ["DATA past it", concat(headers(1, withLength("3")), frame(T.DATA, 0, 1, [1, 2, 3, 4]))],
+    [
+      "DATA short of it",
+      concat(headers(1, withLength("3")), frame(T.DATA, F.END_STREAM, 1, [1, 2])),
+    ],
+    [
+      "trailers short of it",
+      concat(
+        headers(1, withLength("3")),
+        frame(T.DATA, 0, 1, [1]),
+        headers(1, [["x", "1"]], F.END_HEADERS | F.END_STREAM),
+      ),
+    ],
+    ["a value that is no number", headers(1, withLength("3x"))],
+    ["two values that differ", headers(1, [...withLength("3"), ["content-length", "4"]])],
+    ["a length on a request that ended", headers(1, withLength("3"), F.END_HEADERS | F.END_STREAM)],
+  ] as [string, Uint8Array][]) {
+    it(`${what}: the stream is reset with PROTOCOL_ERROR`, () => {
+      const o = runSplit(server, bytes);
+      assert.deepEqual(rsts(o), [{ id: 1, code: E.PROTOCOL_ERROR }]);
+    });
+  }
+
+  it("content-length has no meaning on CONNECT, HEAD answers, 204 and 304", () => {
+    const connect = run(server, [
+      headers(1, [...CONNECT_WS, ["content-length", "5"]]),
+      frame(T.DATA, 0, 1, new Uint8Array(10)),
+    ]);
+    assert.deepEqual(connect.frames, []);
+    for (const [method, status] of [
+      ["HEAD", "200"],
+      ["GET", "204"],
+      ["GET", "304"],
+    ]) {
+      const make = () => {
+        const c = openClient();
+        c.request([[":method", method!], ...GET.slice(1)], true);
+        c.takeOutput();
+        return c;
+      };
+      const o = run(make, [
+        headers(
+          1,
+          [
+            [":status", status!],
+            ["content-length", "100"],
+          ],
+          F.END_HEADERS | F.END_STREAM,
+        ),
+      ]);
+      assert.deepEqual(kinds(o), ["headers", "closed"], `${method} ${status}`);
+    }
+  });
+
+  it("a client checks a response's DATA against its content-length", () => {
+    const make = () => {
+      const c = openClient();
+      c.request(GET, true);
+      c.takeOutput();
+      return c;
+    };
+    const ok = runSplit(
+      make,
+      concat(
+        headers(1, [
+          [":status", "200"],
+          ["content-length", "2"],
+        ]),
+        frame(T.DATA, F.END_STREAM, 1, [1, 2]),
+      ),
+    );
+    assert.deepEqual(kinds(ok), ["headers", "data", "closed"]);
+    const bad = runSplit(
+      make,
+      concat(
+        headers(1, [
+          [":status", "200"],
+          ["content-length", "2"],
+        ]),
+        frame(T.DATA, F.END_STREAM, 1, [1, 2, 3]),
+      ),
+    );
+    assert.deepEqual(rsts(bad), [{ id: 1, code: E.PROTOCOL_ERROR }]);
+  });
+});
