@@ -101,4 +101,37 @@ describe("EncoderTable lookups", () => {
     assert.equal(table.indexOf("b", "2"), 0);
     assert.equal(table.indexOfName("a"), 0);
   });
+
+  it("answers as a scan of the table would, through several values per name and evictions", () => {
+    const names = ["a", "b", "c"];
+    const op = fc.oneof(
+      {
+        weight: 8,
+        arbitrary: fc.tuple(
+          fc.constantFrom(...names),
+          fc.constantFrom("", "1", "22", "x".repeat(40)),
+        ),
+      },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 400 }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+        const table = new EncoderTable(300);
+        for (const o of ops) {
+          if (typeof o === "number") table.setMaxBytes(o);
+          else table.add(o);
+          const scan = Array.from({ length: table.length }, (_, i) => table.get(i));
+          for (const name of names) {
+            const byName = scan.findIndex(([n]) => n === name);
+            assert.equal(table.indexOfName(name), byName < 0 ? 0 : 62 + byName);
+            for (const value of ["", "1", "22", "x".repeat(40)]) {
+              const i = scan.findIndex(([n, v]) => n === name && v === value);
+              assert.equal(table.indexOf(name, value), i < 0 ? 0 : 62 + i, `${name}: ${value}`);
+            }
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
