@@ -100,6 +100,10 @@ export class HpackDecoder {
    * Returns the fields in order. Throws {@link HpackError} when the block is malformed (a
    * connection error), or {@link HeaderListTooLargeError} after decoding the whole block when
    * the list is over `maxHeaderListBytes` (a stream error: the table stays in step).
+   *
+   * The returned array is the caller's; its field tuples are not: indexed fields are the very
+   * tuples of the static or dynamic table (no copy per field), so they must not be written to.
+   * The block is not kept: it may be a view into a buffer the caller reuses.
    */
   decode(block: Uint8Array): HeaderField[] {
     const reader = new BlockReader(block);
