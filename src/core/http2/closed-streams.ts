@@ -13,8 +13,10 @@ export const ClosedBy = {
   UNKNOWN: 0,
   /** We sent RST_STREAM: the peer may not have seen it yet, so its frames are ignored. */
   LOCAL_RESET: 1,
-  /** The peer sent RST_STREAM, or both sides END_STREAM. */
-  PEER: 2,
+  /** The peer sent RST_STREAM (or refused it by GOAWAY): its frames are a stream error. */
+  PEER_RESET: 2,
+  /** Both sides sent END_STREAM: the peer's frames are a connection error (RFC 9113 5.1). */
+  ENDED: 3,
 } as const;
 
 /** Ids remembered. */
@@ -40,8 +42,12 @@ export class ClosedStreams {
   how(id: number): number {
     const ids = this.#ids;
     if (ids === null) return ClosedBy.UNKNOWN;
-    // Stream ids are never reused (RFC 9113 5.1.1): any match is the stream.
-    for (let i = 0; i < RECENT_STREAMS; i++) if (ids[i] === id) return this.#how![i]!;
+    // Newest first: a stream may be noted twice (the peer reset it, then we
+    // answered a late frame with RST_STREAM), and the last note holds.
+    for (let n = 1; n <= RECENT_STREAMS; n++) {
+      const i = (this.#next - n + RECENT_STREAMS) % RECENT_STREAMS;
+      if (ids[i] === id) return this.#how![i]!;
+    }
     return ClosedBy.UNKNOWN;
   }
 }

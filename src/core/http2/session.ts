@@ -656,8 +656,14 @@ export class Http2Session {
           this.#decode(streamId, block);
           return;
         }
-        if (closedBy === ClosedBy.PEER || !this.#isServer) {
-          // RFC 9113 5.1: a frame after END_STREAM or RST_STREAM on a closed stream.
+        if (closedBy === ClosedBy.PEER_RESET) {
+          // RFC 9113 5.1: a frame after the peer's RST_STREAM is a stream error STREAM_CLOSED.
+          if (this.#decode(streamId, block) === undefined) return;
+          this.#closedStreamError(streamId);
+          return;
+        }
+        if (closedBy === ClosedBy.ENDED || !this.#isServer) {
+          // RFC 9113 5.1: a frame after the peer's END_STREAM is a connection error.
           code = Http2ErrorCode.STREAM_CLOSED;
           what = `HEADERS on closed stream ${streamId}`;
         } else {
@@ -739,8 +745,23 @@ export class Http2Session {
       return;
     }
     if (type !== FrameType.DATA) return; // WINDOW_UPDATE, RST_STREAM after close: ignored (5.1).
-    if (this.#closed.how(streamId) === ClosedBy.LOCAL_RESET) return; // in flight before our reset
-    // DATA on a closed stream: a stream error STREAM_CLOSED (RFC 9113 5.1).
+    const closedBy = this.#closed.how(streamId);
+    if (closedBy === ClosedBy.LOCAL_RESET) return; // in flight before our reset
+    if (closedBy === ClosedBy.ENDED) {
+      // RFC 9113 5.1: DATA after the peer's END_STREAM is a connection error.
+      this.#connectionError(
+        peerError(
+          Http2ErrorCode.STREAM_CLOSED,
+          `Cannot accept frame: DATA on closed stream ${streamId}`,
+        ),
+      );
+      return;
+    }
+    this.#closedStreamError(streamId);
+  }
+
+  /** A frame on a closed stream the peer reset, or one closed long ago: RST_STREAM STREAM_CLOSED. */
+  #closedStreamError(streamId: number): void {
     writeRstStream(this.#out, streamId, Http2ErrorCode.STREAM_CLOSED);
     this.#closed.add(streamId, ClosedBy.LOCAL_RESET);
     this.#countReply();
@@ -790,7 +811,7 @@ export class Http2Session {
       return;
     }
     const code = readU32(payload, 0);
-    this.#dropStream(stream, ClosedBy.PEER);
+    this.#dropStream(stream, ClosedBy.PEER_RESET);
     this.#events.push({ type: "reset", streamId, code, local: false });
     // Opened and reset before we answered: a cheap stream (CVE-2023-44487, calm.ts).
     if (this.#isServer && !stream.answered) this.#countCheapStream();
@@ -912,7 +933,7 @@ export class Http2Session {
       if (ours && stream.id > lastStreamId) refused.push(stream);
     }
     for (const stream of refused) {
-      this.#dropStream(stream, ClosedBy.PEER);
+      this.#dropStream(stream, ClosedBy.PEER_RESET);
       this.#events.push({
         type: "reset",
         streamId: stream.id,
@@ -1112,7 +1133,7 @@ export class Http2Session {
 
   /** Both sides ended: the stream is gone. */
   #closeStream(stream: Http2Stream): void {
-    this.#dropStream(stream, ClosedBy.PEER);
+    this.#dropStream(stream, ClosedBy.ENDED);
     this.#events.push({ type: "closed", streamId: stream.id });
   }
 

@@ -300,7 +300,7 @@ describe("Http2Session bad input: stream ids and states (RFC 9113 5.1)", () => {
     });
   });
 
-  it("DATA on a closed stream is answered with RST_STREAM STREAM_CLOSED", () => {
+  it("DATA on a stream both sides ended is a connection error STREAM_CLOSED", () => {
     const make = () => {
       const s = openServer();
       s.receiveData(headers(1, GET, F.END_HEADERS | F.END_STREAM));
@@ -310,8 +310,41 @@ describe("Http2Session bad input: stream ids and states (RFC 9113 5.1)", () => {
       return s;
     };
     const o = runSplit(make, frame(T.DATA, 0, 1, [1]));
+    assert.equal(goaway(o).code, E.STREAM_CLOSED);
+    assert.match(goaway(o).message, /DATA on closed stream 1/);
+  });
+
+  it("DATA or HEADERS after the peer's RST_STREAM are answered with RST_STREAM STREAM_CLOSED", () => {
+    const make = () => {
+      const s = openServer();
+      s.receiveData(concat(headers(1), frame(T.RST_STREAM, 0, 1, u32(E.CANCEL))));
+      s.takeEvents();
+      s.takeOutput();
+      return s;
+    };
+    const d = runSplit(make, frame(T.DATA, 0, 1, [1]));
+    assert.deepEqual(rsts(d), [{ id: 1, code: E.STREAM_CLOSED }]);
+    assert.deepEqual(d.events, []);
+    const h = runSplit(make, headers(1, [["x", "1"]], F.END_HEADERS | F.END_STREAM));
+    assert.deepEqual(rsts(h), [{ id: 1, code: E.STREAM_CLOSED }]);
+    // Then the stream counts as reset by us: what follows is ignored.
+    const twice = run(make, [frame(T.DATA, 0, 1, [1]), frame(T.DATA, 0, 1, [1])]);
+    assert.deepEqual(rsts(twice), [{ id: 1, code: E.STREAM_CLOSED }]);
+  });
+
+  it("DATA on a stream closed long ago (forgotten) is answered with RST_STREAM STREAM_CLOSED", () => {
+    const make = () => {
+      const s = openServer();
+      for (let id = 1; id < 200; id += 2) {
+        s.receiveData(headers(id, GET, F.END_HEADERS | F.END_STREAM));
+        s.respond(id, [[":status", "200"]], true);
+      }
+      s.takeEvents();
+      s.takeOutput();
+      return s;
+    };
+    const o = runSplit(make, frame(T.DATA, 0, 1, [1]));
     assert.deepEqual(rsts(o), [{ id: 1, code: E.STREAM_CLOSED }]);
-    assert.deepEqual(o.events, []);
   });
 
   it("frames in flight on a stream we reset are ignored (HEADERS still decoded)", () => {

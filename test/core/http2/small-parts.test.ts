@@ -44,12 +44,14 @@ describe("HTTP/2 small parts", () => {
     const ring = new ClosedStreams();
     assert.equal(ring.how(1), ClosedBy.UNKNOWN);
     ring.add(1, ClosedBy.LOCAL_RESET);
-    ring.add(3, ClosedBy.PEER);
+    ring.add(3, ClosedBy.ENDED);
     assert.equal(ring.how(1), ClosedBy.LOCAL_RESET);
-    assert.equal(ring.how(3), ClosedBy.PEER);
-    for (let i = 0; i < RECENT_STREAMS - 1; i++) ring.add(101 + 2 * i, ClosedBy.PEER);
+    assert.equal(ring.how(3), ClosedBy.ENDED);
+    for (let i = 0; i < RECENT_STREAMS - 1; i++) ring.add(101 + 2 * i, ClosedBy.ENDED);
     assert.equal(ring.how(1), ClosedBy.UNKNOWN);
-    assert.equal(ring.how(3), ClosedBy.PEER);
+    assert.equal(ring.how(3), ClosedBy.ENDED);
+    ring.add(3, ClosedBy.LOCAL_RESET);
+    assert.equal(ring.how(3), ClosedBy.LOCAL_RESET, "the newest note holds");
   });
 
   it("stream states by END_STREAM bits (RFC 9113 5.1)", () => {
