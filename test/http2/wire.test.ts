@@ -15,6 +15,7 @@ import {
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
 } from "node:http2";
+import { connect as netConnect } from "node:net";
 import { describe, test } from "node:test";
 import { ClientConnection, handshakeOptionsOf } from "../../src/connection/client.js";
 import { ExtendedConnectClientProtocol } from "../../src/core/extended-connect-client.js";
@@ -85,7 +86,38 @@ async function nodeClient(session: ClientHttp2Session, url: URL): Promise<Client
   return connection;
 }
 
-describe("our HTTP/2 framing against node:http2 (nghttp2)", () => {
+/** A frame: 9-byte header and payload (RFC 9113 4.1). */
+function frame(type: number, flags: number, streamId: number, payload: number[] = []): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.length, 0, 3);
+  header[3] = type;
+  header[4] = flags;
+  header.writeUInt32BE(streamId, 5);
+  return Buffer.concat([header, Buffer.from(payload)]);
+}
+
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+/** Sends `bytes` on a raw connection; resolves with the error code of the GOAWAY that came back once the server closed it. */
+function goawayFor(port: number, bytes: Buffer): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: "127.0.0.1", port }, () => socket.write(bytes));
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const all = Buffer.concat(chunks);
+      for (let at = 0; at + 9 <= all.length; ) {
+        const length = all.readUIntBE(at, 3);
+        if (all[at + 3] === 0x7) return resolve(all.readUInt32BE(at + 9 + 4));
+        at += 9 + length;
+      }
+      resolve(undefined);
+    });
+  });
+}
+
+describe("our HTTP/2 framing on sockets: against node:http2 (nghttp2), and broken peers", () => {
   for (const secure of [true, false]) {
     const mode = secure ? "TLS" : "h2c";
 
@@ -221,6 +253,52 @@ describe("our HTTP/2 framing against node:http2 (nghttp2)", () => {
           assert.deepEqual(info, { code: 1000, reason: "", wasClean: true });
         for (let i = 0; i < 50 && server.connections.size > 0; i++) await sleep(10);
         assert.equal(server.connections.size, 0);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  test(
+    "a peer's broken framing ends its own connection with GOAWAY; the server goes on",
+    T,
+    async () => {
+      const errors: unknown[] = [];
+      const server = await serve(echo, {
+        host: "127.0.0.1",
+        port: 0,
+        h2c: true,
+        logger: (record) => void (record.level === "error" && errors.push(record.message)),
+      });
+      const port = portOf(server.address);
+      try {
+        const settings = frame(0x4, 0, 0);
+        // SETTINGS of 5 bytes (not a multiple of 6): FRAME_SIZE_ERROR (RFC 9113 6.5).
+        assert.equal(
+          await goawayFor(port, Buffer.concat([PREFACE, frame(0x4, 0, 0, [0, 0, 0, 0, 0])])),
+          6,
+        );
+        // DATA on stream 0: PROTOCOL_ERROR (RFC 9113 6.1).
+        assert.equal(
+          await goawayFor(port, Buffer.concat([PREFACE, settings, frame(0x0, 0, 0, [1])])),
+          1,
+        );
+        // A header block naming dynamic table entry 70 of an empty table: COMPRESSION_ERROR.
+        const badBlock = frame(0x1, 0x4 | 0x1, 1, [0x80 | 70]);
+        assert.equal(await goawayFor(port, Buffer.concat([PREFACE, settings, badBlock])), 9);
+        // A frame larger than our SETTINGS_MAX_FRAME_SIZE (16,384): FRAME_SIZE_ERROR.
+        const huge = frame(
+          0x0,
+          0,
+          1,
+          Array.from({ length: 16_385 }, () => 0),
+        );
+        assert.equal(await goawayFor(port, Buffer.concat([PREFACE, settings, huge])), 6);
+        const client = await connect(`ws://127.0.0.1:${port}/`, { http2: true });
+        await exchange(client, "after");
+        await client.close();
+        // Each broken session was logged as the peer's fault.
+        assert.equal(errors.length, 4);
       } finally {
         await server.close();
       }
