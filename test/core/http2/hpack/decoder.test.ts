@@ -281,6 +281,27 @@ describe("HpackDecoder: header list size (RFC 9113 6.5.2)", () => {
     assert.deepEqual(decoder.decode(Uint8Array.of(0xbe)), [[":authority", "abc"]]);
   });
 
+  it("an HPACK bomb (one large entry indexed over and over) stops at the limit, not in memory", () => {
+    const decoder = new HpackDecoder();
+    const value = "x".repeat(4000);
+    // x-big: 4000 x's with indexing, then 100,000 one-byte references to it: 400 MB decoded.
+    // 4000 = 127 + 33 + 30 * 128: 7f a1 1e.
+    const head = [0x40, 0x05, ...Array.from("x-big", (c) => c.charCodeAt(0)), 0x7f, 0xa1, 0x1e];
+    const block = new Uint8Array(head.length + 100_000 + 4000);
+    block.set(head);
+    block.fill(0x78, head.length, head.length + 4000);
+    block.fill(0xbe, head.length + 4000);
+    const started = performance.now();
+    assert.throws(
+      () => decoder.decode(block),
+      (error: unknown) =>
+        error instanceof HeaderListTooLargeError &&
+        error.headerListBytes === 100_001 * (5 + 4000 + 32),
+    );
+    assert.ok(performance.now() - started < 1000, "decoding stays linear in the block");
+    assert.deepEqual(decoder.table.get(0), ["x-big", value]);
+  });
+
   it("counts 32 bytes per field even for empty ones", () => {
     const decoder = new HpackDecoder({ maxHeaderListBytes: 63 });
     assert.throws(
