@@ -53,6 +53,7 @@ import {
 } from "./fields.js";
 import { DEFAULT_WINDOW_BYTES, isUpdateDue, MAX_WINDOW_BYTES } from "./flow-window.js";
 import { FrameReader, ReadResult } from "./frame-reader.js";
+import { checkFrameRules } from "./frame-rules.js";
 import { CLIENT_PREFACE, FrameFlag, FrameType, frameTypeName, MAX_31_BIT } from "./frame-types.js";
 import {
   FrameOutput,
@@ -347,6 +348,11 @@ export class Http2Session {
       }
       this.#phase = Phase.OPEN;
     }
+    const broken = checkFrameRules(type, streamId, payload.length);
+    if (broken !== undefined) {
+      this.#connectionError(broken);
+      return;
+    }
     switch (type) {
       case FrameType.DATA:
         this.#onData(flags, streamId, payload);
@@ -361,7 +367,7 @@ export class Http2Session {
         this.#onRstStream(streamId, payload);
         return;
       case FrameType.SETTINGS:
-        this.#onSettings(flags, streamId, payload);
+        this.#onSettings(flags, payload);
         return;
       case FrameType.PUSH_PROMISE:
         // We never enable push (a client sends ENABLE_PUSH 0; a server cannot
@@ -369,10 +375,10 @@ export class Http2Session {
         this.#connectionError(this.#frameError("push is not enabled"));
         return;
       case FrameType.PING:
-        this.#onPing(flags, streamId, payload);
+        this.#onPing(flags, payload);
         return;
       case FrameType.GOAWAY:
-        this.#onGoaway(streamId, payload);
+        this.#onGoaway(payload);
         return;
       case FrameType.WINDOW_UPDATE:
         this.#onWindowUpdate(streamId, payload);
@@ -389,10 +395,6 @@ export class Http2Session {
   // DATA (RFC 9113 6.1). The hot path of a transfer: a few comparisons, one
   // event object and a subarray view; no copy.
   #onData(flags: number, streamId: number, payload: Uint8Array): void {
-    if (streamId === 0) {
-      this.#connectionError(this.#frameError("DATA on stream 0"));
-      return;
-    }
     const length = payload.length;
     let data = payload;
     if (flags & FrameFlag.PADDED) {
@@ -480,10 +482,6 @@ export class Http2Session {
   // HEADERS (RFC 9113 6.2): the padding and priority fields are cut off; a
   // block whole in one frame is decoded from the view, without a copy.
   #onHeaders(flags: number, streamId: number, payload: Uint8Array): void {
-    if (streamId === 0) {
-      this.#connectionError(this.#frameError("HEADERS on stream 0"));
-      return;
-    }
     let from = 0;
     let to = payload.length;
     if (flags & FrameFlag.PADDED) {
@@ -769,10 +767,6 @@ export class Http2Session {
 
   // PRIORITY (RFC 9113 6.3): deprecated and ignored, its length still checked.
   #onPriority(streamId: number, payload: Uint8Array): void {
-    if (streamId === 0) {
-      this.#connectionError(this.#frameError("PRIORITY on stream 0"));
-      return;
-    }
     let code = 0;
     let message = "";
     if (payload.length !== 5) {
@@ -792,19 +786,6 @@ export class Http2Session {
 
   // RST_STREAM (RFC 9113 6.4).
   #onRstStream(streamId: number, payload: Uint8Array): void {
-    if (streamId === 0) {
-      this.#connectionError(this.#frameError("RST_STREAM on stream 0"));
-      return;
-    }
-    if (payload.length !== 4) {
-      this.#connectionError(
-        peerError(
-          Http2ErrorCode.FRAME_SIZE_ERROR,
-          `Cannot accept frame: RST_STREAM of ${payload.length} bytes on stream ${streamId}, not 4`,
-        ),
-      );
-      return;
-    }
     const stream = this.#streams.get(streamId);
     if (stream === undefined) {
       this.#onFrameWithoutStream(FrameType.RST_STREAM, streamId);
@@ -818,11 +799,7 @@ export class Http2Session {
   }
 
   // SETTINGS (RFC 9113 6.5).
-  #onSettings(flags: number, streamId: number, payload: Uint8Array): void {
-    if (streamId !== 0) {
-      this.#connectionError(this.#frameError(`SETTINGS on stream ${streamId}`));
-      return;
-    }
+  #onSettings(flags: number, payload: Uint8Array): void {
     if (flags & FrameFlag.ACK) {
       if (payload.length !== 0) {
         this.#connectionError(
@@ -887,40 +864,14 @@ export class Http2Session {
   }
 
   // PING (RFC 9113 6.7): answered with the same 8 octets.
-  #onPing(flags: number, streamId: number, payload: Uint8Array): void {
-    if (streamId !== 0) {
-      this.#connectionError(this.#frameError(`PING on stream ${streamId}`));
-      return;
-    }
-    if (payload.length !== 8) {
-      this.#connectionError(
-        peerError(
-          Http2ErrorCode.FRAME_SIZE_ERROR,
-          `Cannot accept frame: PING of ${payload.length} bytes, not 8`,
-        ),
-      );
-      return;
-    }
+  #onPing(flags: number, payload: Uint8Array): void {
     if (flags & FrameFlag.ACK) return; // we send no PINGs of our own yet
     writePing(this.#out, payload, true);
     this.#checkReplies();
   }
 
   // GOAWAY (RFC 9113 6.8).
-  #onGoaway(streamId: number, payload: Uint8Array): void {
-    if (streamId !== 0) {
-      this.#connectionError(this.#frameError(`GOAWAY on stream ${streamId}`));
-      return;
-    }
-    if (payload.length < 8) {
-      this.#connectionError(
-        peerError(
-          Http2ErrorCode.FRAME_SIZE_ERROR,
-          `Cannot accept frame: GOAWAY of ${payload.length} bytes, under 8`,
-        ),
-      );
-      return;
-    }
+  #onGoaway(payload: Uint8Array): void {
     const lastStreamId = readU32(payload, 0) & MAX_31_BIT;
     const code = readU32(payload, 4);
     const debug = utf8Decoder.decode(payload.subarray(8, 8 + 1024));
@@ -945,15 +896,6 @@ export class Http2Session {
 
   // WINDOW_UPDATE (RFC 9113 6.9).
   #onWindowUpdate(streamId: number, payload: Uint8Array): void {
-    if (payload.length !== 4) {
-      this.#connectionError(
-        peerError(
-          Http2ErrorCode.FRAME_SIZE_ERROR,
-          `Cannot accept frame: WINDOW_UPDATE of ${payload.length} bytes on stream ${streamId}, not 4`,
-        ),
-      );
-      return;
-    }
     const increment = readU32(payload, 0) & MAX_31_BIT;
     if (streamId === 0) {
       if (increment === 0) {
