@@ -200,8 +200,10 @@ export class Http2Session {
         if (stream.ended === Ended.BOTH) this.#closeStream(stream);
       },
     );
+    // Until the peer ACKs our SETTINGS its encoder may use the default 4,096
+    // bytes; a smaller table of ours holds only from the ACK (RFC 9113 6.5.3).
     this.#decoder = new HpackDecoder({
-      maxTableBytes: local.headerTableSize,
+      maxTableBytes: Math.max(local.headerTableSize, DEFAULT_SETTINGS.headerTableSize),
       maxHeaderListBytes: local.maxHeaderListSize,
     });
     this.#headerBlock = new HeaderBlock(
@@ -812,6 +814,8 @@ export class Http2Session {
       }
       if (this.#localUnacked === 0) return; // an ACK we did not ask for: harmless
       this.#localUnacked--;
+      if (this.#local.headerTableSize < DEFAULT_SETTINGS.headerTableSize)
+        this.#decoder.setMaxTableBytes(this.#local.headerTableSize);
       // Our SETTINGS_INITIAL_WINDOW_SIZE is in force now: open streams
       // change by the difference, as the peer's view of them does (6.9.2).
       const delta = this.#local.initialWindowSize - this.#recvInitial;

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Http2ErrorCode, type Http2Event, Http2Session } from "../../../src/core/http2/index.js";
+import {
+  HpackEncoder,
+  Http2ErrorCode,
+  type Http2Event,
+  Http2Session,
+} from "../../../src/core/http2/index.js";
 import {
   CONNECT_WS,
   codeOf,
@@ -307,5 +312,56 @@ describe("Http2Session: reset and GOAWAY", () => {
     assert.equal(pong!.type, T.PING);
     assert.equal(pong!.flags, F.ACK);
     assert.deepEqual([...pong!.payload], [1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
+
+describe("Http2Session: our SETTINGS take effect on the peer's ACK (RFC 9113 6.5.3)", () => {
+  it("a smaller HPACK table of ours binds the peer only after its ACK", () => {
+    const server = new Http2Session({ role: "server", settings: { headerTableSize: 0 } });
+    server.takeOutput();
+    const peer = new HpackEncoder();
+    // Before its ACK the peer may index into a 4,096-byte table.
+    const first = peer.encode(GET);
+    const second = peer.encode(GET);
+    assert.ok(second.length < first.length, "the second block uses the dynamic table");
+    server.receiveData(
+      concat(
+        PREFACE,
+        frame(T.SETTINGS, 0, 0),
+        frame(T.HEADERS, F.END_HEADERS | F.END_STREAM, 1, first),
+        frame(T.HEADERS, F.END_HEADERS | F.END_STREAM, 3, second),
+      ),
+    );
+    const events = server.takeEvents();
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["settings", "headers", "headers"],
+    );
+    // After the ACK a block that does not shrink the table first is a COMPRESSION_ERROR.
+    server.receiveData(frame(T.SETTINGS, F.ACK, 0));
+    server.receiveData(frame(T.HEADERS, F.END_HEADERS | F.END_STREAM, 5, peer.encode(GET)));
+    const [error] = server.takeEvents();
+    assert.equal(error?.type === "error" && error.error.code, Http2ErrorCode.COMPRESSION_ERROR);
+  });
+
+  it("a smaller initial window of ours shrinks open streams on the ACK", () => {
+    const server = new Http2Session({ role: "server", settings: { initialWindowSize: 1000 } });
+    server.takeOutput();
+    server.receiveData(
+      concat(
+        PREFACE,
+        frame(T.SETTINGS, 0, 0),
+        frame(T.HEADERS, F.END_HEADERS, 1, new HpackEncoder().encode(GET)),
+        // Before the ACK the peer may send 65,535 bytes.
+        frame(T.DATA, 0, 1, new Uint8Array(16384)),
+        frame(T.DATA, 0, 1, new Uint8Array(16384)),
+      ),
+    );
+    assert.equal(server.takeEvents().length, 4);
+    server.receiveData(frame(T.SETTINGS, F.ACK, 0));
+    // 32768 of 65535 used; the ACK takes 64,535 off: the window is now below zero.
+    server.receiveData(frame(T.DATA, 0, 1, [1]));
+    const [reset] = server.takeEvents();
+    assert.equal(reset?.type === "reset" && reset.code, Http2ErrorCode.FLOW_CONTROL_ERROR);
   });
 });
