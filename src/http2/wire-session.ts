@@ -168,6 +168,12 @@ export class WireSession {
       for (;;) {
         const events = session.takeEvents();
         for (let i = 0; i < events.length; i++) this.#dispatch(events[i]!);
+        // While the socket is backed up (a peer that does not read), the
+        // output stays in the session, which bounds what it queues on its
+        // own (replies to a PING or SETTINGS flood: ENHANCE_YOUR_CALM) and
+        // holds the streams' DATA behind their windows; the socket's
+        // "drain" brings it out. A failed session's GOAWAY goes at once.
+        if (this.socket.writableNeedDrain && this.#error === undefined) break;
         if (session.hasOutput || this.#mayClose) {
           this.#mayClose = false;
           const output = session.takeOutput();
@@ -256,6 +262,7 @@ export class WireSession {
   }
 
   #drained(): void {
+    this.#pump();
     const waiting = this.#waiting;
     if (waiting === undefined) return;
     this.#waiting = undefined;

@@ -105,16 +105,18 @@ function goawayFor(port: number, bytes: Buffer): Promise<number | undefined> {
     const chunks: Buffer[] = [];
     socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     socket.on("error", reject);
-    socket.on("close", () => {
-      const all = Buffer.concat(chunks);
-      for (let at = 0; at + 9 <= all.length; ) {
-        const length = all.readUIntBE(at, 3);
-        if (all[at + 3] === 0x7) return resolve(all.readUInt32BE(at + 9 + 4));
-        at += 9 + length;
-      }
-      resolve(undefined);
-    });
+    socket.on("close", () => resolve(goawayIn(Buffer.concat(chunks))));
   });
+}
+
+/** The error code of the first GOAWAY among `frames` (without the preface). */
+function goawayIn(frames: Buffer): number | undefined {
+  for (let at = 0; at + 9 <= frames.length; ) {
+    const length = frames.readUIntBE(at, 3);
+    if (frames[at + 3] === 0x7) return frames.readUInt32BE(at + 9 + 4);
+    at += 9 + length;
+  }
+  return undefined;
 }
 
 describe("our HTTP/2 framing on sockets: against node:http2 (nghttp2), and broken peers", () => {
@@ -304,4 +306,45 @@ describe("our HTTP/2 framing on sockets: against node:http2 (nghttp2), and broke
       }
     },
   );
+
+  test("a peer that floods PINGs and never reads is cut off; memory stays bounded", T, async () => {
+    const server = await serve(echo, { host: "127.0.0.1", port: 0, h2c: true });
+    const port = portOf(server.address);
+    try {
+      const ping = frame(0x6, 0, 0, [1, 2, 3, 4, 5, 6, 7, 8]);
+      const burst = Buffer.concat([...Array.from({ length: 4096 }, () => ping)]);
+      const socket = netConnect({ host: "127.0.0.1", port });
+      socket.on("error", () => {});
+      socket.pause(); // never reads: the server's answers back up
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write(Buffer.concat([PREFACE, frame(0x4, 0, 0)]));
+      const closed = new Promise((resolve) => socket.once("close", resolve));
+      let sentBytes = 0;
+      let open = true;
+      void closed.then(() => (open = false));
+      const used = (): number =>
+        process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+      const usedBefore = used();
+      // Up to 64 MB of PINGs (3.9 million), as fast as the server reads them.
+      while (open && sentBytes < 64 << 20) {
+        if (!socket.write(burst)) await new Promise((resolve) => setTimeout(resolve, 5));
+        sentBytes += burst.length;
+      }
+      // The answers did not pile up in the server (this process).
+      assert.ok(used() - usedBefore < 32 << 20);
+      // Reading now: what the server had written, its GOAWAY, then its close.
+      const received: Buffer[] = [];
+      socket.on("data", (chunk: Buffer) => received.push(chunk));
+      socket.resume();
+      await Promise.race([closed, sleep(10_000)]);
+      assert.equal(open, false, "the server did not close the flooding connection");
+      // GOAWAY with ENHANCE_YOUR_CALM (RFC 9113 7).
+      assert.equal(goawayIn(Buffer.concat(received)), 11);
+      const client = await connect(`ws://127.0.0.1:${port}/`, { http2: true });
+      await exchange(client, "after");
+      await client.close();
+    } finally {
+      await server.close();
+    }
+  });
 });
