@@ -932,3 +932,104 @@ describe("Http2Session bad input: content-length (RFC 9113 8.1.1)", () => {
     assert.deepEqual(rsts(bad), [{ id: 1, code: E.PROTOCOL_ERROR }]);
   });
 });
+
+describe("Http2Session: the rest of the edges", () => {
+  it("HEADERS too short for its priority fields is a FRAME_SIZE_ERROR", () => {
+    const o = runSplit(server, frame(T.HEADERS, F.END_HEADERS | F.PRIORITY, 1, [0, 0, 0]));
+    assert.equal(goaway(o).code, E.FRAME_SIZE_ERROR);
+  });
+
+  it("HEADERS on a half-closed (remote) stream is a stream error STREAM_CLOSED", () => {
+    const o = runSplit(
+      server,
+      concat(
+        headers(1, GET, F.END_HEADERS | F.END_STREAM),
+        headers(1, [["x", "1"]], F.END_HEADERS | F.END_STREAM),
+      ),
+    );
+    assert.deepEqual(rsts(o), [{ id: 1, code: E.STREAM_CLOSED }]);
+  });
+
+  it("trailers over maxHeaderListSize or depending on their own stream reset the stream", () => {
+    const big = literalBlock([["x", "y".repeat(17000)]]);
+    const make = () => openServer({ settings: { maxFrameSize: 65536 } });
+    const o = run(make, [headers(1), frame(T.HEADERS, F.END_HEADERS | F.END_STREAM, 1, big)]);
+    assert.deepEqual(rsts(o), [{ id: 1, code: E.PROTOCOL_ERROR }]);
+    const self = concat(Uint8Array.of(0, 0, 0, 1, 0), literalBlock([["x", "1"]]));
+    const o2 = run(server, [
+      headers(1),
+      frame(T.HEADERS, F.END_HEADERS | F.END_STREAM | F.PRIORITY, 1, self),
+    ]);
+    assert.deepEqual(rsts(o2), [{ id: 1, code: E.PROTOCOL_ERROR }]);
+  });
+
+  it("PRIORITY of a bad length on a stream not open is answered with RST_STREAM alone", () => {
+    const o = runSplit(server, frame(T.PRIORITY, 0, 9, [0, 0, 0, 1]));
+    assert.deepEqual(rsts(o), [{ id: 9, code: E.FRAME_SIZE_ERROR }]);
+    assert.deepEqual(o.events, []);
+  });
+
+  it("request() past the peer's maxConcurrentStreams throws (our fault)", () => {
+    const client = new Http2Session({ role: "client" });
+    client.receiveData(frame(T.SETTINGS, 0, 0, settingsPayload([[3, 1]])));
+    client.request(GET);
+    assert.throws(() => client.request(GET), /the peer allows 1 at once/);
+    assert.throws(() => openServer().request(GET), /a server cannot request/);
+    assert.throws(() => client.respond(1, []), /a client does not respond/);
+  });
+
+  it("bad options are the caller's fault", () => {
+    assert.throws(
+      () => new Http2Session({ role: "peer" as "client" }),
+      /role peer is not client or server/,
+    );
+    assert.throws(
+      () => new Http2Session({ role: "client", connectionWindowBytes: 1000 }),
+      RangeError,
+    );
+    assert.throws(
+      () => new Http2Session({ role: "client", settings: { maxFrameSize: 5 } }),
+      RangeError,
+    );
+  });
+
+  it("getters tell the state", () => {
+    const s = new Http2Session({ role: "server", settings: { maxConcurrentStreams: 7 } });
+    assert.equal(s.localSettings.maxConcurrentStreams, 7);
+    assert.equal(s.hasOutput, true);
+    assert.equal(s.peerSettingsReceived, false);
+    s.takeOutput();
+    assert.equal(s.hasOutput, false);
+    s.receiveData(concat(PREFACE, frame(T.SETTINGS, 0, 0), headers(1)));
+    assert.equal(s.streamCount, 1);
+    assert.equal(s.peerSettingsReceived, true);
+    assert.equal(s.hasOutput, true);
+  });
+
+  it("sendData after our END_STREAM throws; on a gone stream it is a no-op", () => {
+    const s = openServer();
+    s.receiveData(headers(1));
+    s.respond(1, [[":status", "200"]]);
+    s.sendData(1, [Uint8Array.of(1)], true);
+    assert.throws(() => s.sendData(1, [Uint8Array.of(1)]), /has ended our side/);
+    assert.throws(() => s.respond(1, [[":status", "200"]]), /has ended our side/);
+    s.reset(1);
+    s.sendData(1, [Uint8Array.of(1)]);
+    s.respond(1, [[":status", "200"]]);
+    s.consume(1, 100);
+    s.reset(1);
+    assert.equal(s.bufferedAmount(1), 0);
+  });
+
+  it("after a connection error, input is ignored and close() does nothing", () => {
+    const s = openServer();
+    s.receiveData(frame(T.DATA, 0, 3, [1]));
+    s.takeEvents();
+    s.takeOutput();
+    s.receiveData(headers(5));
+    s.close();
+    s.receiveEof();
+    assert.deepEqual(s.takeEvents(), []);
+    assert.deepEqual(s.takeOutput(), { chunks: [], closeTransport: true });
+  });
+});
