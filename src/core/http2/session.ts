@@ -296,7 +296,20 @@ export class Http2Session {
     for (;;) {
       const result = reader.next();
       if (result === ReadResult.FRAME) {
-        this.#onFrame(reader.type, reader.flags, reader.streamId, reader.payload);
+        try {
+          this.#onFrame(reader.type, reader.flags, reader.streamId, reader.payload);
+        } catch (error) {
+          // A bug of ours (no peer input should throw): the connection fails
+          // with INTERNAL_ERROR instead of the exception reaching the transport.
+          this.#connectionError(
+            new Http2Error(
+              Http2ErrorCode.INTERNAL_ERROR,
+              `Cannot process frame: ${frameTypeName(reader.type)} on stream ${reader.streamId} threw ${String(error)} (our fault)`,
+              false,
+              { cause: error },
+            ),
+          );
+        }
         if (this.#phase === Phase.DONE) return;
       } else if (result === ReadResult.NEED_MORE) {
         return;
@@ -997,17 +1010,12 @@ export class Http2Session {
       throw new InvalidStateError(`Cannot respond: stream ${streamId} has ended our side`);
     if (stream.queuedBytes > 0)
       throw new InvalidStateError(`Cannot respond: stream ${streamId} has DATA queued`);
+    const block = this.#encoder.encode(fields);
     if (!stream.answered) {
       stream.answered = true;
       this.#answeredStreams++;
     }
-    writeHeaders(
-      this.#out,
-      streamId,
-      this.#encoder.encode(fields),
-      endStream,
-      this.#peer.maxFrameSize,
-    );
+    writeHeaders(this.#out, streamId, block, endStream, this.#peer.maxFrameSize);
     if (endStream) {
       stream.ended |= Ended.LOCAL;
       if (stream.ended === Ended.BOTH) this.#closeStream(stream);

@@ -1033,3 +1033,32 @@ describe("Http2Session: the rest of the edges", () => {
     assert.deepEqual(s.takeOutput(), { chunks: [], closeTransport: true });
   });
 });
+
+describe("Http2Session: a bug of ours never reaches the transport", () => {
+  it("an exception while handling a frame fails the connection with INTERNAL_ERROR", () => {
+    const s = openServer();
+    // Simulate a bug: the stream Map's first insertion throws (nothing a peer
+    // can cause; the machine must still answer with a defined error).
+    const original = Map.prototype.set;
+    Map.prototype.set = function (this: Map<unknown, unknown>, ...args: [unknown, unknown]) {
+      if (this.size === 0 && typeof args[0] === "number") throw new Error("boom");
+      return original.apply(this, args);
+    };
+    try {
+      s.receiveData(headers(1));
+    } finally {
+      Map.prototype.set = original;
+    }
+    const [error] = s.takeEvents();
+    assert.equal(error?.type, "error");
+    if (error?.type === "error") {
+      assert.equal(error.error.code, E.INTERNAL_ERROR);
+      assert.equal(error.error.peer, false);
+      assert.match(
+        error.error.message,
+        /^Cannot process frame: HEADERS on stream 1 threw Error: boom \(our fault\)$/,
+      );
+    }
+    assert.equal(s.takeOutput().closeTransport, true);
+  });
+});
