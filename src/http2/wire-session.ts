@@ -26,6 +26,21 @@ import type { WireStream } from "./wire-stream.js";
 // core queued without a copy, so they are corked and leave in one writev.
 const CONCAT_LIMIT = 16 * 1024;
 
+// A chunk this large is written as it is, not copied (see #write).
+const LARGE_CHUNK_BYTES = 1024;
+
+/** Writes chunks [from, to) of `chunks` (`bytes` in all) as one buffer, or the one chunk. */
+function writeRun(
+  socket: Socket,
+  chunks: Uint8Array[],
+  from: number,
+  to: number,
+  bytes: number,
+): void {
+  if (to - from === 1) socket.write(chunks[from]!);
+  else socket.write(Buffer.concat(chunks.slice(from, to), bytes));
+}
+
 // A stream's bytes held by flow control at which write() says "wait": as a
 // socket's high-water mark (Node's default).
 const HELD_HIGH_WATER_BYTES = 16 * 1024;
@@ -247,8 +262,24 @@ export class WireSession {
       socket.write(Buffer.concat(chunks, length));
       return;
     }
+    // Many streams' small frames (a turn of 64 B echoes: a frame header and a
+    // payload each) are copied together, large payloads written as they
+    // are: a socket.write per chunk cost more than copying a small one.
     socket.cork();
-    for (const chunk of chunks) socket.write(chunk);
+    let from = 0;
+    let small = 0;
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i]!;
+      if (chunk.length < LARGE_CHUNK_BYTES) {
+        small += chunk.length;
+        continue;
+      }
+      if (i > from) writeRun(socket, chunks, from, i, small);
+      socket.write(chunk);
+      from = i + 1;
+      small = 0;
+    }
+    if (chunks.length > from) writeRun(socket, chunks, from, chunks.length, small);
     socket.uncork();
   }
 
