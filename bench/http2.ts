@@ -480,6 +480,12 @@ async function runBench(): Promise<void> {
           "bytes",
         ),
         row("Kernel socket memory per WebSocket", results, (r) => r.kernelBytes, "bytes"),
+        row(
+          "Server memory per WebSocket: RSS (young generation aside) and kernel",
+          results,
+          (r) => r.rssOldBytes + r.kernelBytes,
+          "bytes",
+        ),
       );
       if (withEcho) {
         md.push(
