@@ -168,6 +168,8 @@ export class Http2Session {
   readonly #headerBlock: HeaderBlock;
   #goawaySent = false;
   #goawayReceived = false;
+  /** takeOutput() said closeTransport. */
+  #closeReported = false;
   // Rapid-reset accounting (calm.ts): cheap streams vs. answered ones.
   #cheapStreams = 0;
   #answeredStreams = 0;
@@ -238,9 +240,13 @@ export class Http2Session {
     return this.#streams.size;
   }
 
-  /** True when `takeOutput()` has bytes to hand out. */
+  /**
+   * True when `takeOutput()` has bytes to hand out, or has yet to say
+   * `closeTransport` (a session can end without a last frame of its own:
+   * the peer's END_STREAM closes the last stream after a GOAWAY).
+   */
   get hasOutput(): boolean {
-    return this.#out.hasOutput;
+    return this.#out.hasOutput || (!this.#closeReported && this.#isDone());
   }
 
   /** The events since the last call, in order. */
@@ -258,12 +264,16 @@ export class Http2Session {
    * is left.
    */
   takeOutput(): { chunks: Uint8Array[]; closeTransport: boolean } {
-    return {
-      chunks: this.#out.take(),
-      closeTransport:
-        this.#phase === Phase.DONE ||
-        ((this.#goawaySent || this.#goawayReceived) && this.#streams.size === 0),
-    };
+    const closeTransport = this.#isDone();
+    if (closeTransport) this.#closeReported = true;
+    return { chunks: this.#out.take(), closeTransport };
+  }
+
+  #isDone(): boolean {
+    return (
+      this.#phase === Phase.DONE ||
+      ((this.#goawaySent || this.#goawayReceived) && this.#streams.size === 0)
+    );
   }
 
   // ---------------------------------------------------------------- input

@@ -272,6 +272,26 @@ describe("Http2Session: reset and GOAWAY", () => {
     assert.equal(pair.clientClosed, true);
   });
 
+  it("hasOutput stays true until closeTransport was handed out, also without a last frame", () => {
+    const client = openClient();
+    const id = client.request(GET, true);
+    client.takeOutput();
+    client.receiveData(frame(T.GOAWAY, 0, 0, [...u32(id), ...u32(0)]));
+    assert.equal(client.hasOutput, false, "a stream is still open");
+    client.receiveData(
+      frame(
+        T.HEADERS,
+        F.END_HEADERS | F.END_STREAM,
+        id,
+        new HpackEncoder().encode([[":status", "204"]]),
+      ),
+    );
+    assert.equal(client.streamCount, 0);
+    assert.equal(client.hasOutput, true);
+    assert.deepEqual(client.takeOutput(), { chunks: [], closeTransport: true });
+    assert.equal(client.hasOutput, false);
+  });
+
   it("a peer's GOAWAY refuses our streams above its last id", () => {
     const client = openClient();
     const a = client.request(GET);
