@@ -50,8 +50,13 @@ def pump():
                 break
             if room <= 0:
                 break
-            conn.send_data(sid, bytes(buf[:room]))
-            del buf[:room]
+            # Stream 3 pads every frame (RFC 9113 6.1): 10 bytes + the pad length octet.
+            pad = 10 if (mode == "client" and sid == 3) else None
+            take = room - 11 if pad else room
+            if take <= 0:
+                break
+            conn.send_data(sid, bytes(buf[:take]), pad_length=pad)
+            del buf[:take]
         if not buf and end:
             conn.end_stream(sid)
             del pending[sid]
@@ -65,8 +70,18 @@ if mode == "client":
         else:
             head = [(":method", "POST"), (":scheme", "https"), (":authority", "example.com"),
                     (":path", "/echo/%d" % i), ("content-type", "application/octet-stream")]
-        conn.send_headers(sid, head)
+        if i == 3:
+            # A HEADERS frame with priority fields (RFC 9113 6.2), then a PRIORITY frame.
+            conn.send_headers(sid, head, priority_weight=32, priority_depends_on=1)
+            conn.prioritize(sid, weight=8, depends_on=3)
+        else:
+            conn.send_headers(sid, head)
         pending[sid] = [bytearray(body(sid)), True]
+    # One more request, reset by the client at once (CANCEL): never answered.
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, [(":method", "GET"), (":scheme", "https"),
+                            (":authority", "example.com"), (":path", "/gone")])
+    conn.reset_stream(sid, error_code=8)
     conn.ping(b"12345678")
     pump()
 
@@ -172,7 +187,7 @@ const skip = skipReason();
 
 describe("Http2Session against Python's h2 (sans-I/O, no socket)", { skip }, () => {
   for (const piece of [0, 1, 7]) {
-    it(`h2 client -> our server: 4 streams x 100 KB echoed, PING, GOAWAY (pieces ${piece || "whole"})`, async () => {
+    it(`h2 client -> our server: 4 streams x 100 KB echoed (padded, prioritized), a reset, PING, GOAWAY (pieces ${piece || "whole"})`, async () => {
       const streams = 4;
       const size = piece === 1 ? 20_000 : 100_000;
       const peer = new Peer("client", streams, size);
@@ -182,6 +197,7 @@ describe("Http2Session against Python's h2 (sans-I/O, no socket)", { skip }, () 
       const ended: number[] = [];
       const peerEvents: string[] = [];
       let goaway: unknown;
+      const resets: unknown[] = [];
       try {
         let reply = await peer.read();
         for (let turn = 0; turn < 2000; turn++) {
@@ -205,6 +221,7 @@ describe("Http2Session against Python's h2 (sans-I/O, no socket)", { skip }, () 
                 server.sendData(e.streamId, [], true);
               }
             } else if (e.type === "goaway") goaway = e;
+            else if (e.type === "reset") resets.push(e);
             else if (e.type !== "settings" && e.type !== "drain" && e.type !== "closed")
               assert.fail(`unexpected event ${JSON.stringify(e)}`);
           }
@@ -216,7 +233,8 @@ describe("Http2Session against Python's h2 (sans-I/O, no socket)", { skip }, () 
         }
         const summary = await peer.send({ summary: true });
         // Our side: every request head as sent, every body whole, then the peer's GOAWAY.
-        assert.deepEqual([...requests.keys()], [1, 3, 5, 7]);
+        assert.deepEqual([...requests.keys()], [1, 3, 5, 7, 9]);
+        assert.deepEqual(resets, [{ type: "reset", streamId: 9, code: 8, local: false }]);
         assert.deepEqual(requests.get(1)?.[1], [":protocol", "websocket"]);
         for (const id of [1, 3, 5, 7])
           assert.deepEqual(concat(received.get(id) ?? []), body(id, size), `we got stream ${id}`);
