@@ -13,14 +13,22 @@
  *   until its END_HEADERS only CONTINUATIONs of that stream are accepted.
  * - Streams ({@link Http2Stream}) live in a Map by id while open or
  *   half-closed. Ids above the last one opened by a side are idle; lower ones
- *   not in the Map are closed ({@link ClosedStreams} remembers the last few,
- *   to ignore frames that were in flight when we reset a stream).
- * - Flow control (RFC 9113 5.2, 6.9): we hold per stream and for the
- *   connection the bytes we may send; DATA beyond them is queued on the
- *   stream (the caller's chunks, referenced) and framed when WINDOW_UPDATE
- *   comes, then "drain". Received DATA is counted against our windows: the
- *   connection's is returned as DATA arrives, a stream's only as the caller
- *   `consume()`s it, so an unread stream stalls alone.
+ *   not in the Map are closed, and {@link ClosedStreams} remembers how the
+ *   last few closed (RFC 9113 5.1): after our RST_STREAM the peer's frames
+ *   in flight are ignored, after its RST_STREAM they are a stream error,
+ *   after its END_STREAM a connection error.
+ * - A stream is "closed" once both END_STREAMs are out (ours in the output);
+ *   a server's stream opens with the request's HEADERS, a client's with
+ *   `request()`.
+ * - Flow control (RFC 9113 5.2, 6.9): {@link DataSender} frames DATA within
+ *   the peer's windows and queues the rest (the caller's chunks, referenced)
+ *   until WINDOW_UPDATE, then "drain". Received DATA is counted against our
+ *   windows: the connection's is returned as DATA arrives, a stream's only as
+ *   the caller `consume()`s it, so an unread stream stalls alone.
+ * - Our SETTINGS hold from the peer's ACK (RFC 9113 6.5.3): until then a new
+ *   stream's receive window is 65,535 and the HPACK table 4,096 bytes.
+ * - Limits against abuse without a clock (rapid reset, CONTINUATION and
+ *   control-frame floods) are in calm.ts.
  * - Errors: a stream error sends RST_STREAM and reports "reset"; a
  *   connection error queues GOAWAY, reports "error" then "reset" for every
  *   open stream, and the session is done (`closeTransport`).
@@ -152,7 +160,7 @@ export class Http2Session {
   readonly #out = new FrameOutput();
   #events: Http2Event[] = [];
   readonly #streams = new Map<number, Http2Stream>();
-  /** Streams with output queued by flow control, in the order they blocked. */
+  /** Our DATA within the peer's windows, and what waits for them. */
   readonly #sender: DataSender;
   readonly #closed = new ClosedStreams();
   readonly #decoder: HpackDecoder;
