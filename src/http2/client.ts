@@ -24,7 +24,14 @@ import type { ExtendedConnectRequest } from "../core/handshake/extended-connect.
 import { Headers } from "../core/headers.js";
 import type { Response } from "../core/http1/message.js";
 import type { HeaderField } from "../core/http2/index.js";
-import { acquire, Http2UnsupportedError, type PooledSession, release, slot } from "./sessions.js";
+import {
+  acquire,
+  Http2UnsupportedError,
+  type PooledSession,
+  release,
+  slot,
+  taken,
+} from "./sessions.js";
 import { WireStream } from "./wire-stream.js";
 
 /** What {@link connectHttp2} needs: the client options, the runtime's defer, TLS options. */
@@ -134,7 +141,15 @@ async function openStream(
   try {
     // Under the server's stream limit (RFC 9113 5.1.2), as node:http2 waits too.
     const free = slot(entry);
-    if (free !== undefined) await within(free, deadline - performance.now(), "free HTTP/2 stream");
+    if (free !== undefined) {
+      try {
+        await within(free.wait, deadline - performance.now(), "free HTTP/2 stream");
+      } catch (error) {
+        free.leave();
+        throw error;
+      }
+      taken(entry);
+    }
     stream = new WireStream(wire, wire.session.request(fieldsOf(request), false));
   } catch (error) {
     // The session went away between its SETTINGS and this request.

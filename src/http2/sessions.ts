@@ -37,6 +37,8 @@ export interface PooledSession {
   streams: number;
   /** Openings waiting for a stream under the server's SETTINGS_MAX_CONCURRENT_STREAMS. */
   waiting: (() => void)[] | undefined;
+  /** Openings woken for a free stream that have not opened it yet (it is theirs). */
+  granted: number;
 }
 
 const pool = new Map<string, PooledSession>();
@@ -84,16 +86,50 @@ export function release(entry: PooledSession): void {
 /**
  * Waits (when it must) for a stream to be free under the server's
  * SETTINGS_MAX_CONCURRENT_STREAMS (RFC 9113 5.1.2: a client must not open
- * more), in the order of asking.
+ * more), in the order of asking. A stream that goes is given to the first
+ * waiter (`granted` until it opens it, so that no later opening takes it);
+ * `leave` takes back a wait that timed out.
  */
-export function slot(entry: PooledSession): Promise<void> | undefined {
+export function slot(entry: PooledSession): { wait: Promise<void>; leave(): void } | undefined {
   const session = entry.wire!.session;
   if (
     entry.waiting === undefined &&
-    session.streamCount < session.peerSettings.maxConcurrentStreams
-  )
+    session.streamCount + entry.granted < session.peerSettings.maxConcurrentStreams
+  ) {
     return undefined;
-  return new Promise((resolve) => (entry.waiting ??= []).push(resolve));
+  }
+  let wake!: () => void;
+  const wait = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  (entry.waiting ??= []).push(wake);
+  return {
+    wait,
+    leave(): void {
+      const waiting = entry.waiting;
+      const at = waiting?.indexOf(wake) ?? -1;
+      if (at >= 0) waiting!.splice(at, 1);
+      else {
+        // Woken meanwhile: the stream granted to it goes to the next.
+        entry.granted--;
+        wakeNext(entry);
+      }
+      if (waiting?.length === 0) entry.waiting = undefined;
+    },
+  };
+}
+
+/** An opening woken by {@link slot} is opening its stream (which now counts in the session's). */
+export function taken(entry: PooledSession): void {
+  entry.granted--;
+}
+
+function wakeNext(entry: PooledSession): void {
+  const wake = entry.waiting?.shift();
+  if (entry.waiting?.length === 0) entry.waiting = undefined;
+  if (wake === undefined) return;
+  entry.granted++;
+  wake();
 }
 
 function open(url: URL, tls: TlsConnectOptions | undefined, forget: () => void): PooledSession {
@@ -117,6 +153,7 @@ function open(url: URL, tls: TlsConnectOptions | undefined, forget: () => void):
     isReady: false,
     streams: 0,
     waiting: undefined,
+    granted: 0,
   };
   let settle: { resolve(): void; reject(error: Error): void } | undefined;
   (entry as { ready: Promise<void> }).ready = new Promise<void>((resolve, reject) => {
@@ -186,8 +223,7 @@ function open(url: URL, tls: TlsConnectOptions | undefined, forget: () => void):
         );
       },
       streamGone(): void {
-        entry.waiting?.shift()?.();
-        if (entry.waiting?.length === 0) entry.waiting = undefined;
+        wakeNext(entry);
         release(entry);
       },
       closed(): void {

@@ -83,7 +83,7 @@ export class WireSession {
   // Why the connection failed, told to each stream it resets.
   #error: Error | undefined;
   // Streams whose write() said "wait" because the socket was backed up.
-  #waiting: WireStream[] | undefined;
+  #waiting: Set<WireStream> | undefined;
   readonly #run = (): void => {
     this.#scheduled = false;
     this.#pump();
@@ -125,7 +125,7 @@ export class WireSession {
     this.schedule();
     if (this.session.bufferedAmount(stream.id) >= HELD_HIGH_WATER_BYTES) return false;
     if (this.socket.writableNeedDrain) {
-      (this.#waiting ??= []).push(stream);
+      (this.#waiting ??= new Set()).add(stream);
       return false;
     }
     return true;
