@@ -1052,10 +1052,17 @@ export class Http2Session {
     if (stream === undefined) return;
     if (stream.ended & Ended.LOCAL || stream.endQueued)
       throw new InvalidStateError(`Cannot send data: stream ${streamId} has ended our side`);
+    // RFC 9113 8.1: a response's DATA follows its head.
+    if (this.#isServer && !stream.answered)
+      throw new InvalidStateError(`Cannot send data: stream ${streamId} has no response head yet`);
     this.#sender.send(stream, chunks, endStream);
   }
 
-  /** Bytes queued on a stream that flow control still holds (backpressure). */
+  /**
+   * Bytes queued on a stream that flow control still holds (backpressure).
+   * Output framed but not yet taken by `takeOutput()` is not counted: while
+   * the socket is backed up that is the transport's to account for.
+   */
   bufferedAmount(streamId: number): number {
     return this.#streams.get(streamId)?.queuedBytes ?? 0;
   }

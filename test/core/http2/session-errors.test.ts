@@ -1009,6 +1009,7 @@ describe("Http2Session: the rest of the edges", () => {
   it("sendData after our END_STREAM throws; on a gone stream it is a no-op", () => {
     const s = openServer();
     s.receiveData(headers(1));
+    assert.throws(() => s.sendData(1, [Uint8Array.of(1)]), /has no response head yet/);
     s.respond(1, [[":status", "200"]]);
     s.sendData(1, [Uint8Array.of(1)], true);
     assert.throws(() => s.sendData(1, [Uint8Array.of(1)]), /has ended our side/);
