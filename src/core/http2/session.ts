@@ -709,7 +709,14 @@ export class Http2Session {
     this.#lastPeerStreamId = streamId;
     const fields = this.#decode(streamId, block);
     if (fields === undefined) return;
-    if (this.#goawaySent) return; // RFC 9113 6.8: streams after our GOAWAY are not processed.
+    if (this.#goawaySent) {
+      // RFC 9113 6.8: streams after our GOAWAY are not processed; refused
+      // (8.7), so the client knows at once it may retry on a new connection.
+      writeRstStream(this.#out, streamId, Http2ErrorCode.REFUSED_STREAM);
+      this.#closed.add(streamId, ClosedBy.LOCAL_RESET);
+      this.#countReply();
+      return;
+    }
     if (this.#streams.size >= this.#local.maxConcurrentStreams || fields === null) {
       // Refused, not processed (RFC 9113 5.1.2, 8.7): a client may retry it.
       writeRstStream(this.#out, streamId, Http2ErrorCode.REFUSED_STREAM);

@@ -292,6 +292,30 @@ describe("Http2Session: reset and GOAWAY", () => {
     assert.equal(client.hasOutput, false);
   });
 
+  it("after our GOAWAY new streams are refused, open ones go on", () => {
+    const server = openServer();
+    const enc = new HpackEncoder();
+    server.receiveData(frame(T.HEADERS, F.END_HEADERS, 1, enc.encode(GET)));
+    server.close();
+    server.receiveData(frame(T.HEADERS, F.END_HEADERS, 3, enc.encode(GET)));
+    assert.deepEqual(types(server.takeEvents()), ["headers"]);
+    const frames = outputFrames(server);
+    assert.deepEqual(
+      frames.map((f) => [f.type, f.streamId]),
+      [
+        [T.GOAWAY, 0],
+        [T.RST_STREAM, 3],
+      ],
+    );
+    assert.equal(codeOf(frames[1]!), Http2ErrorCode.REFUSED_STREAM);
+    assert.deepEqual([...frames[0]!.payload.subarray(0, 8)], [...u32(1), ...u32(0)]);
+    // Stream 1 still works, and its end closes the transport.
+    server.respond(1, [[":status", "200"]], true);
+    server.receiveData(frame(T.DATA, F.END_STREAM, 1, [1]));
+    assert.deepEqual(types(server.takeEvents()), ["data", "closed"]);
+    assert.equal(server.takeOutput().closeTransport, true);
+  });
+
   it("a peer's GOAWAY refuses our streams above its last id", () => {
     const client = openClient();
     const a = client.request(GET);
