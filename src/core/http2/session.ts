@@ -333,10 +333,17 @@ export class Http2Session {
         return;
       } else {
         this.#connectionError(
-          peerError(
-            Http2ErrorCode.FRAME_SIZE_ERROR,
-            `Cannot accept frame: ${frameTypeName(reader.type)} of ${reader.length} bytes is over our maximum frame size ${reader.maxFrameSize}`,
-          ),
+          this.#phase === Phase.FIRST_SETTINGS && reader.type !== FrameType.SETTINGS
+            ? // Likely no HTTP/2 at all (an HTTP/1.1 answer to an h2c preface):
+              // say so rather than name a frame size.
+              peerError(
+                Http2ErrorCode.PROTOCOL_ERROR,
+                "Cannot read preface: the peer's first frame is not SETTINGS (it does not speak HTTP/2)",
+              )
+            : peerError(
+                Http2ErrorCode.FRAME_SIZE_ERROR,
+                `Cannot accept frame: ${frameTypeName(reader.type)} of ${reader.length} bytes is over our maximum frame size ${reader.maxFrameSize}`,
+              ),
         );
         return;
       }

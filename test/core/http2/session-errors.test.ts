@@ -82,6 +82,13 @@ describe("Http2Session bad input: the preface and the first frame (RFC 9113 3.4)
     assert.match(goaway(o).message, /PING before the peer's SETTINGS/);
   });
 
+  it("a client given an HTTP/1.1 answer says the peer does not speak HTTP/2", () => {
+    const make = () => new Http2Session({ role: "client" });
+    const o = runSplit(make, new TextEncoder().encode("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    assert.equal(goaway(o).code, E.PROTOCOL_ERROR);
+    assert.match(goaway(o).message, /first frame is not SETTINGS \(it does not speak HTTP\/2\)/);
+  });
+
   it("a client gets the same rule from a server", () => {
     const make = () => new Http2Session({ role: "client" });
     const o = runSplit(make, frame(T.WINDOW_UPDATE, 0, 0, u32(1)));
