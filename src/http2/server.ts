@@ -13,10 +13,8 @@ import type { IncomingMessage } from "node:http";
 import type {
   Http2SecureServer,
   Http2Server,
-  Http2Session,
   IncomingHttpHeaders,
   ServerHttp2Stream,
-  Settings,
 } from "node:http2";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -37,41 +35,6 @@ export interface Http2ServerOptions {
    * which lets one connection open WebSockets without bound.
    */
   maxConcurrentStreams?: number;
-}
-
-/**
- * The SETTINGS our HTTP/2 sessions send: extended CONNECT enabled (RFC 8441
- * 3: SETTINGS_ENABLE_CONNECT_PROTOCOL = 1) and the stream limit.
- */
-export function http2Settings(options: Http2ServerOptions = {}): Settings {
-  return {
-    enableConnectProtocol: true,
-    maxConcurrentStreams: options.maxConcurrentStreams ?? 100,
-  };
-}
-
-/**
- * The receive window of a whole HTTP/2 connection (RFC 9113 6.9.2 starts it
- * at 64 KiB, shared by every stream): 4 MiB, so that many WebSockets on one
- * connection are not held to 64 KiB per round trip between them. Memory
- * stays bounded by each stream's own window (64 KiB), which a WebSocket
- * that is not read fills and no more.
- */
-export const CONNECTION_WINDOW_BYTES = 4 * 1024 * 1024;
-
-/** Applies {@link CONNECTION_WINDOW_BYTES} to a session (where the runtime can). */
-export function widenConnectionWindow(session: Http2Session): void {
-  if (typeof session.setLocalWindowSize !== "function") return;
-  const widen = (): void => {
-    try {
-      session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
-    } catch {
-      // A session already closing: nothing to widen.
-    }
-  };
-  // Before the session is connected there is no window to set yet.
-  if (session.connecting) session.once("connect", widen);
-  else widen();
 }
 
 /** Whether a stream's head is an extended CONNECT (RFC 8441 4), as opposed to an ordinary request. */

@@ -54,6 +54,9 @@ export class WireServer implements WireOwner {
         maxConcurrentStreams: options.maxConcurrentStreams ?? 100,
       },
     };
+    // Bad settings (a negative maxConcurrentStreams) throw RangeError here,
+    // from serve(), rather than from the first connection's callback.
+    new Http2Session(this.#options);
     const openTimeoutMs = options.openTimeoutMs === undefined ? 10_000 : options.openTimeoutMs;
     this.#idle = openTimeoutMs === null ? undefined : new Deadlines(openTimeoutMs, closeIdle);
   }

@@ -241,6 +241,14 @@ describe("serving WebSockets over HTTP/2", () => {
     }
   });
 
+  test("refuses a bad maxConcurrentStreams when it starts, not on a connection", T, async () => {
+    await assert.rejects(
+      serve(echo, { host: "127.0.0.1", port: 0, h2c: true, maxConcurrentStreams: -1 }),
+      (error: Error) =>
+        error instanceof RangeError && /maxConcurrentStreams -1/.test(error.message),
+    );
+  });
+
   test("holds streams over maxConcurrentStreams back; the others are unharmed", T, async () => {
     const server = await tlsServer({ maxConcurrentStreams: 3 });
     const s = await session(server);
