@@ -26,6 +26,13 @@ import type { WireStream } from "./wire-stream.js";
 // core queued without a copy, so they are corked and leave in one writev.
 const CONCAT_LIMIT = 16 * 1024;
 
+// Events handed on between two writes when a read brings many (a power of
+// 2). Measured on openings over h2c, 100 at a time, on two cores: without
+// it both processes idled about half of the time, each waiting for the
+// other's whole batch; with it the opening rate rose about a quarter
+// (alternating runs of 8 rounds, Node 24: 15-17k to 17-25k a second).
+const SLICE_EVENTS = 32;
+
 // A chunk this large is written as it is, not copied (see #write).
 const LARGE_CHUNK_BYTES = 1024;
 
@@ -182,7 +189,12 @@ export class WireSession {
     try {
       for (;;) {
         const events = session.takeEvents();
-        for (let i = 0; i < events.length; i++) this.#dispatch(events[i]!);
+        for (let i = 0; i < events.length; i++) {
+          this.#dispatch(events[i]!);
+          // A read of many requests: their answers leave in slices, so the
+          // peer works on the first ones while we answer the rest.
+          if ((i & (SLICE_EVENTS - 1)) === SLICE_EVENTS - 1) this.#writeSlice();
+        }
         // While the socket is backed up (a peer that does not read), the
         // output stays in the session, which bounds what it queues on its
         // own (replies to a PING or SETTINGS flood: ENHANCE_YOUR_CALM) and
@@ -201,6 +213,15 @@ export class WireSession {
     } finally {
       this.#pumping = false;
     }
+  }
+
+  /** Writes what the session has so far (its close is the pump's to tell), unless the socket is backed up. */
+  #writeSlice(): void {
+    const session = this.session;
+    if (!session.hasOutput || this.socket.writableNeedDrain) return;
+    const output = session.takeOutput();
+    this.#write(output.chunks);
+    if (output.closeTransport) this.#mayClose = true;
   }
 
   #dispatch(event: Http2Event): void {
