@@ -19,12 +19,8 @@ import type { Socket } from "node:net";
 import type { Deadline } from "../connection/deadlines.js";
 import { TransportError } from "../connection/errors.js";
 import type { HeaderField, Http2Event, Http2Session, Http2Settings } from "../core/http2/index.js";
+import { writeChunks } from "./socket-writes.js";
 import type { WireStream } from "./wire-stream.js";
-
-// As in SocketTransport: batches up to this size are copied into one buffer
-// and written with one `socket.write`; larger ones hold payloads that the
-// core queued without a copy, so they are corked and leave in one writev.
-const CONCAT_LIMIT = 16 * 1024;
 
 // Events handed on between two writes when a read brings many (a power of
 // 2). Measured on openings over h2c, 100 at a time, on two cores: without
@@ -32,21 +28,6 @@ const CONCAT_LIMIT = 16 * 1024;
 // other's whole batch; with it the opening rate rose about a quarter
 // (alternating runs of 8 rounds, Node 24: 15-17k to 17-25k a second).
 const SLICE_EVENTS = 32;
-
-// A chunk this large is written as it is, not copied (see #write).
-const LARGE_CHUNK_BYTES = 1024;
-
-/** Writes chunks [from, to) of `chunks` (`bytes` in all) as one buffer, or the one chunk. */
-function writeRun(
-  socket: Socket,
-  chunks: Uint8Array[],
-  from: number,
-  to: number,
-  bytes: number,
-): void {
-  if (to - from === 1) socket.write(chunks[from]!);
-  else socket.write(Buffer.concat(chunks.slice(from, to), bytes));
-}
 
 // A stream's bytes held by flow control at which write() says "wait": as a
 // socket's high-water mark (Node's default).
@@ -204,7 +185,7 @@ export class WireSession {
         if (session.hasOutput || this.#mayClose) {
           this.#mayClose = false;
           const output = session.takeOutput();
-          this.#write(output.chunks);
+          writeChunks(this.socket, output.chunks);
           if (output.closeTransport) this.#endSocket();
           else if (output.chunks.length > 0) continue;
         }
@@ -220,7 +201,7 @@ export class WireSession {
     const session = this.session;
     if (!session.hasOutput || this.socket.writableNeedDrain) return;
     const output = session.takeOutput();
-    this.#write(output.chunks);
+    writeChunks(this.socket, output.chunks);
     if (output.closeTransport) this.#mayClose = true;
   }
 
@@ -268,40 +249,6 @@ export class WireSession {
         this.#owner.failed?.(this, event.error);
         break;
     }
-  }
-
-  #write(chunks: Uint8Array[]): void {
-    const socket = this.socket;
-    if (socket.destroyed || chunks.length === 0) return;
-    if (chunks.length === 1) {
-      socket.write(chunks[0]!);
-      return;
-    }
-    let length = 0;
-    for (const chunk of chunks) length += chunk.length;
-    if (length <= CONCAT_LIMIT) {
-      socket.write(Buffer.concat(chunks, length));
-      return;
-    }
-    // Many streams' small frames (a turn of 64 B echoes: a frame header and a
-    // payload each) are copied together, large payloads written as they
-    // are: a socket.write per chunk cost more than copying a small one.
-    socket.cork();
-    let from = 0;
-    let small = 0;
-    for (let i = 0; i < chunks.length; i++) {
-      const chunk = chunks[i]!;
-      if (chunk.length < LARGE_CHUNK_BYTES) {
-        small += chunk.length;
-        continue;
-      }
-      if (i > from) writeRun(socket, chunks, from, i, small);
-      socket.write(chunk);
-      from = i + 1;
-      small = 0;
-    }
-    if (chunks.length > from) writeRun(socket, chunks, from, chunks.length, small);
-    socket.uncork();
   }
 
   #endSocket(): void {
