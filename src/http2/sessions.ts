@@ -13,7 +13,7 @@ import { type ConnectionOptions as TlsConnectOptions, connect as tlsConnect } fr
 import { TransportError } from "../connection/errors.js";
 import { WebSocketError } from "../core/errors.js";
 import { Http2Session, type Http2Settings } from "../core/http2/index.js";
-import { type WireOwner, WireSession } from "./wire-session.js";
+import { MAX_FRAME_BYTES, type WireOwner, WireSession } from "./wire-session.js";
 
 /**
  * The server does not offer WebSockets over HTTP/2: it did not negotiate
@@ -235,7 +235,11 @@ function open(url: URL, tls: TlsConnectOptions | undefined, forget: () => void):
         for (const wake of waiting ?? []) wake();
       },
     };
-    entry.wire = new WireSession(socket, new Http2Session({ role: "client" }), owner);
+    entry.wire = new WireSession(
+      socket,
+      new Http2Session({ role: "client", settings: { maxFrameSize: MAX_FRAME_BYTES } }),
+      owner,
+    );
   });
   return entry;
 }

@@ -20,7 +20,7 @@ import {
   Http2Session,
   type Http2SessionOptions,
 } from "../core/http2/index.js";
-import { type WireOwner, WireSession } from "./wire-session.js";
+import { MAX_FRAME_BYTES, type WireOwner, WireSession } from "./wire-session.js";
 import { WireStream } from "./wire-stream.js";
 
 /** What a {@link WireServer} needs beside its server. */
@@ -52,6 +52,7 @@ export class WireServer implements WireOwner {
         // RFC 8441 3: extended CONNECT enabled.
         enableConnectProtocol: true,
         maxConcurrentStreams: options.maxConcurrentStreams ?? 100,
+        maxFrameSize: MAX_FRAME_BYTES,
       },
     };
     // Bad settings (a negative maxConcurrentStreams) throw RangeError here,

@@ -37,6 +37,16 @@ const HELD_HIGH_WATER_BYTES = 16 * 1024;
 // has to close its side before the socket is destroyed.
 const LINGER_MS = 5_000;
 
+/**
+ * The SETTINGS_MAX_FRAME_SIZE our sessions advertise (both roles): 64 KiB
+ * rather than the 16 KiB default (RFC 9113 6.5.2), so that a 16 KiB
+ * WebSocket message with its frame header travels as one DATA frame, not two
+ * (one view of the read for the protocol, not two pieces to join). Measured,
+ * 1,000 WebSockets over h2c each echoing 16 KiB, alternating runs: server
+ * CPU per echo 47 to 36 us, client 55-66 to 53-55 us.
+ */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
 /** What a session tells the side that owns it (the server or the client pool). */
 export interface WireOwner {
   /** Server: a request on a new stream (create and {@link WireSession.add} its stream). */

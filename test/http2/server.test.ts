@@ -92,6 +92,8 @@ describe("serving WebSockets over HTTP/2", () => {
       try {
         assert.equal(s.remoteSettings.enableConnectProtocol, true);
         assert.equal(s.remoteSettings.maxConcurrentStreams, 7);
+        // 64 KiB frames: a 16 KiB message in one DATA frame.
+        assert.equal(s.remoteSettings.maxFrameSize, 65_536);
         const { headers, stream } = await request(s, WEBSOCKET);
         assert.equal(headers[":status"], 200);
         assert.equal(headers["sec-websocket-accept"], undefined);

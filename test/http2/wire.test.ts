@@ -288,12 +288,12 @@ describe("our HTTP/2 framing on sockets: against node:http2 (nghttp2), and broke
         // A header block naming dynamic table entry 70 of an empty table: COMPRESSION_ERROR.
         const badBlock = frame(0x1, 0x4 | 0x1, 1, [0x80 | 70]);
         assert.equal(await goawayFor(port, Buffer.concat([PREFACE, settings, badBlock])), 9);
-        // A frame larger than our SETTINGS_MAX_FRAME_SIZE (16,384): FRAME_SIZE_ERROR.
+        // A frame larger than our SETTINGS_MAX_FRAME_SIZE (64 KiB): FRAME_SIZE_ERROR.
         const huge = frame(
           0x0,
           0,
           1,
-          Array.from({ length: 16_385 }, () => 0),
+          Array.from({ length: 65_537 }, () => 0),
         );
         assert.equal(await goawayFor(port, Buffer.concat([PREFACE, settings, huge])), 6);
         const client = await connect(`ws://127.0.0.1:${port}/`, { http2: true });
