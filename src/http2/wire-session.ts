@@ -191,8 +191,9 @@ export class WireSession {
         // own (replies to a PING or SETTINGS flood: ENHANCE_YOUR_CALM) and
         // holds the streams' DATA behind their windows; the socket's
         // "drain" brings it out. A failed session's GOAWAY goes at once.
-        if (this.socket.writableNeedDrain && this.#error === undefined) break;
-        if (session.hasOutput || this.#mayClose) {
+        // (Events still go on: a stream reset meanwhile is told its close.)
+        const blocked = this.socket.writableNeedDrain && this.#error === undefined;
+        if (!blocked && (session.hasOutput || this.#mayClose)) {
           this.#mayClose = false;
           const output = session.takeOutput();
           writeChunks(this.socket, output.chunks);

@@ -347,4 +347,67 @@ describe("our HTTP/2 framing on sockets: against node:http2 (nghttp2), and broke
       await server.close();
     }
   });
+
+  test(
+    "a WebSocket whose peer stops reading the whole connection still closes on its timeout",
+    T,
+    async () => {
+      const server = await serve(
+        async (connection) => {
+          // Far more than the socket buffers hold: the connection's socket backs up.
+          const chunk = new Uint8Array(256 * 1024);
+          for (let i = 0; i < 64; i++) void connection.send(chunk).catch(() => {});
+          await connection.close().catch(() => {});
+        },
+        { host: "127.0.0.1", port: 0, h2c: true, compression: null, closeTimeoutMs: 300 },
+      );
+      const port = portOf(server.address);
+      // A literal field without indexing, new name (RFC 7541 6.2.2), no Huffman.
+      const literal = (name: string, value: string): number[] => [
+        0x00,
+        name.length,
+        ...Buffer.from(name),
+        value.length,
+        ...Buffer.from(value),
+      ];
+      const block = [
+        ...literal(":method", "CONNECT"),
+        ...literal(":protocol", "websocket"),
+        ...literal(":scheme", "http"),
+        ...literal(":path", "/"),
+        ...literal(":authority", "x"),
+        ...literal("sec-websocket-version", "13"),
+      ];
+      const u32 = (n: number): number[] => [
+        n >>> 24,
+        (n >>> 16) & 0xff,
+        (n >>> 8) & 0xff,
+        n & 0xff,
+      ];
+      const socket = netConnect({ host: "127.0.0.1", port });
+      socket.on("error", () => {});
+      try {
+        await new Promise((resolve) => socket.once("connect", resolve));
+        socket.pause(); // never reads
+        socket.write(
+          Buffer.concat([
+            PREFACE,
+            // Windows as large as allowed: only the socket holds the server back.
+            frame(0x4, 0, 0, [0, 0x4, ...u32(0x7fffffff)]),
+            frame(0x8, 0, 0, u32(0x7fffffff - 65_535)),
+            frame(0x1, 0x4, 1, block),
+          ]),
+        );
+        for (let i = 0; i < 100 && server.connections.size === 0; i++) await sleep(10);
+        assert.equal(server.connections.size, 1);
+        // The close handshake cannot happen; its timeout resets the stream, and
+        // the connection learns its close although the socket stays backed up.
+        for (let i = 0; i < 300 && server.connections.size > 0; i++) await sleep(10);
+        assert.equal(server.connections.size, 0);
+      } finally {
+        socket.destroy();
+        await server.close();
+      }
+    },
+  );
 });
