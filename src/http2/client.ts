@@ -1,12 +1,12 @@
 /**
  * Connecting over HTTP/2 (RFC 8441) on Node: each WebSocket is a stream of
- * the session its origin shares (see sessions.ts); the handshake is the
- * core's, the connection the same `ClientConnection` as over HTTP/1.1.
+ * the session its origin shares (see sessions.ts), over our own HTTP/2
+ * machine; the handshake is the core's, the connection the same
+ * `ClientConnection` as over HTTP/1.1.
  *
  * @module
  */
 
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
 import type { ConnectionOptions as TlsConnectOptions } from "node:tls";
 import {
   type ClientConnection,
@@ -23,8 +23,16 @@ import { ExtendedConnectClientProtocol } from "../core/extended-connect-client.j
 import type { ExtendedConnectRequest } from "../core/handshake/extended-connect.js";
 import { Headers } from "../core/headers.js";
 import type { Response } from "../core/http1/message.js";
-import { acquire, Http2UnsupportedError, type PooledSession, release } from "./sessions.js";
-import { Http2StreamTransport } from "./transport.js";
+import type { HeaderField } from "../core/http2/index.js";
+import {
+  acquire,
+  Http2UnsupportedError,
+  type PooledSession,
+  release,
+  slot,
+  taken,
+} from "./sessions.js";
+import { WireStream } from "./wire-stream.js";
 
 /** What {@link connectHttp2} needs: the client options, the runtime's defer, TLS options. */
 export interface Http2ConnectOptions extends ClientOptions {
@@ -35,40 +43,28 @@ export interface Http2ConnectOptions extends ClientOptions {
 }
 
 /** The HTTP/2 head of a request (pseudo-headers first, RFC 9113 8.3). */
-function headOf(request: ExtendedConnectRequest): OutgoingHttpHeaders {
-  const head: OutgoingHttpHeaders = {
-    ":method": request.method,
-    ":protocol": request.protocol,
-    ":scheme": request.scheme,
-    ":authority": request.authority,
-    ":path": request.target,
-  };
-  for (const [name, value] of request.headers) {
-    const previous = head[name];
-    if (previous === undefined) head[name] = value;
-    else head[name] = Array.isArray(previous) ? [...previous, value] : [String(previous), value];
-  }
-  return head;
+function fieldsOf(request: ExtendedConnectRequest): HeaderField[] {
+  const fields: HeaderField[] = [
+    [":method", request.method],
+    [":protocol", request.protocol ?? "websocket"],
+    [":scheme", request.scheme ?? "https"],
+    [":authority", request.authority ?? ""],
+    [":path", request.target],
+  ];
+  // (Names are lower-case already: buildExtendedConnectRequest made them so.)
+  for (const field of request.headers) fields.push(field);
+  return fields;
 }
 
-/** A response head as Node gives it, as the core's {@link Response}. */
-function responseOf(headers: IncomingHttpHeaders, body: Uint8Array = EMPTY_BYTES): Response {
+/** A response head as the core's {@link Response}. */
+function responseOf(head: HeaderField[], body: Uint8Array = EMPTY_BYTES): Response {
   const fields = new Headers();
-  // (for-in rather than Object.entries: no array per field; Node's head
-  // object has a null prototype.)
-  for (const name in headers) {
-    const value = headers[name];
-    if (name.charCodeAt(0) === 0x3a || value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) fields.append(name, item);
-    else fields.append(name, String(value));
+  let status = 0;
+  for (const [name, value] of head) {
+    if (name === ":status") status = Number(value);
+    else if (name.charCodeAt(0) !== 0x3a) fields.append(name, value);
   }
-  return {
-    status: Number(headers[":status"]),
-    reason: "",
-    headers: fields,
-    body,
-    version: "2",
-  };
+  return { status, reason: "", headers: fields, body, version: "2" };
 }
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -140,33 +136,54 @@ async function openStream(
     throw error;
   }
   protocol.sendRequest(request);
-  let stream: ReturnType<typeof entry.session.request>;
+  const wire = entry.wire!;
+  let stream: WireStream;
   try {
-    stream = entry.session.request(headOf(request), { endStream: false });
+    // Under the server's stream limit (RFC 9113 5.1.2), as node:http2 waits too.
+    const free = slot(entry);
+    if (free !== undefined) {
+      try {
+        await within(free.wait, deadline - performance.now(), "free HTTP/2 stream");
+      } catch (error) {
+        free.leave();
+        throw error;
+      }
+      taken(entry);
+    }
+    stream = new WireStream(wire, wire.session.request(fieldsOf(request), false));
   } catch (error) {
     // The session went away between its SETTINGS and this request.
     release(entry);
+    if (error instanceof TimeoutError) throw error;
     throw new TransportError(`Cannot open WebSocket over HTTP/2: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  stream.once("close", () => release(entry));
-  const transport = new Http2StreamTransport(stream);
-  const connection = new Connection(protocol, transport, optionsUntil(options, deadline));
-  stream.once("response", (head) => {
-    const status = Number(head[":status"]);
-    if (status >= 200 && status < 300) {
-      connection.receiveResponse(responseOf(head));
+  wire.add(stream);
+  wire.schedule();
+  const connection = new Connection(protocol, stream, optionsUntil(options, deadline));
+  const onHead = (head: HeaderField[], endStream: boolean): void => {
+    const response = responseOf(head);
+    // An interim (1xx) head: the response's own follows.
+    if (response.status < 200 && !endStream) {
+      stream.expectHead(onHead);
+      return;
+    }
+    if (response.status >= 200 && response.status < 300) {
+      connection.receiveResponse(response);
       return;
     }
     // A refusal: its body (the server's reason, as over HTTP/1.1) goes
     // into the HandshakeError; the open timeout still bounds the wait.
-    transport.readBody(MAX_BODY_BYTES, (body) => {
+    const refused = (body: Uint8Array): void => {
       // (Unless the open timeout or the stream's end came first.)
       if (protocol.state !== "connecting") return;
       connection.receiveResponse(responseOf(head, body));
-    });
-  });
+    };
+    if (endStream) refused(EMPTY_BYTES);
+    else stream.readBody(MAX_BODY_BYTES, refused);
+  };
+  stream.expectHead(onHead);
   await connection.opened;
   return connection;
 }

@@ -1,23 +1,20 @@
 /**
  * Serving WebSockets over HTTP/2 (RFC 8441) on Node: each extended CONNECT
  * stream becomes a connection of a {@link Server}, with the same options and
- * hooks as over HTTP/1.1. Sessions come from `node:http2`, either ours (for
+ * hooks as over HTTP/1.1. Sessions are either our own machine's (for
  * `serve()`: TLS connections whose ALPN chose `h2`, or cleartext ones that
- * opened with the HTTP/2 preface) or an application's server we attach to.
+ * opened with the HTTP/2 preface; see wire-server.ts) or those of an
+ * application's `node:http2` server we attach to (its `'stream'` events).
  *
  * @module
  */
 
 import type { IncomingMessage } from "node:http";
-import {
-  createServer as createHttp2Server,
-  type Http2SecureServer,
-  type Http2Server,
-  type Http2Session,
-  type IncomingHttpHeaders,
-  type ServerHttp2Session,
-  type ServerHttp2Stream,
-  type Settings,
+import type {
+  Http2SecureServer,
+  Http2Server,
+  IncomingHttpHeaders,
+  ServerHttp2Stream,
 } from "node:http2";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -27,6 +24,7 @@ import type { Server } from "../connection/server.js";
 import { fieldsForHttp2, requestFromFields } from "../core/handshake/extended-connect.js";
 import type { Response } from "../core/http1/message.js";
 import { Http2StreamTransport } from "./transport.js";
+import { WireServer } from "./wire-server.js";
 
 /** Options of serving over HTTP/2, beside the server's own. */
 export interface Http2ServerOptions {
@@ -37,41 +35,6 @@ export interface Http2ServerOptions {
    * which lets one connection open WebSockets without bound.
    */
   maxConcurrentStreams?: number;
-}
-
-/**
- * The SETTINGS our HTTP/2 sessions send: extended CONNECT enabled (RFC 8441
- * 3: SETTINGS_ENABLE_CONNECT_PROTOCOL = 1) and the stream limit.
- */
-export function http2Settings(options: Http2ServerOptions = {}): Settings {
-  return {
-    enableConnectProtocol: true,
-    maxConcurrentStreams: options.maxConcurrentStreams ?? 100,
-  };
-}
-
-/**
- * The receive window of a whole HTTP/2 connection (RFC 9113 6.9.2 starts it
- * at 64 KiB, shared by every stream): 4 MiB, so that many WebSockets on one
- * connection are not held to 64 KiB per round trip between them. Memory
- * stays bounded by each stream's own window (64 KiB), which a WebSocket
- * that is not read fills and no more.
- */
-export const CONNECTION_WINDOW_BYTES = 4 * 1024 * 1024;
-
-/** Applies {@link CONNECTION_WINDOW_BYTES} to a session (where the runtime can). */
-export function widenConnectionWindow(session: Http2Session): void {
-  if (typeof session.setLocalWindowSize !== "function") return;
-  const widen = (): void => {
-    try {
-      session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
-    } catch {
-      // A session already closing: nothing to widen.
-    }
-  };
-  // Before the session is connected there is no window to set yet.
-  if (session.connecting) session.once("connect", widen);
-  else widen();
 }
 
 /** Whether a stream's head is an extended CONNECT (RFC 8441 4), as opposed to an ordinary request. */
@@ -117,45 +80,28 @@ export function handleStream(
 }
 
 /**
- * The HTTP/2 side of `serve()`: a `node:http2` server that listens on
- * nothing and is handed the sockets that speak HTTP/2.
+ * The HTTP/2 side of `serve()`: the sockets that speak HTTP/2 are driven by
+ * our own sans-I/O machine (see wire-server.ts), not `node:http2`, whose
+ * stream cost about what a socket does (an opening cost as many instructions
+ * as a TCP accept and a 101, and a stream about 4 KB): a WebSocket stream is
+ * now a small object beside its connection.
  */
 export class Http2Sessions {
-  readonly #sessions = new Set<ServerHttp2Session>();
-  readonly #http2: Http2Server;
+  readonly #wire: WireServer;
 
   constructor(
     server: Server,
     options: Http2ServerOptions & { openTimeoutMs?: number | null | undefined } = {},
   ) {
-    const http2 = createHttp2Server({ settings: http2Settings(options) });
-    http2.on("stream", (stream, headers) => handleStream(server, stream, headers));
-    const openTimeoutMs = options.openTimeoutMs === undefined ? 10_000 : options.openTimeoutMs;
-    http2.on("session", (session) => {
-      widenConnectionWindow(session);
-      this.#sessions.add(session);
-      // A connection that opens no stream within the open timeout is closed,
-      // as an HTTP/1.1 one that sends no handshake is: an idle session
-      // otherwise holds its socket for ever.
-      const timer =
-        openTimeoutMs === null
-          ? undefined
-          : setTimeout(() => session.close(), openTimeoutMs).unref();
-      session.once("stream", () => clearTimeout(timer));
-      session.once("close", () => {
-        clearTimeout(timer);
-        this.#sessions.delete(session);
-      });
-    });
-    // A peer's mistake on one session (a protocol error, a flood that
-    // nghttp2 cut off) concerns that session only.
-    http2.on("sessionError", (error: Error) => server.logError("HTTP/2 session failed", error));
-    this.#http2 = http2;
+    this.#wire = new WireServer(server, options);
   }
 
-  /** Takes a connected socket that speaks HTTP/2 (TLS with ALPN `h2`, or cleartext with prior knowledge). */
-  take(socket: Socket): void {
-    this.#http2.emit("connection", socket);
+  /**
+   * Takes a connected socket that speaks HTTP/2 (TLS with ALPN `h2`, or
+   * cleartext with prior knowledge), with the bytes read to tell it apart.
+   */
+  take(socket: Socket, head?: Uint8Array): void {
+    this.#wire.take(socket, head);
   }
 
   /**
@@ -177,13 +123,13 @@ export class Http2Sessions {
     // (0: no limit, as openTimeoutMs null says.)
     const timeoutMs = options.openTimeoutMs === null ? 0 : (options.openTimeoutMs ?? 10_000);
     return createNetServer({ noDelay: true }, (socket) =>
-      sniffPreface(socket, http1, (socket) => this.take(socket), timeoutMs),
+      sniffPreface(socket, http1, (socket, head) => this.take(socket, head), timeoutMs),
     );
   }
 
   /** Sessions open now. */
   get size(): number {
-    return this.#sessions.size;
+    return this.#wire.size;
   }
 
   /**
@@ -191,7 +137,7 @@ export class Http2Sessions {
    * its streams (the WebSockets the server is closing with 1001) have ended.
    */
   close(): void {
-    for (const session of this.#sessions) session.close();
+    this.#wire.close();
   }
 }
 
@@ -209,9 +155,8 @@ function destroySocket(socket: Socket): void {
 /**
  * Tells HTTP/1.1 from cleartext HTTP/2 with prior knowledge by the first
  * bytes of a connection (an HTTP/1.1 request never starts with the
- * preface's `PRI`), then hands the socket to `http1` with those bytes (the
- * handshake's first bytes), or to `http2` with them put back into the
- * socket (Node's HTTP/2 session reads them there).
+ * preface's `PRI`), then hands the socket to `http1` or `http2` with
+ * those bytes (the handshake's or the session's first bytes).
  *
  * What it sets on the socket is undone once it has told: `socket.setTimeout`
  * left its timer object, a bound function and its listener on every
@@ -223,7 +168,7 @@ function destroySocket(socket: Socket): void {
 export function sniffPreface(
   socket: Socket,
   http1: (socket: Socket, head: Uint8Array) => void,
-  http2: (socket: Socket) => void,
+  http2: (socket: Socket, head: Uint8Array) => void,
   timeoutMs = 10_000,
 ): void {
   // A connection that never sends a byte is not kept (as the open timeout
@@ -255,14 +200,9 @@ export function sniffPreface(
     socket.off("error", onError);
     socket.off("close", onClose);
     const n = Math.min(chunk.length, PREFACE.length);
-    if (chunk.subarray(0, n).equals(PREFACE.subarray(0, n))) {
-      socket.pause();
-      socket.unshift(chunk);
-      http2(socket);
-    } else {
-      // (The socket flows on: `http1` listens for its data before this returns.)
-      http1(socket, chunk);
-    }
+    // (The socket flows on: either side listens for its data before this returns.)
+    if (chunk.subarray(0, n).equals(PREFACE.subarray(0, n))) http2(socket, chunk);
+    else http1(socket, chunk);
   };
   socket.once("data", onFirst);
   socket.once("error", onError);

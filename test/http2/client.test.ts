@@ -71,6 +71,42 @@ describe("connecting over HTTP/2", () => {
     },
   );
 
+  test("waits for a free stream under the server's maxConcurrentStreams, in order", T, async () => {
+    const server = await serve(echo, {
+      host: "127.0.0.1",
+      port: 0,
+      h2c: true,
+      maxConcurrentStreams: 3,
+    });
+    const url = `ws://127.0.0.1:${portOf(server.address)}/`;
+    const options = { http2: true };
+    try {
+      const first = await Promise.all([0, 1, 2].map(() => connect(url, options)));
+      const opened: number[] = [];
+      const waiting = [3, 4].map((i) =>
+        connect(url, options).then((client) => {
+          opened.push(i);
+          return client;
+        }),
+      );
+      // One that gives up: its place is not kept from the others.
+      await assert.rejects(connect(url, { http2: true, openTimeoutMs: 100 }), TimeoutError);
+      assert.deepEqual(opened, []);
+      assert.equal(server.connections.size, 3);
+      await first[0]!.close();
+      for (let i = 0; i < 50 && opened.length < 1; i++) await sleep(10);
+      assert.deepEqual(opened, [3]);
+      await first[1]!.close();
+      const [third, fourth] = await Promise.all(waiting);
+      assert.deepEqual(opened, [3, 4]);
+      assert.equal(pooledSessions(), 1);
+      for (const client of [third!, fourth!]) await roundTrip(client, "after waiting");
+      await Promise.all([first[2]!, third!, fourth!].map((client) => client.close()));
+    } finally {
+      await server.close();
+    }
+  });
+
   test("fails with Http2UnsupportedError, or falls back to HTTP/1.1 when asked", T, async () => {
     // A TLS server that offers only http/1.1 in ALPN.
     const h1only = await serve(echo, { host: "127.0.0.1", port: 0, tls, http2: false });

@@ -14,6 +14,8 @@ import {
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { httpAnswers } from "../../src/cli/http-answers.js";
+import { page } from "../../src/cli/page.js";
 import { Opcode } from "../../src/core/frame.js";
 import { connect, type NodeServer, type NodeServerOptions, serve } from "../../src/node/index.js";
 import { clientFrame, parseFrames } from "../helpers/wire.js";
@@ -90,6 +92,8 @@ describe("serving WebSockets over HTTP/2", () => {
       try {
         assert.equal(s.remoteSettings.enableConnectProtocol, true);
         assert.equal(s.remoteSettings.maxConcurrentStreams, 7);
+        // 64 KiB frames: a 16 KiB message in one DATA frame.
+        assert.equal(s.remoteSettings.maxFrameSize, 65_536);
         const { headers, stream } = await request(s, WEBSOCKET);
         assert.equal(headers[":status"], 200);
         assert.equal(headers["sec-websocket-accept"], undefined);
@@ -237,6 +241,14 @@ describe("serving WebSockets over HTTP/2", () => {
         wasClean: true,
       });
     }
+  });
+
+  test("refuses a bad maxConcurrentStreams when it starts, not on a connection", T, async () => {
+    await assert.rejects(
+      serve(echo, { host: "127.0.0.1", port: 0, h2c: true, maxConcurrentStreams: -1 }),
+      (error: Error) =>
+        error instanceof RangeError && /maxConcurrentStreams -1/.test(error.message),
+    );
   });
 
   test("holds streams over maxConcurrentStreams back; the others are unharmed", T, async () => {
@@ -408,6 +420,37 @@ describe("serving WebSockets over HTTP/2", () => {
       await server.close();
     }
   });
+
+  test(
+    "the CLI's page at / and its health check over HTTP/2, beside its WebSocket",
+    T,
+    async () => {
+      // The command line's request hook (src/cli/serve.ts), through serve() as there.
+      const server = await tlsServer({ processRequest: httpAnswers(page("echo")) });
+      const s = await session(server);
+      try {
+        const home = await request(s, { ":method": "GET", ":path": "/", ":scheme": "https" });
+        assert.equal(home.headers[":status"], 200);
+        assert.match(String(home.headers["content-type"]), /^text\/html/);
+        assert.match(home.body, /^<!doctype html>/);
+        assert.equal(home.headers["content-length"], String(Buffer.byteLength(home.body)));
+        const health = await request(s, { ":method": "GET", ":path": "/healthz" });
+        assert.deepEqual([health.headers[":status"], health.body], [200, "OK\n"]);
+        const head = await request(s, { ":method": "HEAD", ":path": "/" });
+        assert.deepEqual([head.headers[":status"], head.body], [200, ""]);
+        const post = await request(s, { ":method": "POST", ":path": "/" });
+        assert.equal(post.headers[":status"], 405);
+        const missing = await request(s, { ":method": "GET", ":path": "/nothing" });
+        assert.equal(missing.headers[":status"], 404);
+        // And the page's WebSocket, on the same connection.
+        const { headers } = await request(s, WEBSOCKET);
+        assert.equal(headers[":status"], 200);
+      } finally {
+        s.destroy();
+        await server.close();
+      }
+    },
+  );
 
   test("a raw HTTP/1.1 handshake still works on the TLS port (ALPN http/1.1)", T, async () => {
     const server = await tlsServer();

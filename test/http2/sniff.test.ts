@@ -15,16 +15,11 @@ async function sniffing(timeoutMs: number) {
   const server = createServer((socket) => {
     verdicts.push(
       new Promise((resolve) => {
-        // HTTP/1.1 gets the bytes read to tell it apart as its head; for
-        // HTTP/2 they are put back into the socket, for Node's session to read.
+        // Either side gets the bytes read to tell it apart, as the first of its input.
         const http1 = (s: Socket, head: Uint8Array) =>
           resolve({ kind: "http1", socket: s, first: Buffer.from(head).toString() });
-        const http2 = (s: Socket) => {
-          s.once("data", (chunk: Buffer) =>
-            resolve({ kind: "http2", socket: s, first: chunk.toString() }),
-          );
-          s.resume();
-        };
+        const http2 = (s: Socket, head: Uint8Array) =>
+          resolve({ kind: "http2", socket: s, first: Buffer.from(head).toString() });
         sniffPreface(socket, http1, http2, timeoutMs);
       }),
     );
