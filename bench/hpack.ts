@@ -1,19 +1,14 @@
 /**
- * HPACK speed, run by hand (not a test): `npx tsc -p tsconfig.json --outDir .build-hpack && node
- * .build-hpack/test/core/http2/hpack/bench.js`. Prints ns per header block, best of rounds, for
+ * HPACK speed, run by hand (not a test): `npm run bench:hpack`. Prints ns per header block, best of rounds, for
  * the blocks an extended CONNECT (RFC 8441) opening exchanges: a browser-like request head of 10
  * fields, first on a connection (all literals, raw or Huffman-coded as browsers send them) and
  * again (mostly indexed), and the response. Figures on a shared machine are rough.
  */
 
-import { ByteWriter } from "../../../../src/core/http2/hpack/byte-writer.js";
-import { huffmanEncode, huffmanEncodedLength } from "../../../../src/core/http2/hpack/huffman.js";
-import {
-  type HeaderField,
-  HpackDecoder,
-  HpackEncoder,
-} from "../../../../src/core/http2/hpack/index.js";
-import { writeInteger } from "../../../../src/core/http2/hpack/integer.js";
+import { ByteWriter } from "../src/core/http2/hpack/byte-writer.js";
+import { huffmanEncode, huffmanEncodedLength } from "../src/core/http2/hpack/huffman.js";
+import { type HeaderField, HpackDecoder, HpackEncoder } from "../src/core/http2/hpack/index.js";
+import { writeInteger } from "../src/core/http2/hpack/integer.js";
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
 const ITERATIONS = Number(process.env["BENCH_ITERATIONS"] ?? 100_000);
