@@ -37,6 +37,50 @@ describe("DataSender (RFC 9113 6.1, 6.9)", () => {
     assert.deepEqual(ended, [1]);
   });
 
+  it("queues no empty chunk (a zero-length view never becomes a frame)", () => {
+    const { sender, frames } = setup(1000);
+    const s = new Http2Stream(1, Head.RECEIVED, 0, 65535);
+    sender.send(s, [new Uint8Array(0), Uint8Array.of(7, 8), new Uint8Array(0)], false);
+    assert.equal(s.queuedBytes, 2);
+    assert.equal(s.queue?.length, 1);
+    s.sendWindow = 100;
+    sender.flush(s);
+    assert.deepEqual(frames(), [[1, 0, [7, 8]]]);
+  });
+
+  it("passes over a blocked stream whose own window is shut when the connection window reopens", () => {
+    const { sender, frames } = setup(0);
+    // Both held by the connection window; stream 1's own window is shut too.
+    const s1 = new Http2Stream(1, Head.RECEIVED, 0, 65535);
+    const s3 = new Http2Stream(3, Head.RECEIVED, 100, 65535);
+    sender.send(s1, [Uint8Array.of(1)], false);
+    sender.send(s3, [Uint8Array.of(3)], false);
+    assert.deepEqual(frames(), []);
+    sender.connectionWindow = 100;
+    sender.flushBlocked();
+    assert.deepEqual(frames(), [[3, 0, [3]]]);
+    assert.equal(s1.queuedBytes, 1);
+    s1.sendWindow = 10;
+    sender.flushBlocked();
+    assert.deepEqual(frames(), [[1, 0, [1]]]);
+  });
+
+  it("stops at the first stream that finds the reopened connection window spent", () => {
+    const { sender, frames } = setup(0);
+    const s1 = new Http2Stream(1, Head.RECEIVED, 100, 65535);
+    const s3 = new Http2Stream(3, Head.RECEIVED, 100, 65535);
+    sender.send(s1, [Uint8Array.of(1)], false);
+    sender.send(s3, [Uint8Array.of(3)], false);
+    sender.connectionWindow = 1;
+    sender.flushBlocked();
+    // Stream 1 took the one byte; stream 3 waits for the next WINDOW_UPDATE.
+    assert.deepEqual(frames(), [[1, 0, [1]]]);
+    assert.equal(s3.queuedBytes, 1);
+    sender.connectionWindow = 1;
+    sender.flushBlocked();
+    assert.deepEqual(frames(), [[3, 0, [3]]]);
+  });
+
   it("drains a queue of 10,000 small chunks in order (no quadratic shift)", () => {
     const { sender, out } = setup(2 ** 31 - 1);
     const s = new Http2Stream(1, Head.RECEIVED, 0, 65535);

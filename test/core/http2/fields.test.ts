@@ -93,6 +93,23 @@ describe("fields: responses and trailers (RFC 9113 8.3.2, 8.1)", () => {
     ["101", [[":status", "101"]], /101 is not allowed/],
     ["a 4-digit status", [[":status", "2000"]], /not a 3-digit code/],
     ["a status under 100", [[":status", "099"]], /not a 3-digit code/],
+    ["a status with a letter", [[":status", "2x0"]], /not a 3-digit code/],
+    [
+      "an upper-case field name",
+      [
+        [":status", "200"],
+        ["Server", "x"],
+      ],
+      /Server/,
+    ],
+    [
+      ":status after a regular field",
+      [
+        ["server", "x"],
+        [":status", "200"],
+      ],
+      /comes after a regular field/,
+    ],
     [
       "a request pseudo-header",
       [
@@ -122,6 +139,8 @@ describe("fields: responses and trailers (RFC 9113 8.3.2, 8.1)", () => {
       checkTrailerFields([[":status", "200"]]) ?? "",
       /pseudo-header :status in trailers/,
     );
+    // The same rules as a head's regular fields (RFC 9113 8.2.1: lower-case names).
+    assert.equal(typeof checkTrailerFields([["Grpc-Status", "0"]]), "string");
   });
 });
 

@@ -20,6 +20,7 @@ describe("FrameOutput and the frame writers (RFC 9113 4.1, 6)", () => {
     const payload = new Uint8Array(100).fill(1);
     out.header(100, T.DATA, F.END_STREAM, 5);
     out.view(payload);
+    out.view(new Uint8Array(0)); // nothing: no empty chunk in the output
     writeSettingsAck(out);
     assert.equal(out.hasOutput, true);
     const chunks = out.take();

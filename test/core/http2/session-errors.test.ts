@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import {
   Http2ErrorCode as E,
   type HeaderField,
+  HpackDecoder,
   Http2Session,
 } from "../../../src/core/http2/index.js";
 import {
@@ -20,6 +21,7 @@ import {
   type Outcome,
   openClient,
   openServer,
+  outputFrames,
   type ParsedFrame,
   PREFACE,
   run,
@@ -1068,5 +1070,31 @@ describe("Http2Session: a bug of ours never reaches the transport", () => {
       );
     }
     assert.equal(s.takeOutput().closeTransport, true);
+  });
+});
+
+describe("Http2Session: a bug of ours in HPACK is not blamed on the peer", () => {
+  it("an exception other than HpackError from the decoder fails the connection with INTERNAL_ERROR", () => {
+    const s = openServer();
+    // Simulate a decoder bug (its contract is to throw HpackError only): the
+    // session must not call it a COMPRESSION_ERROR of the peer's.
+    const original = HpackDecoder.prototype.decode;
+    HpackDecoder.prototype.decode = () => {
+      throw new TypeError("decoder bug");
+    };
+    try {
+      s.receiveData(headers(1));
+    } finally {
+      HpackDecoder.prototype.decode = original;
+    }
+    const [error] = s.takeEvents();
+    assert.equal(error?.type, "error");
+    if (error?.type === "error") {
+      assert.equal(error.error.code, E.INTERNAL_ERROR);
+      assert.equal(error.error.peer, false);
+      assert.match(error.error.message, /threw TypeError: decoder bug \(our fault\)$/);
+    }
+    const [goawayFrame] = outputFrames(s).filter((f) => f.type === T.GOAWAY);
+    assert.equal(goawayFrame && codeOf(goawayFrame), E.INTERNAL_ERROR);
   });
 });

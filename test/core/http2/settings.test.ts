@@ -30,6 +30,11 @@ describe("settings (RFC 9113 6.5.2, RFC 8441 3)", () => {
     assert.throws(() => localSettings("server", { initialWindowSize: 2 ** 31 }), RangeError);
     assert.throws(() => localSettings("server", { enablePush: true }), RangeError);
     assert.throws(() => localSettings("client", { maxConcurrentStreams: -1 }), RangeError);
+    assert.throws(() => localSettings("client", { headerTableSize: 1.5 }), /headerTableSize/);
+    assert.throws(
+      () => localSettings("server", { maxHeaderListSize: 2 ** 32 }),
+      /maxHeaderListSize/,
+    );
   });
 
   it("encodes what differs from the RFC defaults, and ENABLE_PUSH 0 for a client", () => {

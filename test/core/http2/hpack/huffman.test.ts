@@ -40,6 +40,13 @@ const examples: [string, string][] = [
 ];
 
 describe("Huffman code table (RFC 7541 Appendix B)", () => {
+  it("refuses to encode a code unit above U+00FF (the caller's fault)", () => {
+    assert.throws(() => encode("caf\u00e9\u0100"), {
+      name: "TypeError",
+      message: /character above U\+00FF at 4/,
+    });
+  });
+
   it("has 257 codes forming a complete prefix code (Kraft sum exactly 1, no code a prefix of another)", () => {
     assert.equal(HUFFMAN_CODE_TABLE.length, 257);
     // Sum of 2^(30 - bits) over all codes must be 2^30 (lengths run 5..30).
