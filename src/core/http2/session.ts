@@ -89,7 +89,7 @@ import {
   type Http2Settings,
   localSettings,
 } from "./settings.js";
-import { Body, Ended, Head, Http2Stream, STATE_NAMES } from "./stream.js";
+import { Body, checkStreamIdLeft, Ended, Head, Http2Stream, STATE_NAMES } from "./stream.js";
 
 /** Which end of the connection a session is. */
 export type Http2Role = "client" | "server";
@@ -1010,8 +1010,7 @@ export class Http2Session {
         "Cannot open stream: the peer has not enabled extended CONNECT (RFC 8441 3)",
       );
     const id = this.#nextStreamId;
-    if (id > MAX_31_BIT)
-      throw new InvalidStateError("Cannot open stream: stream ids are used up (RFC 9113 5.1.1)");
+    checkStreamIdLeft(id);
     const block = this.#encoder.encode(fields);
     this.#nextStreamId = id + 2;
     // Opening a stream: one small object, one Map entry, one HEADERS frame in the slab.

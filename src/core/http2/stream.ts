@@ -20,6 +20,9 @@
  * @module
  */
 
+import { InvalidStateError } from "../errors.js";
+import { MAX_31_BIT } from "./frame-types.js";
+
 /** END_STREAM bits of {@link Http2Stream.ended}. */
 export const Ended = {
   /** We sent END_STREAM (it is in the output). */
@@ -93,4 +96,14 @@ export class Http2Stream {
     this.sendWindow = sendWindow;
     this.recvWindow = recvWindow;
   }
+}
+
+/**
+ * Checks that `id` can still name a new stream of ours: ids are 31-bit and
+ * never reused (RFC 9113 5.1.1), so after about a billion streams a session
+ * has none left and a new connection is needed. Throws InvalidStateError.
+ */
+export function checkStreamIdLeft(id: number): void {
+  if (id > MAX_31_BIT)
+    throw new InvalidStateError("Cannot open stream: stream ids are used up (RFC 9113 5.1.1)");
 }

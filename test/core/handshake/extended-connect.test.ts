@@ -109,6 +109,27 @@ describe("requestFromFields and fieldsForHttp2", () => {
     assert.equal(request.headers.has("x-absent"), false);
   });
 
+  it("keeps the values every WebSocket repeats as they came, and any other value too", () => {
+    const request = requestFromFields([
+      [":method", "CONNECT"],
+      [":protocol", "websocket"],
+      [":scheme", "http"],
+      [":path", "/"],
+      ["sec-websocket-version", "13"],
+      ["sec-websocket-protocol", "13"],
+    ]);
+    assert.equal(request.protocol, "websocket");
+    assert.equal(request.scheme, "http");
+    assert.equal(request.headers.get("sec-websocket-version"), "13");
+    const odd = requestFromFields([
+      [":method", "CONNECT"],
+      [":scheme", "https"],
+      ["sec-websocket-version", "8"],
+    ]);
+    assert.equal(odd.scheme, "https");
+    assert.equal(odd.headers.get("sec-websocket-version"), "8");
+  });
+
   it("leaves out the fields HTTP/2 forbids", () => {
     const response = rejectResponse(403, "no\n");
     assert.deepEqual(fieldsForHttp2(response.headers), [

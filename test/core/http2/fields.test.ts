@@ -37,6 +37,11 @@ describe("fields: requests (RFC 9113 8.3.1, RFC 8441 4)", () => {
     ["non-ASCII in a name", [...GET, ["\xe9", "x"]], /not allowed/],
     ["NUL in a value", [...GET, ["a", "x\0y"]], /NUL, CR or LF/],
     ["trailing tab", [...GET, ["a", "x\t"]], /whitespace/],
+    [
+      "CR LF in a pseudo-header's value",
+      [GET[0]!, GET[1]!, GET[2]!, [":path", "/a\r\nb"]],
+      /NUL, CR or LF/,
+    ],
     ["pseudo after regular", [["a", "1"], ...GET], /comes after a regular field/],
     ["twice :method", [GET[0]!, ...GET], /appears twice/],
     [":status in a request", [...GET, [":status", "200"]], /not one of a request/],

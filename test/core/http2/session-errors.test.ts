@@ -1098,3 +1098,109 @@ describe("Http2Session: a bug of ours in HPACK is not blamed on the peer", () =>
     assert.equal(goawayFrame && codeOf(goawayFrame), E.INTERNAL_ERROR);
   });
 });
+
+describe("Http2Session: HEADERS after the peer's RST_STREAM", () => {
+  it("an undecodable block there is still a COMPRESSION_ERROR of the connection", () => {
+    const s = openServer();
+    s.receiveData(headers(1));
+    s.receiveData(frame(T.RST_STREAM, 0, 1, u32(E.CANCEL)));
+    s.takeEvents();
+    s.takeOutput();
+    // Index 70 is past an empty dynamic table (RFC 7541 2.3.3).
+    s.receiveData(frame(T.HEADERS, F.END_HEADERS, 1, Uint8Array.of(0x80 | 70)));
+    const [error] = s.takeEvents();
+    assert.equal(error?.type === "error" && error.error.code, E.COMPRESSION_ERROR);
+    const [goawayFrame] = outputFrames(s).filter((f) => f.type === T.GOAWAY);
+    assert.equal(goawayFrame && codeOf(goawayFrame), E.COMPRESSION_ERROR);
+  });
+});
+
+describe("Http2Session: edges a fuzzer finds only sometimes, pinned down", () => {
+  const errorOf = (s: Http2Session) => {
+    const [event] = s.takeEvents();
+    return event?.type === "error" ? `${event.error.code} ${event.error.message}` : event?.type;
+  };
+
+  it("EOF inside the client preface, or inside a header block, is the peer's PROTOCOL_ERROR", () => {
+    const server = new Http2Session({ role: "server" });
+    server.receiveData(PREFACE.subarray(0, 5));
+    server.receiveEof();
+    assert.match(
+      errorOf(server) ?? "",
+      /^1 Cannot read frame: the connection ended inside a frame/,
+    );
+    const open = openServer();
+    open.receiveData(frame(T.HEADERS, 0, 1, literalBlock(GET))); // no END_HEADERS
+    open.receiveEof();
+    assert.match(errorOf(open) ?? "", /^1 .*ended inside a frame \(peer's fault\)$/);
+  });
+
+  it("a PADDED frame with no payload at all is a PROTOCOL_ERROR (HEADERS and DATA)", () => {
+    const h = openServer();
+    h.receiveData(frame(T.HEADERS, F.PADDED | F.END_HEADERS, 1, new Uint8Array(0)));
+    assert.match(
+      errorOf(h) ?? "",
+      /^1 Cannot accept frame: padding of 0 bytes is past the payload of 0/,
+    );
+    const s = openServer();
+    s.receiveData(headers(1));
+    s.takeEvents();
+    s.receiveData(frame(T.DATA, F.PADDED, 1, new Uint8Array(0)));
+    assert.match(
+      errorOf(s) ?? "",
+      /^1 Cannot accept frame: padding of 0 bytes is past the payload of 0/,
+    );
+  });
+
+  it("trailers HPACK cannot decode are a COMPRESSION_ERROR of the connection", () => {
+    const s = openServer();
+    s.receiveData(headers(1));
+    s.takeEvents();
+    s.receiveData(frame(T.HEADERS, F.END_HEADERS | F.END_STREAM, 1, Uint8Array.of(0x80 | 70)));
+    assert.match(errorOf(s) ?? "", /^9 .*index 70 is past the table/);
+  });
+
+  it("a PING ACK is taken without an answer", () => {
+    const s = openServer();
+    s.receiveData(frame(T.PING, F.ACK, 0, new Uint8Array(8)));
+    assert.deepEqual(s.takeEvents(), []);
+    assert.deepEqual(outputFrames(s), []);
+  });
+
+  it("a GOAWAY to a server refuses none of the client's streams (only our own are refused)", () => {
+    const s = openServer();
+    s.receiveData(headers(1));
+    s.takeEvents();
+    s.receiveData(frame(T.GOAWAY, 0, 0, new Uint8Array(8)));
+    assert.deepEqual(
+      s.takeEvents().map((e) => e.type),
+      ["goaway"],
+    );
+    s.respond(1, [[":status", "204"]], true);
+    assert.deepEqual(
+      outputFrames(s).map((f) => [f.type, f.streamId]),
+      [[T.HEADERS, 1]],
+    );
+  });
+
+  it("the peer's SETTINGS_HEADER_TABLE_SIZE 0 makes our next block start with a size update", () => {
+    const client = new Http2Session({ role: "client" });
+    client.receiveData(
+      frame(
+        T.SETTINGS,
+        0,
+        0,
+        settingsPayload([
+          [8, 1],
+          [1, 0],
+        ]),
+      ),
+    );
+    client.takeOutput();
+    client.takeEvents();
+    client.request(CONNECT_WS);
+    const [head] = outputFrames(client).filter((f) => f.type === T.HEADERS);
+    // RFC 7541 6.3: 001xxxxx, a dynamic table size update to 0.
+    assert.equal(head?.payload[0], 0x20);
+  });
+});

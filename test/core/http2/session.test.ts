@@ -188,6 +188,20 @@ describe("Http2Session: flow control (RFC 9113 5.2, 6.9)", () => {
     assert.equal(rest, 100_000 - 65535);
   });
 
+  it("trailers wait for no one: respond() with DATA still queued is our misuse", () => {
+    const pair = new Pair();
+    pair.pump();
+    const id = pair.client.request(CONNECT_WS);
+    pair.pump();
+    pair.server.respond(id, [[":status", "200"]]);
+    pair.server.sendData(id, [new Uint8Array(70_000)]);
+    assert.ok(pair.server.bufferedAmount(id) > 0);
+    assert.throws(() => pair.server.respond(id, [["grpc-status", "0"]], true), {
+      name: "InvalidStateError",
+      message: `Cannot respond: stream ${id} has DATA queued`,
+    });
+  });
+
   it("frames are cut at the peer's max frame size", () => {
     const pair = new Pair();
     pair.pump();

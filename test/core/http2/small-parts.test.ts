@@ -7,7 +7,7 @@ import { errorCodeName, Http2ErrorCode } from "../../../src/core/http2/error-cod
 import { Http2Error, peerError } from "../../../src/core/http2/errors.js";
 import { isUpdateDue } from "../../../src/core/http2/flow-window.js";
 import { frameTypeName } from "../../../src/core/http2/frame-types.js";
-import { Ended, STATE_NAMES } from "../../../src/core/http2/stream.js";
+import { checkStreamIdLeft, Ended, STATE_NAMES } from "../../../src/core/http2/stream.js";
 
 describe("HTTP/2 small parts", () => {
   it("error codes and frame types have names", () => {
@@ -59,5 +59,15 @@ describe("HTTP/2 small parts", () => {
     assert.equal(STATE_NAMES[Ended.LOCAL], "half-closed (local)");
     assert.equal(STATE_NAMES[Ended.REMOTE], "half-closed (remote)");
     assert.equal(STATE_NAMES[Ended.BOTH], "closed");
+  });
+});
+
+describe("stream ids", () => {
+  it("run out past 2^31-1 (RFC 9113 5.1.1): a new connection is needed", () => {
+    checkStreamIdLeft(2 ** 31 - 1);
+    assert.throws(() => checkStreamIdLeft(2 ** 31 + 1), {
+      name: "InvalidStateError",
+      message: /stream ids are used up/,
+    });
   });
 });
