@@ -18,7 +18,13 @@
 import type { Socket } from "node:net";
 import type { Deadline } from "../connection/deadlines.js";
 import { TransportError } from "../connection/errors.js";
-import type { HeaderField, Http2Event, Http2Session, Http2Settings } from "../core/http2/index.js";
+import type {
+  HeaderField,
+  Http2DataEvent,
+  Http2Event,
+  Http2Session,
+  Http2Settings,
+} from "../core/http2/index.js";
 import { writeChunks } from "./socket-writes.js";
 import type { WireStream } from "./wire-stream.js";
 
@@ -181,7 +187,16 @@ export class WireSession {
       for (;;) {
         const events = session.takeEvents();
         for (let i = 0; i < events.length; i++) {
-          this.#dispatch(events[i]!);
+          const event = events[i]!;
+          if (
+            event.type === "data" &&
+            !event.endStream &&
+            isDataOf(events[i + 1], event.streamId)
+          ) {
+            i = this.#dispatchRun(events, i);
+            continue;
+          }
+          this.#dispatch(event);
           // A read of many requests: their answers leave in slices, so the
           // peer works on the first ones while we answer the rest.
           if ((i & (SLICE_EVENTS - 1)) === SLICE_EVENTS - 1) this.#writeSlice();
@@ -214,6 +229,33 @@ export class WireSession {
     const output = session.takeOutput();
     writeChunks(this.socket, output.chunks);
     if (output.closeTransport) this.#mayClose = true;
+  }
+
+  /**
+   * Hands a stream's consecutive DATA frames of one read to it as one read
+   * (a copy, only then), as TCP would: the WebSocket protocol then sees a
+   * message and a bad frame after it in one `receiveData` call and gives the
+   * application its turn on the message before failing (Autobahn 3.3 and
+   * 4.2.5, strict), where frame by frame it failed within the same turn.
+   * Returns the index of the run's last event.
+   */
+  #dispatchRun(events: readonly Http2Event[], first: number): number {
+    const streamId = (events[first] as Http2DataEvent).streamId;
+    const parts: Uint8Array[] = [];
+    let endStream = false;
+    let i = first;
+    for (; i < events.length; i++) {
+      const event = events[i];
+      if (!isDataOf(event, streamId)) break;
+      parts.push(event.data);
+      if (event.endStream) {
+        endStream = true;
+        i++;
+        break;
+      }
+    }
+    this.streams.get(streamId)?.receiveData(Buffer.concat(parts), endStream);
+    return i - 1;
   }
 
   #dispatch(event: Http2Event): void {
@@ -298,4 +340,8 @@ export class WireSession {
     this.streams.clear();
     this.#owner.closed(this);
   }
+}
+
+function isDataOf(event: Http2Event | undefined, streamId: number): event is Http2DataEvent {
+  return event?.type === "data" && event.streamId === streamId;
 }

@@ -20,6 +20,7 @@ import { describe, test } from "node:test";
 import { ClientConnection, handshakeOptionsOf } from "../../src/connection/client.js";
 import { ExtendedConnectClientProtocol } from "../../src/core/extended-connect-client.js";
 import { Headers } from "../../src/core/headers.js";
+import { Http2Session } from "../../src/core/http2/index.js";
 import { pooledSessions } from "../../src/http2/sessions.js";
 import { Http2StreamTransport } from "../../src/http2/transport.js";
 import { defaultCompression, nodeDefer } from "../../src/node/defaults.js";
@@ -404,6 +405,75 @@ describe("our HTTP/2 framing on sockets: against node:http2 (nghttp2), and broke
         // the connection learns its close although the socket stays backed up.
         for (let i = 0; i < 300 && server.connections.size > 0; i++) await sleep(10);
         assert.equal(server.connections.size, 0);
+      } finally {
+        socket.destroy();
+        await server.close();
+      }
+    },
+  );
+});
+
+describe("our HTTP/2 framing on sockets: DATA frames of one read reach a WebSocket as one read", () => {
+  test(
+    "a message, then a bad frame, in two DATA frames of one write: the echo leaves before the 1002",
+    T,
+    async () => {
+      const server = await serve(echo, {
+        host: "127.0.0.1",
+        port: 0,
+        h2c: true,
+        compression: null,
+      });
+      const socket = netConnect(portOf(server.address), "127.0.0.1");
+      const h2 = new Http2Session({ role: "client" });
+      const write = (): void => {
+        const { chunks } = h2.takeOutput();
+        if (chunks.length > 0) socket.write(Buffer.concat(chunks));
+      };
+      const received: Uint8Array[] = [];
+      // Masked with the key 0: a text "hi", then a text with RSV2 set (RFC 6455 5.2: fail, 1002).
+      const good = Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x68, 0x69]);
+      const bad = Buffer.from([0xa1, 0x82, 0, 0, 0, 0, 0x68, 0x69]);
+      try {
+        const done = new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error("no close frame within 5 s")), 5_000);
+          let id = 0;
+          socket.on("data", (bytes: Buffer) => {
+            h2.receiveData(bytes);
+            for (const event of h2.takeEvents()) {
+              if (event.type === "settings" && id === 0) {
+                id = h2.request([
+                  [":method", "CONNECT"],
+                  [":protocol", "websocket"],
+                  [":scheme", "http"],
+                  [":authority", "127.0.0.1"],
+                  [":path", "/"],
+                  ["sec-websocket-version", "13"],
+                ]);
+              } else if (event.type === "headers" && event.streamId === id) {
+                // Two DATA frames, one socket write: one read on the server.
+                h2.sendData(id, [good]);
+                h2.sendData(id, [bad]);
+              } else if (event.type === "data" && event.streamId === id) {
+                received.push(event.data);
+                h2.consume(id, event.data.length);
+                const all = Buffer.concat(received);
+                if (all.includes(0x88)) {
+                  clearTimeout(timer);
+                  resolve();
+                }
+              }
+            }
+            write();
+          });
+        });
+        socket.on("connect", write);
+        await done;
+        const all = Buffer.concat(received);
+        // The echo of "hi" (unmasked), then the close frame with 1002.
+        assert.deepEqual([...all.subarray(0, 4)], [0x81, 0x02, 0x68, 0x69]);
+        assert.equal(all[4], 0x88);
+        assert.equal(all.readUInt16BE(6), 1002);
       } finally {
         socket.destroy();
         await server.close();
