@@ -432,20 +432,32 @@ export class Http2Session {
     }
   }
 
+  /**
+   * Where a PADDED frame's content ends (RFC 9113 6.1, 6.2: a Pad Length
+   * octet first, that many octets of padding last), or -1 after failing the
+   * connection when the padding does not fit (a PROTOCOL_ERROR).
+   */
+  #paddedEnd(payload: Uint8Array): number {
+    const length = payload.length;
+    const padding = length === 0 ? 0 : payload[0]!;
+    if (length === 0 || padding >= length) {
+      this.#connectionError(
+        this.#frameError(`padding of ${padding} bytes is past the payload of ${length}`),
+      );
+      return -1;
+    }
+    return length - padding;
+  }
+
   // DATA (RFC 9113 6.1). The hot path of a transfer: a few comparisons, one
   // event object and a subarray view; no copy.
   #onData(flags: number, streamId: number, payload: Uint8Array): void {
     const length = payload.length;
     let data = payload;
     if (flags & FrameFlag.PADDED) {
-      const padding = length === 0 ? 0 : payload[0]!;
-      if (length === 0 || padding >= length) {
-        this.#connectionError(
-          this.#frameError(`padding of ${padding} bytes is past the payload of ${length}`),
-        );
-        return;
-      }
-      data = payload.subarray(1, length - padding);
+      const end = this.#paddedEnd(payload);
+      if (end < 0) return;
+      data = payload.subarray(1, end);
     }
     // Every DATA frame counts against the connection window, whatever its
     // stream's state (RFC 9113 6.9), and is returned as it arrives.
@@ -525,15 +537,9 @@ export class Http2Session {
     let from = 0;
     let to = payload.length;
     if (flags & FrameFlag.PADDED) {
-      const padding = to === 0 ? 0 : payload[0]!;
-      if (to === 0 || padding >= to) {
-        this.#connectionError(
-          this.#frameError(`padding of ${padding} bytes is past the payload of ${to}`),
-        );
-        return;
-      }
+      to = this.#paddedEnd(payload);
+      if (to < 0) return;
       from = 1;
-      to -= padding;
     }
     let badPriority = false;
     if (flags & FrameFlag.PRIORITY) {

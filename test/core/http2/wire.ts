@@ -6,6 +6,7 @@
 import { HpackEncoder } from "../../../src/core/http2/hpack/index.js";
 import type { HeaderField, Http2Event } from "../../../src/core/http2/index.js";
 import { Http2Session, type Http2SessionOptions } from "../../../src/core/http2/index.js";
+import { concat as concatParts } from "../../helpers/wire.js";
 
 export const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
@@ -54,14 +55,9 @@ export function settingsPayload(pairs: readonly [number, number][]): number[] {
   return pairs.flatMap(([id, v]) => [id >>> 8, id & 0xff, ...u32(v)]);
 }
 
+/** test/helpers/wire.ts's `concat`, taking its parts as arguments. */
 export function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatParts(parts);
 }
 
 export interface ParsedFrame {
