@@ -29,10 +29,12 @@ export type AcceptResult =
  * Checks a client's opening handshake (RFC 6455 4.2.1) and builds the answer:
  * a 101 response (RFC 6455 4.2.2) with the selected subprotocol and the
  * negotiated extensions, or an error response with the reason as its body.
- * The request target is not checked: routing is the application's.
+ * The request target is checked only for its form (see {@link isResourceTarget});
+ * routing is the application's.
  *
  * Error statuses: 405 for a method other than GET; 400 for HTTP below 1.1,
- * a missing or repeated Host, a missing, repeated or invalid key (it must
+ * a request target that names no resource (`*`, `foo`, a fragment), a
+ * missing or repeated Host, a missing, repeated or invalid key (it must
  * decode to 16 bytes), or malformed Sec-WebSocket-Protocol or
  * Sec-WebSocket-Extensions; 426 (with `Upgrade: websocket`) when Upgrade or
  * Connection do not ask for a WebSocket, and (with
@@ -72,6 +74,13 @@ export function negotiateRequest(
   if (version !== "1.1" && !atLeastHttp11(version)) {
     return refuse(options, 400, `HTTP/${version} is older than HTTP/1.1`);
   }
+  if (!isResourceTarget(request.target)) {
+    return refuse(
+      options,
+      400,
+      `request target "${request.target}" names no resource (expected "/path" or an absolute http(s) URI)`,
+    );
+  }
   // RFC 9112 3.2: a request without Host, or with several, gets 400.
   if (headers[countFields]("host") !== 1) return refuse(options, 400, "expected one Host header");
   const upgradeRefused = checkUpgrade(headers, options);
@@ -90,6 +99,23 @@ export function negotiateRequest(
     checkOrigin(headers, options) ??
     negotiateOffers(request, options)
   );
+}
+
+// An absolute-form target's scheme: RFC 6455 4.1 names http and https; ws
+// and wss are taken too, as a client writing its own URL out may send them.
+const ABSOLUTE_TARGET = /^(?:https?|wss?):\/\//i;
+
+/**
+ * Whether a request target can name a WebSocket resource (RFC 6455 4.2.1
+ * item 1: a /resource name/, or an absolute HTTP/HTTPS URI holding one):
+ * origin-form (`/chat?room=1`, RFC 9112 3.2.1) or absolute-form (RFC 9112
+ * 3.2.2), and no fragment, which no request target has (RFC 9112 3.2). The
+ * asterisk-form (`*`, OPTIONS only) and a bare `foo` name none; ws answers
+ * them 400 too (node:http's parser refuses a target without a leading slash).
+ */
+export function isResourceTarget(target: string): boolean {
+  if (target.includes("#")) return false;
+  return target.charCodeAt(0) === 0x2f /* / */ || ABSOLUTE_TARGET.test(target);
 }
 
 /** Whether an HTTP version (`major.minor`) is 1.1 or later. */

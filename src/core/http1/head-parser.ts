@@ -139,7 +139,10 @@ export abstract class HeadParser {
     if (split?.pending === true) {
       // A line begun in an earlier chunk is finished first, on its own.
       const next = split.take(bytes, pos);
-      if (next === LINE_INCOMPLETE) return -1;
+      if (next === LINE_INCOMPLETE) {
+        if (!this.startLineSeen) this.checkStartLineSoFar(bytes, pos, bytes.length);
+        return -1;
+      }
       if (next === LINE_TOO_LONG) this.#lineTooLong();
       const line = split.line;
       if (this.#readLine({ text: line, bytes: split.lineBytes, offset: 0 }, 0, line.length)) {
@@ -167,9 +170,20 @@ export abstract class HeadParser {
       pos = end;
     }
     // The start of a line that the next chunk continues.
-    if (pos < bytes.length && this.lines.take(bytes, pos) === LINE_TOO_LONG) this.#lineTooLong();
+    if (pos < bytes.length) {
+      if (!this.startLineSeen) this.checkStartLineSoFar(bytes, pos, bytes.length);
+      if (this.lines.take(bytes, pos) === LINE_TOO_LONG) this.#lineTooLong();
+    }
     return -1;
   }
+
+  /**
+   * Checks the bytes of a start line that has not ended yet (`bytes` from
+   * `start` to `end`, after those of earlier chunks), so that a peer that is
+   * not speaking HTTP is answered at once rather than at the open timeout.
+   * Does nothing by default; see `RequestParser`.
+   */
+  protected checkStartLineSoFar(_bytes: Uint8Array, _start: number, _end: number): void {}
 
   /** Handles one line (`source.text` from `start` to `end`); returns true at the end of the head. */
   #readLine(source: HeadSource, start: number, end: number): boolean {

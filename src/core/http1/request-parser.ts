@@ -5,7 +5,7 @@
  */
 
 import { EMPTY_BYTES } from "../bytes.js";
-import { isTarget, isToken, isVersion, spaceBefore } from "./grammar.js";
+import { isTarget, isToken, isTokenChar, isVersion, spaceBefore } from "./grammar.js";
 import { HeadParser } from "./head-parser.js";
 import { type HeadSource, ownString, SHARED_VALUES } from "./latin1.js";
 import type { HttpLimits, Request } from "./message.js";
@@ -41,6 +41,8 @@ export class RequestParser extends HeadParser {
   #method = "";
   #target = "";
   #version = "";
+  /** Bytes of the method seen in a start line not ended yet; -1 once its space was seen. */
+  #methodSoFar = 0;
 
   /** @param limits overrides of {@link DEFAULT_HTTP_LIMITS} (`maxBodyBytes` is unused: requests with a body are rejected) */
   constructor(limits?: Partial<HttpLimits>) {
@@ -64,6 +66,29 @@ export class RequestParser extends HeadParser {
       request: { method: this.#method, target: this.#target, headers, version: this.#version },
       rest: end === bytes.length ? EMPTY_BYTES : bytes.subarray(end),
     };
+  }
+
+  /**
+   * Fails at the first byte that cannot be in the method of a request line
+   * (a token, RFC 9110 9.1), before the line ends: a TLS ClientHello sent to
+   * a cleartext port (a `wss:` URL for a `ws:` server), or any other
+   * protocol, is answered 400 at once, as node:http's parser does, instead
+   * of waiting for a line feed that may never come until the open timeout.
+   * A CR is passed over: it may be the first half of the CRLF of an empty
+   * line before the request line (RFC 9112 2.2); the line's own parse
+   * refuses it anywhere else.
+   */
+  protected override checkStartLineSoFar(bytes: Uint8Array, start: number, end: number): void {
+    for (let i = start; i < end && this.#methodSoFar >= 0; i++) {
+      const byte = bytes[i]!;
+      if (byte === 0x20 /* SP */ && this.#methodSoFar > 0) this.#methodSoFar = -1;
+      else if (isTokenChar(byte)) this.#methodSoFar++;
+      else if (byte !== 0x0d) {
+        this.fail(
+          `invalid request line: byte 0x${byte.toString(16).padStart(2, "0")} in its method`,
+        );
+      }
+    }
   }
 
   protected parseStartLine(source: HeadSource, start: number, end: number): void {

@@ -160,7 +160,21 @@ describe("acceptRequest", () => {
     }
   });
 
-  it("does not look at the request target (routing is the application's)", () => {
-    assert.ok(acceptRequest({ ...handshakeRequest(), target: "*" }).ok);
+  it("RFC 6455 4.2.1 item 1: a target that names no resource gets 400", () => {
+    for (const target of ["*", "chat", "?x=1", "/chat#top", "ftp://example.com/chat"]) {
+      rejected({ ...handshakeRequest(), target }, {}, 400, /names no resource/);
+    }
+    // Otherwise the target is not looked at: routing is the application's.
+    for (const target of [
+      "/",
+      "/chat?room=1&x=%2F",
+      "//double",
+      "http://server.example.com/chat",
+      "HTTPS://server.example.com:8443/chat?x=1",
+      "ws://server.example.com/chat",
+      "wss://server.example.com/",
+    ]) {
+      assert.ok(acceptRequest({ ...handshakeRequest(), target }).ok, target);
+    }
   });
 });

@@ -131,6 +131,42 @@ describe("RequestParser", () => {
     });
   }
 
+  it("answers a peer that does not speak HTTP at the first byte that cannot be in a method", () => {
+    // A TLS ClientHello's first bytes (a wss: URL aimed at a ws: port): no
+    // line feed may come before the open timeout, so the parser must not wait for one.
+    const hello = Uint8Array.of(0x16, 0x03, 0x01, 0x02, 0x00, 0x01);
+    for (let split = 1; split <= hello.length; split++) {
+      assert.throws(
+        () => new RequestParser().feed(hello.subarray(0, split)),
+        (error: HandshakeError) => {
+          assert.match(error.message, /invalid request line: byte 0x16 in its method/);
+          return error.status === 400;
+        },
+        `first ${split} bytes`,
+      );
+    }
+    // The bad byte in a later chunk than the method's start, and after a CR.
+    const later = new RequestParser();
+    assert.equal(later.feed(latin1("\r")), undefined);
+    assert.equal(later.feed(latin1("\nGE")), undefined);
+    assert.throws(() => later.feed(latin1("T(")), /byte 0x28 in its method/);
+    assert.throws(() => new RequestParser().feed(latin1(" GET")), /byte 0x20 in its method/);
+  });
+
+  it("waits for the rest of a request line whose method is a token so far, split anywhere", () => {
+    const input = latin1(`\r\n${HANDSHAKE}`);
+    for (let split = 1; split < input.length; split++) {
+      const parser = new RequestParser();
+      const result = feedChunks((bytes) => parser.feed(bytes), splitAt(input, [split]));
+      assert.equal(result.request.method, "GET");
+      assert.equal(result.request.target, "/chat");
+    }
+    // After the method's space, the rest of the line is checked when it ends.
+    const parser = new RequestParser();
+    assert.equal(parser.feed(latin1("GET \x16\x03")), undefined);
+    assert.throws(() => parser.feed(latin1(" HTTP/1.1\r\n\r\n")), /invalid request line "GET/);
+  });
+
   it("RFC 9110 15.6.6: rejects an HTTP major version other than 1 with 505", () => {
     assert.equal(requestError("GET / HTTP/2.0\r\n\r\n").status, 505);
     assert.equal(requestError("GET / HTTP/0.9\r\n\r\n").status, 505);
