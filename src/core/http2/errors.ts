@@ -7,7 +7,7 @@
  */
 
 import { WebSocketError } from "../errors.js";
-import { errorCodeName } from "./error-codes.js";
+import { errorCodeName, Http2ErrorCode } from "./error-codes.js";
 
 /**
  * An HTTP/2 connection or stream error. `code` is the {@link Http2ErrorCode}
@@ -35,6 +35,11 @@ export function peerError(code: number, message: string, cause?: unknown): Http2
     true,
     cause === undefined ? undefined : { cause },
   );
+}
+
+/** A peer's protocol error about a frame: PROTOCOL_ERROR, `Cannot accept frame: ${message}`. */
+export function frameError(message: string): Http2Error {
+  return peerError(Http2ErrorCode.PROTOCOL_ERROR, `Cannot accept frame: ${message}`);
 }
 
 /** Names the code in a message: `PROTOCOL_ERROR`. */
