@@ -42,5 +42,30 @@ export function frameError(message: string): Http2Error {
   return peerError(Http2ErrorCode.PROTOCOL_ERROR, `Cannot accept frame: ${message}`);
 }
 
+/**
+ * A header list of ours (a request's or a response's head, or trailers) is
+ * larger than the peer's SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 6.5.2,
+ * 10.5.1), counted as that setting counts: name + value + 32 octets per
+ * field. The local caller's fault (`peer` false): the command throws before
+ * anything is encoded or sent, so the HPACK tables, the stream and the
+ * session are as they were. `code` is NO_ERROR: no frame carries it.
+ */
+export class HeaderListTooLargeForPeerError extends Http2Error {
+  override name = "HeaderListTooLargeForPeerError";
+  /** The size of the refused list, in octets as RFC 9113 6.5.2 counts them. */
+  readonly headerListBytes: number;
+  /** The peer's SETTINGS_MAX_HEADER_LIST_SIZE. */
+  readonly maxHeaderListBytes: number;
+  constructor(what: string, headerListBytes: number, maxHeaderListBytes: number) {
+    super(
+      Http2ErrorCode.NO_ERROR,
+      `Cannot send ${what}: its header list is ${headerListBytes} bytes, over the peer's SETTINGS_MAX_HEADER_LIST_SIZE ${maxHeaderListBytes} (our fault)`,
+      false,
+    );
+    this.headerListBytes = headerListBytes;
+    this.maxHeaderListBytes = maxHeaderListBytes;
+  }
+}
+
 /** Names the code in a message: `PROTOCOL_ERROR`. */
 export { errorCodeName };

@@ -16,8 +16,9 @@ import { EMPTY_BYTES } from "../bytes.js";
 import { InvalidStateError } from "../errors.js";
 import { ClosedBy } from "./closed-streams.js";
 import { Http2ErrorCode } from "./error-codes.js";
+import { HeaderListTooLargeForPeerError } from "./errors.js";
 import type { Http2Event } from "./events.js";
-import { methodOf } from "./fields.js";
+import { headerListBytes, methodOf } from "./fields.js";
 import { writeGoaway, writeHeaders, writeRstStream } from "./frame-writer.js";
 import type { HeaderField } from "./hpack/index.js";
 import { receiveBytes, receiveEof } from "./receive-frames.js";
@@ -117,7 +118,9 @@ export class Http2Session {
   /**
    * Client: opens a stream with a request head; returns its id. Throws
    * `InvalidStateError` (our fault) when the session is going away or the
-   * peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached.
+   * peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached, and
+   * `HeaderListTooLargeForPeerError` when the head is over the peer's
+   * SETTINGS_MAX_HEADER_LIST_SIZE; nothing is sent then.
    */
   request(fields: readonly HeaderField[], endStream = false): number {
     const s = this.#s;
@@ -135,6 +138,7 @@ export class Http2Session {
       );
     const id = s.nextStreamId;
     checkStreamIdLeft(id);
+    checkHeaderListForPeer(s, fields, 0);
     const block = s.encoder.encode(fields);
     s.nextStreamId = id + 2;
     // Opening a stream: one small object, one Map entry, one HEADERS frame in the slab.
@@ -151,6 +155,9 @@ export class Http2Session {
    * Server: the response head of a request stream (call again for a final
    * head after 1xx ones, or with `endStream` for trailers once DATA is sent).
    * A stream already reset or closed is ignored (the "reset" event tells).
+   * Throws `HeaderListTooLargeForPeerError` when the fields are over the
+   * peer's SETTINGS_MAX_HEADER_LIST_SIZE: nothing is sent, and the stream
+   * waits for a head that fits (or `reset()`).
    */
   respond(streamId: number, fields: readonly HeaderField[], endStream = false): void {
     const s = this.#s;
@@ -161,6 +168,7 @@ export class Http2Session {
       throw new InvalidStateError(`Cannot respond: stream ${streamId} has ended our side`);
     if (stream.queuedBytes > 0)
       throw new InvalidStateError(`Cannot respond: stream ${streamId} has DATA queued`);
+    checkHeaderListForPeer(s, fields, streamId);
     const block = s.encoder.encode(fields);
     if (!stream.answered) {
       stream.answered = true;
@@ -239,4 +247,26 @@ export class Http2Session {
 function hasProtocol(fields: readonly HeaderField[]): boolean {
   for (const field of fields) if (field[0] === ":protocol") return true;
   return false;
+}
+
+/**
+ * Refuses a header list over the peer's SETTINGS_MAX_HEADER_LIST_SIZE (RFC
+ * 9113 6.5.2, 10.5.1) before it is encoded: the peer would refuse it anyway
+ * (a 431, a reset, or a connection error from a strict one), and told here
+ * the caller learns why, with the session untouched. `streamId` 0: a
+ * request, whose stream is not open yet.
+ */
+function checkHeaderListForPeer(
+  s: SessionState,
+  fields: readonly HeaderField[],
+  streamId: number,
+): void {
+  const max = s.peer.maxHeaderListSize;
+  const bytes = headerListBytes(fields);
+  if (bytes > max)
+    throw new HeaderListTooLargeForPeerError(
+      streamId === 0 ? "request" : `response on stream ${streamId}`,
+      bytes,
+      max,
+    );
 }
