@@ -16,7 +16,7 @@ import { EMPTY_BYTES } from "../bytes.js";
 import { InvalidStateError } from "../errors.js";
 import { ClosedBy } from "./closed-streams.js";
 import { Http2ErrorCode } from "./error-codes.js";
-import { HeaderListTooLargeForPeerError } from "./errors.js";
+import { HeaderListTooLargeForPeerError, peerError } from "./errors.js";
 import type { Http2Event } from "./events.js";
 import { headerListBytes, methodOf } from "./fields.js";
 import { writeGoaway, writeHeaders, writeRstStream } from "./frame-writer.js";
@@ -64,6 +64,15 @@ export class Http2Session {
   /** Our settings, as sent in our first SETTINGS. */
   get localSettings(): Readonly<Http2Settings> {
     return this.#s.local;
+  }
+
+  /**
+   * True while the peer has not acknowledged our SETTINGS (RFC 9113 6.5.3):
+   * the I/O layer's SETTINGS timer runs meanwhile (see
+   * {@link failSettingsTimeout}).
+   */
+  get awaitingSettingsAck(): boolean {
+    return this.#s.localUnacked > 0;
   }
 
   /** Streams open now (open or half-closed). */
@@ -230,6 +239,26 @@ export class Http2Session {
     writeRstStream(s.out, streamId, code);
     s.dropStream(stream, ClosedBy.LOCAL_RESET);
     s.events.push({ type: "reset", streamId, code, local: true });
+  }
+
+  /**
+   * The peer left our SETTINGS unacknowledged longer than the I/O layer
+   * waits (RFC 9113 6.5.3: the sender MAY then issue a connection error
+   * SETTINGS_TIMEOUT): GOAWAY(SETTINGS_TIMEOUT), an "error" event (the
+   * peer's fault), every open stream "reset"; the session is done. The core
+   * has no clock: the I/O layer arms a timer while
+   * {@link awaitingSettingsAck} is true. No-op once the peer acknowledged
+   * them or the session is done.
+   */
+  failSettingsTimeout(): void {
+    const s = this.#s;
+    if (s.localUnacked === 0) return;
+    s.connectionError(
+      peerError(
+        Http2ErrorCode.SETTINGS_TIMEOUT,
+        "Cannot settle SETTINGS: the peer did not acknowledge ours in time (RFC 9113 6.5.3)",
+      ),
+    );
   }
 
   /**

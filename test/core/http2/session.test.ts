@@ -427,6 +427,65 @@ describe("Http2Session: our SETTINGS take effect on the peer's ACK (RFC 9113 6.5
   });
 });
 
+describe("Http2Session: a SETTINGS timeout, the I/O layer's clock (RFC 9113 6.5.3)", () => {
+  it("awaits the ACK of our SETTINGS; once it came, a timeout is a no-op", () => {
+    const server = new Http2Session({ role: "server" });
+    server.takeOutput();
+    assert.equal(server.awaitingSettingsAck, true);
+    server.receiveData(concat(PREFACE, frame(T.SETTINGS, 0, 0)));
+    assert.equal(server.awaitingSettingsAck, true, "the peer's SETTINGS is not the ACK of ours");
+    server.receiveData(frame(T.SETTINGS, F.ACK, 0));
+    assert.equal(server.awaitingSettingsAck, false);
+    server.takeOutput();
+    server.takeEvents();
+    server.failSettingsTimeout();
+    assert.equal(server.hasOutput, false);
+    assert.deepEqual(server.takeEvents(), []);
+  });
+
+  it("unacknowledged: GOAWAY SETTINGS_TIMEOUT, the peer's fault, open streams reset, closeTransport", () => {
+    const server = new Http2Session({ role: "server" });
+    server.takeOutput();
+    server.receiveData(
+      concat(
+        PREFACE,
+        frame(T.SETTINGS, 0, 0),
+        frame(T.HEADERS, F.END_HEADERS, 1, new HpackEncoder().encode(CONNECT_WS)),
+      ),
+    );
+    server.takeOutput();
+    server.takeEvents();
+    server.failSettingsTimeout();
+    const frames = outputFrames(server);
+    assert.equal(frames.length, 1);
+    assert.equal(frames[0]!.type, T.GOAWAY);
+    assert.deepEqual([...frames[0]!.payload.subarray(0, 4)], u32(1), "last stream id");
+    assert.equal(codeOf(frames[0]!), Http2ErrorCode.SETTINGS_TIMEOUT);
+    const events = server.takeEvents();
+    assert.deepEqual(types(events), ["error", "reset"]);
+    const [error, reset] = events;
+    assert.ok(error?.type === "error");
+    assert.equal(error.error.code, Http2ErrorCode.SETTINGS_TIMEOUT);
+    assert.equal(error.error.peer, true);
+    assert.equal(
+      error.error.message,
+      "Cannot settle SETTINGS: the peer did not acknowledge ours in time (RFC 9113 6.5.3) (peer's fault)",
+    );
+    assert.deepEqual(reset, {
+      type: "reset",
+      streamId: 1,
+      code: Http2ErrorCode.SETTINGS_TIMEOUT,
+      local: true,
+    });
+    assert.equal(server.takeOutput().closeTransport, true);
+    // Done: a late ACK or a second timeout changes nothing.
+    server.receiveData(frame(T.SETTINGS, F.ACK, 0));
+    server.failSettingsTimeout();
+    assert.deepEqual(server.takeEvents(), []);
+    assert.deepEqual(server.takeOutput().chunks, []);
+  });
+});
+
 describe("Http2Session: our header lists against the peer's SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 6.5.2, 10.5.1)", () => {
   // Counted by hand as RFC 9113 6.5.2 counts: name + value + 32 octets per field.
   const listBytes = (fields: readonly HeaderField[]): number =>
