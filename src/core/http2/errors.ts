@@ -11,8 +11,9 @@ import { errorCodeName, Http2ErrorCode } from "./error-codes.js";
 
 /**
  * An HTTP/2 connection or stream error. `code` is the {@link Http2ErrorCode}
- * sent in GOAWAY or RST_STREAM (or received in GOAWAY); `peer` is true when the
- * peer broke RFC 9113 (or exceeded a limit), false when it was ours.
+ * sent in GOAWAY or RST_STREAM (or received in GOAWAY; NO_ERROR for a command
+ * of ours refused before anything was sent); `peer` is true when the peer
+ * broke RFC 9113 (or exceeded a limit), false when it was ours.
  */
 export class Http2Error extends WebSocketError {
   override name = "Http2Error";

@@ -17,9 +17,9 @@
  * ```
  *
  * Module functions over one state object, not a chain of classes as in
- * src/connection/state.ts: the frame handlers depend on the state and not on
- * one another (a chain would stack them in an arbitrary line, each
- * inheriting the ones above), and the fields stay out of the public class
+ * src/connection/state.ts: the frame handlers depend on the state and the
+ * small helpers above them in the map, not on one another (a chain would
+ * stack them in an arbitrary line, each inheriting the ones above), and the fields stay out of the public class
  * (`Http2Session` holds the state in one private field, so its public face
  * is exactly the commands and getters). The price is one object per HTTP/2
  * connection, not per stream, beside a connection's socket, reader and
@@ -59,7 +59,10 @@
  *   windows: the connection's is returned as DATA arrives, a stream's only as
  *   the caller `consume()`s it, so an unread stream stalls alone.
  * - Our SETTINGS hold from the peer's ACK (RFC 9113 6.5.3): until then a new
- *   stream's receive window is 65,535 and the HPACK table 4,096 bytes.
+ *   stream's receive window is 65,535 and the HPACK table 4,096 bytes. The
+ *   I/O layer times the ACK (`awaitingSettingsAck`, `failSettingsTimeout()`).
+ * - Our header lists are checked against the peer's
+ *   SETTINGS_MAX_HEADER_LIST_SIZE before they are encoded (session.ts).
  * - Limits against abuse without a clock (rapid reset, CONTINUATION and
  *   control-frame floods) are in calm.ts.
  * - Errors: a stream error sends RST_STREAM and reports "reset"; a
