@@ -35,6 +35,13 @@ export interface Http2ServerOptions {
    * which lets one connection open WebSockets without bound.
    */
   maxConcurrentStreams?: number;
+  /**
+   * How long a client has to acknowledge the server's SETTINGS on a new
+   * HTTP/2 connection before it is closed with GOAWAY SETTINGS_TIMEOUT (RFC
+   * 9113 6.5.3), in milliseconds. Default 10 s, far above any round trip;
+   * `null` waits for ever. (Our client waits the same 10 s for a server's.)
+   */
+  settingsTimeoutMs?: number | null;
 }
 
 /** Whether a stream's head is an extended CONNECT (RFC 8441 4), as opposed to an ordinary request. */

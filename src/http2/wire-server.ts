@@ -12,6 +12,7 @@
 import type { Socket } from "node:net";
 import { Deadline, Deadlines } from "../connection/deadlines.js";
 import type { Server } from "../connection/server.js";
+import { timeoutOption } from "../connection/settings.js";
 import { fieldsForHttp2, requestFromFields } from "../core/handshake/extended-connect.js";
 import type { Response } from "../core/http1/message.js";
 import {
@@ -20,7 +21,12 @@ import {
   Http2Session,
   type Http2SessionOptions,
 } from "../core/http2/index.js";
-import { MAX_FRAME_BYTES, type WireOwner, WireSession } from "./wire-session.js";
+import {
+  MAX_FRAME_BYTES,
+  SETTINGS_TIMEOUT_MS,
+  type WireOwner,
+  WireSession,
+} from "./wire-session.js";
 import { WireStream } from "./wire-stream.js";
 
 /** What a {@link WireServer} needs beside its server. */
@@ -29,6 +35,8 @@ export interface WireServerOptions {
   maxConcurrentStreams?: number | undefined;
   /** A session that opens no stream in this time is closed; null: never. Default 10 s. */
   openTimeoutMs?: number | null | undefined;
+  /** See `Http2ServerOptions.settingsTimeoutMs`. */
+  settingsTimeoutMs?: number | null | undefined;
 }
 
 function closeIdle(wire: WireSession): void {
@@ -43,6 +51,7 @@ export class WireServer implements WireOwner {
   readonly #options: Http2SessionOptions;
   // The open timeout of every session on one timer (see deadlines.ts).
   readonly #idle: Deadlines<WireSession> | undefined;
+  readonly #settingsTimeoutMs: number | null;
 
   constructor(server: Server, options: WireServerOptions = {}) {
     this.#server = server;
@@ -60,6 +69,7 @@ export class WireServer implements WireOwner {
     new Http2Session(this.#options);
     const openTimeoutMs = options.openTimeoutMs === undefined ? 10_000 : options.openTimeoutMs;
     this.#idle = openTimeoutMs === null ? undefined : new Deadlines(openTimeoutMs, closeIdle);
+    this.#settingsTimeoutMs = timeoutOption(options.settingsTimeoutMs, SETTINGS_TIMEOUT_MS);
   }
 
   /**
@@ -67,7 +77,12 @@ export class WireServer implements WireOwner {
    * cleartext with prior knowledge), with the bytes already read from it.
    */
   take(socket: Socket, head?: Uint8Array): void {
-    const wire = new WireSession(socket, new Http2Session(this.#options), this);
+    const wire = new WireSession(
+      socket,
+      new Http2Session(this.#options),
+      this,
+      this.#settingsTimeoutMs,
+    );
     this.#sessions.add(wire);
     // A connection that opens no stream within the open timeout is closed,
     // as an HTTP/1.1 one that sends no handshake is: an idle session

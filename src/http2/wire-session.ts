@@ -44,6 +44,15 @@ const HELD_HIGH_WATER_BYTES = 16 * 1024;
 const LINGER_MS = 5_000;
 
 /**
+ * How long the peer has to acknowledge our SETTINGS before the connection
+ * fails with GOAWAY SETTINGS_TIMEOUT (RFC 9113 6.5.3 leaves "a reasonable
+ * amount of time" to us): 10 s, as the open timeout, far above any round
+ * trip, so only a peer that does not speak HTTP/2 or stalls on purpose
+ * meets it. Until the ACK we cannot tell whether our limits bind the peer.
+ */
+export const SETTINGS_TIMEOUT_MS = 10_000;
+
+/**
  * The SETTINGS_MAX_FRAME_SIZE our sessions advertise (both roles): 64 KiB
  * rather than the 16 KiB default (RFC 9113 6.5.2), so that a 16 KiB
  * WebSocket message with its frame header travels as one DATA frame, not two
@@ -88,15 +97,32 @@ export class WireSession {
   #error: Error | undefined;
   // Streams whose write() said "wait" because the socket was backed up.
   #waiting: Set<WireStream> | undefined;
+  // Runs while the peer has not acknowledged our SETTINGS (one per
+  // connection, for its first round trip only).
+  #settingsTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #run = (): void => {
     this.#scheduled = false;
     this.#pump();
   };
 
-  constructor(socket: Socket, session: Http2Session, owner: WireOwner) {
+  /**
+   * @param settingsTimeoutMs how long the peer has to acknowledge our
+   *   SETTINGS (default {@link SETTINGS_TIMEOUT_MS}); null: no limit
+   */
+  constructor(
+    socket: Socket,
+    session: Http2Session,
+    owner: WireOwner,
+    settingsTimeoutMs: number | null = SETTINGS_TIMEOUT_MS,
+  ) {
     this.socket = socket;
     this.session = session;
     this.#owner = owner;
+    if (settingsTimeoutMs !== null) {
+      this.#settingsTimer = setTimeout(() => this.#settingsExpired(), settingsTimeoutMs);
+      // The socket keeps the process alive while it is open, not this timer.
+      this.#settingsTimer.unref();
+    }
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("end", () => this.#eof());
@@ -115,6 +141,8 @@ export class WireSession {
   receive(bytes: Uint8Array): void {
     if (this.#closed) return;
     this.session.receiveData(bytes);
+    if (this.#settingsTimer !== undefined && !this.session.awaitingSettingsAck)
+      this.#stopSettingsTimer();
     this.#pump();
   }
 
@@ -313,6 +341,18 @@ export class WireSession {
     setTimeout(() => socket.destroy(), LINGER_MS).unref();
   }
 
+  /** No ACK of our SETTINGS in time: the connection fails with GOAWAY SETTINGS_TIMEOUT. */
+  #settingsExpired(): void {
+    this.#settingsTimer = undefined;
+    this.session.failSettingsTimeout();
+    this.#pump();
+  }
+
+  #stopSettingsTimer(): void {
+    clearTimeout(this.#settingsTimer);
+    this.#settingsTimer = undefined;
+  }
+
   #drained(): void {
     this.#pump();
     const waiting = this.#waiting;
@@ -330,6 +370,7 @@ export class WireSession {
   }
 
   #socketClosed(): void {
+    this.#stopSettingsTimer();
     this.#eof();
     this.#closed = true;
     // Whatever the machine did not reset (it should have reset them all).

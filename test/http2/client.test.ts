@@ -9,7 +9,9 @@ import {
   type Http2Server,
 } from "node:http2";
 import { describe, test } from "node:test";
+import { TransportError } from "../../src/connection/errors.js";
 import { HandshakeError } from "../../src/core/errors.js";
+import { HeaderListTooLargeForPeerError } from "../../src/core/http2/index.js";
 import { pooledSessions } from "../../src/http2/sessions.js";
 import {
   connect,
@@ -169,6 +171,41 @@ describe("connecting over HTTP/2", () => {
       await server.close();
     }
   });
+
+  test(
+    "headers over the server's SETTINGS_MAX_HEADER_LIST_SIZE are refused before sending; the session goes on",
+    T,
+    async () => {
+      let requests = 0;
+      const server = await serve(echo, {
+        host: "127.0.0.1",
+        port: 0,
+        h2c: true,
+        processRequest: () => void requests++,
+      });
+      const url = `ws://127.0.0.1:${portOf(server.address)}/`;
+      try {
+        // Our server advertises 16,384 bytes (RFC 9113 6.5.2 sizes).
+        const first = await connect(url, { http2: true });
+        await assert.rejects(
+          connect(url, { http2: true, headers: { cookie: "c".repeat(16_384) } }),
+          (error: Error) =>
+            error instanceof TransportError &&
+            error.cause instanceof HeaderListTooLargeForPeerError &&
+            error.cause.maxHeaderListBytes === 16_384 &&
+            /over the peer's SETTINGS_MAX_HEADER_LIST_SIZE 16384 \(our fault\)/.test(error.message),
+        );
+        // Nothing reached the server, and the shared session still carries WebSockets.
+        assert.equal(requests, 1);
+        const second = await connect(url, { http2: true, headers: { cookie: "c".repeat(100) } });
+        assert.equal(requests, 2);
+        await roundTrip(first, "still");
+        await roundTrip(second, "fits");
+      } finally {
+        await server.close();
+      }
+    },
+  );
 
   test("a refusal is a HandshakeError with its status; a silent server times out", T, async () => {
     const server = await serve(echo, {

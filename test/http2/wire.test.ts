@@ -15,14 +15,19 @@ import {
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
 } from "node:http2";
-import { connect as netConnect } from "node:net";
+import {
+  createServer as createNetServer,
+  type Server as NetServer,
+  connect as netConnect,
+} from "node:net";
 import { describe, test } from "node:test";
 import { ClientConnection, handshakeOptionsOf } from "../../src/connection/client.js";
 import { ExtendedConnectClientProtocol } from "../../src/core/extended-connect-client.js";
 import { Headers } from "../../src/core/headers.js";
-import { Http2Session } from "../../src/core/http2/index.js";
+import { Http2Error, Http2Session } from "../../src/core/http2/index.js";
 import { pooledSessions } from "../../src/http2/sessions.js";
 import { Http2StreamTransport } from "../../src/http2/transport.js";
+import { WireSession } from "../../src/http2/wire-session.js";
 import { defaultCompression, nodeDefer } from "../../src/node/defaults.js";
 import { connect, type NodeServer, serve } from "../../src/node/index.js";
 import { echo, portOf, selfSigned, sleep } from "../node/helpers.js";
@@ -318,7 +323,8 @@ describe("our HTTP/2 framing on sockets: against node:http2 (nghttp2), and broke
       socket.on("error", () => {});
       socket.pause(); // never reads: the server's answers back up
       await new Promise((resolve) => socket.once("connect", resolve));
-      socket.write(Buffer.concat([PREFACE, frame(0x4, 0, 0)]));
+      // (Our SETTINGS acknowledged: the flood, not the SETTINGS timeout, ends it.)
+      socket.write(Buffer.concat([PREFACE, frame(0x4, 0, 0), frame(0x4, 0x1, 0)]));
       const closed = new Promise((resolve) => socket.once("close", resolve));
       let sentBytes = 0;
       let open = true;
@@ -477,6 +483,126 @@ describe("our HTTP/2 framing on sockets: DATA frames of one read reach a WebSock
       } finally {
         socket.destroy();
         await server.close();
+      }
+    },
+  );
+});
+
+describe("our HTTP/2 framing on sockets: the SETTINGS timeout (RFC 9113 6.5.3)", () => {
+  const TIMEOUT_MS = 200;
+  const settingsAck = frame(0x4, 0x1, 0);
+
+  test(
+    "a client that never acknowledges our SETTINGS: GOAWAY SETTINGS_TIMEOUT, closed",
+    T,
+    async () => {
+      const errors: string[] = [];
+      const server = await serve(echo, {
+        host: "127.0.0.1",
+        port: 0,
+        h2c: true,
+        settingsTimeoutMs: TIMEOUT_MS,
+        logger: (record) => void (record.level === "error" && errors.push(String(record.message))),
+      });
+      try {
+        const started = performance.now();
+        // Its own SETTINGS (which the server acknowledges), never an ACK of the server's.
+        const code = await goawayFor(
+          portOf(server.address),
+          Buffer.concat([PREFACE, frame(0x4, 0, 0)]),
+        );
+        const elapsedMs = performance.now() - started;
+        assert.equal(code, 0x4, "GOAWAY SETTINGS_TIMEOUT");
+        assert.ok(elapsedMs >= TIMEOUT_MS - 20, `closed after ${elapsedMs} ms, before the timeout`);
+        assert.ok(elapsedMs < TIMEOUT_MS + 3_000, `closed after ${elapsedMs} ms`);
+        assert.equal(errors.length, 1, "logged as the peer's fault");
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  test("a client that acknowledges them keeps its connection past the timeout", T, async () => {
+    const server = await serve(echo, {
+      host: "127.0.0.1",
+      port: 0,
+      h2c: true,
+      settingsTimeoutMs: TIMEOUT_MS,
+    });
+    const socket = netConnect(portOf(server.address), "127.0.0.1");
+    try {
+      const received: Buffer[] = [];
+      let closed = false;
+      socket.on("data", (chunk: Buffer) => received.push(chunk));
+      socket.on("close", () => (closed = true));
+      socket.on("error", () => {});
+      socket.write(Buffer.concat([PREFACE, frame(0x4, 0, 0), settingsAck]));
+      await sleep(3 * TIMEOUT_MS);
+      assert.equal(closed, false);
+      assert.equal(goawayIn(Buffer.concat(received)), undefined);
+      // Still served: a PING is answered (PING with ACK, the same octets).
+      const ping = [1, 2, 3, 4, 5, 6, 7, 8];
+      const before = Buffer.concat(received).length;
+      socket.write(frame(0x6, 0, 0, ping));
+      const pong = frame(0x6, 0x1, 0, ping);
+      for (let i = 0; i < 100 && !Buffer.concat(received).subarray(before).equals(pong); i++)
+        await sleep(10);
+      assert.deepEqual(Buffer.concat(received).subarray(before), pong);
+    } finally {
+      socket.destroy();
+      await server.close();
+    }
+  });
+
+  test(
+    "our client's session on a server that never acknowledges: GOAWAY SETTINGS_TIMEOUT, failed",
+    T,
+    async () => {
+      const peerReceived: Buffer[] = [];
+      let peerGone!: () => void;
+      const peerClosed = new Promise<void>((resolve) => (peerGone = resolve));
+      const raw: NetServer = createNetServer((socket) => {
+        socket.on("data", (chunk: Buffer) => peerReceived.push(chunk));
+        socket.on("close", () => peerGone());
+        socket.on("error", () => {});
+        // Extended CONNECT enabled; our client's SETTINGS never acknowledged.
+        socket.write(frame(0x4, 0, 0, [0, 8, 0, 0, 0, 1]));
+      });
+      await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
+      const socket = netConnect(portOf(raw.address()), "127.0.0.1");
+      const failures: Error[] = [];
+      let settings = 0;
+      const closed = new Promise<void>((resolve) => {
+        new WireSession(
+          socket,
+          new Http2Session({ role: "client" }),
+          {
+            settings: () => void settings++,
+            failed: (_wire, error) => void failures.push(error),
+            closed: () => resolve(),
+          },
+          TIMEOUT_MS,
+        );
+      });
+      try {
+        const started = performance.now();
+        // (Bounded: a session that never closes fails here, not at the test's timeout.)
+        const done = Promise.all([closed, peerClosed]).then(() => true);
+        assert.equal(await Promise.race([done, sleep(5_000).then(() => false)]), true);
+        const elapsedMs = performance.now() - started;
+        assert.equal(settings, 1, "the server's SETTINGS applied");
+        assert.equal(failures.length, 1);
+        assert.ok(failures[0] instanceof Http2Error);
+        assert.equal(failures[0].code, 0x4);
+        assert.ok(
+          elapsedMs >= TIMEOUT_MS - 20 && elapsedMs < TIMEOUT_MS + 3_000,
+          `${elapsedMs} ms`,
+        );
+        // After the client's preface, SETTINGS, WINDOW_UPDATE and ACK: GOAWAY SETTINGS_TIMEOUT.
+        assert.equal(goawayIn(Buffer.concat(peerReceived).subarray(PREFACE.length)), 0x4);
+      } finally {
+        socket.destroy();
+        await new Promise((resolve) => raw.close(resolve));
       }
     },
   );

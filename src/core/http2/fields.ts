@@ -10,6 +10,7 @@
  * @module
  */
 
+import { ENTRY_OVERHEAD_BYTES } from "./hpack/header-field.js";
 import type { HeaderField } from "./hpack/index.js";
 
 // Pseudo-header bits, to find duplicates and missing ones with one mask.
@@ -199,4 +200,15 @@ export function contentLength(fields: readonly HeaderField[]): number {
 export function methodOf(fields: readonly HeaderField[]): string {
   for (const [name, value] of fields) if (name === ":method") return value;
   return "";
+}
+
+/**
+ * A header list's size as SETTINGS_MAX_HEADER_LIST_SIZE counts it (RFC 9113
+ * 6.5.2): the octets of each name and value, plus 32 per field (names and
+ * values are strings of octets, one code unit each).
+ */
+export function headerListBytes(fields: readonly HeaderField[]): number {
+  let bytes = 0;
+  for (const [name, value] of fields) bytes += name.length + value.length + ENTRY_OVERHEAD_BYTES;
+  return bytes;
 }

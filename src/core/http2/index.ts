@@ -6,7 +6,7 @@
  */
 
 export { errorCodeName, Http2ErrorCode, type Http2ErrorCodeValue } from "./error-codes.js";
-export { Http2Error } from "./errors.js";
+export { HeaderListTooLargeForPeerError, Http2Error } from "./errors.js";
 export type {
   Http2ClosedEvent,
   Http2DataEvent,

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  type HeaderField,
+  HeaderListTooLargeForPeerError,
   HpackEncoder,
+  Http2Error,
   Http2ErrorCode,
   type Http2Event,
   Http2Session,
@@ -421,5 +424,160 @@ describe("Http2Session: our SETTINGS take effect on the peer's ACK (RFC 9113 6.5
     server.receiveData(frame(T.DATA, 0, 1, [1]));
     const [reset] = server.takeEvents();
     assert.equal(reset?.type === "reset" && reset.code, Http2ErrorCode.FLOW_CONTROL_ERROR);
+  });
+});
+
+describe("Http2Session: a SETTINGS timeout, the I/O layer's clock (RFC 9113 6.5.3)", () => {
+  it("awaits the ACK of our SETTINGS; once it came, a timeout is a no-op", () => {
+    const server = new Http2Session({ role: "server" });
+    server.takeOutput();
+    assert.equal(server.awaitingSettingsAck, true);
+    server.receiveData(concat(PREFACE, frame(T.SETTINGS, 0, 0)));
+    assert.equal(server.awaitingSettingsAck, true, "the peer's SETTINGS is not the ACK of ours");
+    server.receiveData(frame(T.SETTINGS, F.ACK, 0));
+    assert.equal(server.awaitingSettingsAck, false);
+    server.takeOutput();
+    server.takeEvents();
+    server.failSettingsTimeout();
+    assert.equal(server.hasOutput, false);
+    assert.deepEqual(server.takeEvents(), []);
+  });
+
+  it("unacknowledged: GOAWAY SETTINGS_TIMEOUT, the peer's fault, open streams reset, closeTransport", () => {
+    const server = new Http2Session({ role: "server" });
+    server.takeOutput();
+    server.receiveData(
+      concat(
+        PREFACE,
+        frame(T.SETTINGS, 0, 0),
+        frame(T.HEADERS, F.END_HEADERS, 1, new HpackEncoder().encode(CONNECT_WS)),
+      ),
+    );
+    server.takeOutput();
+    server.takeEvents();
+    server.failSettingsTimeout();
+    const frames = outputFrames(server);
+    assert.equal(frames.length, 1);
+    assert.equal(frames[0]!.type, T.GOAWAY);
+    assert.deepEqual([...frames[0]!.payload.subarray(0, 4)], u32(1), "last stream id");
+    assert.equal(codeOf(frames[0]!), Http2ErrorCode.SETTINGS_TIMEOUT);
+    const events = server.takeEvents();
+    assert.deepEqual(types(events), ["error", "reset"]);
+    const [error, reset] = events;
+    assert.ok(error?.type === "error");
+    assert.equal(error.error.code, Http2ErrorCode.SETTINGS_TIMEOUT);
+    assert.equal(error.error.peer, true);
+    assert.equal(
+      error.error.message,
+      "Cannot settle SETTINGS: the peer did not acknowledge ours in time (RFC 9113 6.5.3) (peer's fault)",
+    );
+    assert.deepEqual(reset, {
+      type: "reset",
+      streamId: 1,
+      code: Http2ErrorCode.SETTINGS_TIMEOUT,
+      local: true,
+    });
+    assert.equal(server.takeOutput().closeTransport, true);
+    // Done: a late ACK or a second timeout changes nothing.
+    server.receiveData(frame(T.SETTINGS, F.ACK, 0));
+    server.failSettingsTimeout();
+    assert.deepEqual(server.takeEvents(), []);
+    assert.deepEqual(server.takeOutput().chunks, []);
+  });
+});
+
+describe("Http2Session: our header lists against the peer's SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 6.5.2, 10.5.1)", () => {
+  // Counted by hand as RFC 9113 6.5.2 counts: name + value + 32 octets per field.
+  const listBytes = (fields: readonly HeaderField[]): number =>
+    fields.reduce((n, [name, value]) => n + name.length + value.length + 32, 0);
+  const withCookie = (bytes: number): HeaderField[] => [
+    ...CONNECT_WS,
+    ["cookie", "c".repeat(bytes)],
+  ];
+
+  it("a request at the limit is sent; one octet over is refused, nothing sent, the next one fits", () => {
+    // The server allows exactly CONNECT_WS with a cookie of 10 octets.
+    const limit = listBytes(withCookie(10));
+    const pair = new Pair({}, { settings: { maxHeaderListSize: limit } });
+    pair.pump();
+    assert.equal(pair.client.peerSettings.maxHeaderListSize, limit);
+    pair.takeClientEvents();
+    pair.takeServerEvents();
+    assert.equal(pair.client.request(withCookie(10)), 1);
+    pair.pump();
+    assert.deepEqual(types(pair.takeServerEvents()), ["headers"]);
+
+    assert.throws(
+      () => pair.client.request(withCookie(11)),
+      (e: unknown) =>
+        e instanceof HeaderListTooLargeForPeerError &&
+        e instanceof Http2Error &&
+        !e.peer &&
+        e.code === Http2ErrorCode.NO_ERROR &&
+        e.headerListBytes === limit + 1 &&
+        e.maxHeaderListBytes === limit &&
+        e.message ===
+          `Cannot send request: its header list is ${limit + 1} bytes, over the peer's SETTINGS_MAX_HEADER_LIST_SIZE ${limit} (our fault)`,
+    );
+    assert.equal(pair.client.hasOutput, false);
+    assert.deepEqual(pair.client.takeOutput().chunks, []);
+    assert.equal(pair.client.streamCount, 1);
+    assert.deepEqual(pair.takeClientEvents(), []);
+
+    // The session goes on, its HPACK table in step with the server's: the
+    // refused list was never encoded, and the next request (id 3, as if the
+    // refused one never was) decodes to what was sent.
+    const fits = withCookie(9);
+    assert.equal(pair.client.request(fits), 3);
+    pair.pump();
+    assert.deepEqual(pair.takeServerEvents(), [
+      { type: "headers", streamId: 3, fields: fits, endStream: false },
+    ]);
+    assert.deepEqual(pair.takeClientEvents(), []);
+  });
+
+  it("a response head or trailers over the limit are refused; the stream waits for one that fits", () => {
+    const status200: HeaderField[] = [[":status", "200"]];
+    const limit = listBytes([...status200, ["x-a", "a".repeat(20)]]);
+    const pair = new Pair({ settings: { maxHeaderListSize: limit } }, {});
+    pair.pump();
+    const id = pair.client.request(GET);
+    pair.pump();
+    pair.takeClientEvents();
+    pair.takeServerEvents();
+    assert.throws(
+      () => pair.server.respond(id, [...status200, ["x-a", "a".repeat(21)]]),
+      (e: unknown) =>
+        e instanceof HeaderListTooLargeForPeerError &&
+        !e.peer &&
+        e.headerListBytes === limit + 1 &&
+        /^Cannot send response on stream 1: its header list is \d+ bytes, over the peer's SETTINGS_MAX_HEADER_LIST_SIZE \d+ \(our fault\)$/.test(
+          e.message,
+        ),
+    );
+    assert.equal(pair.server.hasOutput, false);
+    assert.equal(pair.server.streamCount, 1);
+    assert.throws(() => pair.server.sendData(id, [new Uint8Array([1])]), /no response head yet/);
+
+    const head: HeaderField[] = [...status200, ["x-a", "a".repeat(20)]];
+    pair.server.respond(id, head);
+    pair.server.sendData(id, [new Uint8Array([1])]);
+    const trailers: HeaderField[] = [["x-t", "t".repeat(limit)]];
+    assert.throws(() => pair.server.respond(id, trailers, true), HeaderListTooLargeForPeerError);
+    pair.server.respond(id, [["x-t", "t"]], true);
+    pair.pump();
+    assert.deepEqual(pair.takeClientEvents(), [
+      { type: "headers", streamId: id, fields: head, endStream: false },
+      { type: "data", streamId: id, data: new Uint8Array([1]), endStream: false },
+      { type: "headers", streamId: id, fields: [["x-t", "t"]], endStream: true },
+    ]);
+    assert.deepEqual(pair.takeServerEvents(), []);
+  });
+
+  it("before the peer's SETTINGS its list size is unlimited (RFC 9113 6.5.2's initial value)", () => {
+    const client = new Http2Session({ role: "client" });
+    client.takeOutput();
+    assert.equal(client.request([...GET, ["cookie", "c".repeat(100_000)]]), 1);
+    assert.equal(client.hasOutput, true);
   });
 });
