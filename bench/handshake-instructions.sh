@@ -17,7 +17,7 @@
 #
 # Usage (after `npx tsc -p tsconfig.json --outDir .build-bench`):
 #   bench/handshake-instructions.sh [--warm 4000] [--count 2000] SPEC...
-# SPEC is IMPL (ours, ws, cli, ours-attached, ws-attached, bare) or
+# SPEC is IMPL (ours, ws, cli, ours-attached, ws-attached, bare, bare-attached) or
 # LABEL=BUILD_DIR:IMPL to compare builds of two trees, e.g.
 #   bench/handshake-instructions.sh before=/tmp/old/.build-bench:ours ours ws bare
 # About 1.5 minutes per server (valgrind slows Node about 50 times).
@@ -45,7 +45,11 @@ for spec in "${specs[@]}"; do
   label=${spec%%=*}
   rest=${spec#*=}
   if [ "$rest" = "$spec" ]; then dir=$root/.build-bench; impl=$spec; else dir=${rest%:*}; impl=${rest##*:}; fi
-  if [ "$impl" = bare ]; then args=("$dir/bench/servers/bare.js"); else args=("$dir/bench/servers/node.js" --impl "$impl"); fi
+  case $impl in
+    bare) args=("$dir/bench/servers/bare.js") ;;
+    bare-attached) args=("$dir/bench/servers/bare.js" --http) ;;
+    *) args=("$dir/bench/servers/node.js" --impl "$impl") ;;
+  esac
   out=$work/$label
   coproc SERVER {
     exec taskset -c 0 valgrind --tool=callgrind --separate-threads=yes \

@@ -227,6 +227,13 @@ const IMPL_LIST: Impl[] = [
     server: () => [SERVER_NODE, ["--expose-gc", join(here, "servers/bare.js")], {}],
   },
   {
+    // The ceiling of the attached mode: the same behind node:http's upgrade event.
+    id: "bare-attached",
+    label: "bare echo on node:http's upgrade (no library, no validation)",
+    available: true,
+    server: () => [SERVER_NODE, ["--expose-gc", join(here, "servers/bare.js"), "--http"], {}],
+  },
+  {
     id: "bun",
     label: "Bun.serve",
     available: existsSync(paths.bun),
@@ -361,8 +368,9 @@ const BENCHES: Bench[] = [
     title: "Opening handshakes per second",
     unit: "conn/s",
     better: "higher",
-    // The bare node:net server answers upgrades too: the Node ceiling.
-    impls: [...SERVING, "bare"],
+    // The bare servers answer upgrades too: the Node ceilings, on node:net
+    // and behind node:http (the attached mode's).
+    impls: [...SERVING, "bare", "bare-attached"],
     serverMode: "echo",
     load: { mode: "handshake", connections: 16 },
     kind: "rate",

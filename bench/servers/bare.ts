@@ -7,7 +7,11 @@
  * in one write. What a library on Node cannot beat; Bun beside it shows what
  * the runtime costs.
  *
- * Usage: `node bare.js [--tls DIR]` (DIR holding key.pem and cert.pem). Prints
+ * With `--http`, the same behind a plain `node:http` server's `upgrade`
+ * event: the ceiling of the attached mode (a library on an application's
+ * `node:http` server pays that server's parser and request object first).
+ *
+ * Usage: `node bare.js [--tls DIR | --http]` (DIR holding key.pem and cert.pem). Prints
  * `PORT <n>`; stdin: `gc` answers `GC`, the end of stdin stops the server.
  *
  * @module
@@ -15,6 +19,7 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import { createServer, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { createServer as createTlsServer } from "node:tls";
@@ -47,9 +52,16 @@ function unmask(data: Buffer, start: number, end: number, key: number): number {
   return key;
 }
 
-function onConnection(socket: Socket): void {
-  socket.setNoDelay(true);
-  let head = "";
+/** Writes the 101 for a request with this Sec-WebSocket-Key (nothing else checked). */
+function switchingProtocols(socket: Socket, key: string | undefined): void {
+  const accept = createHash("sha1").update(`${key}${GUID}`).digest("base64");
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+  );
+}
+
+/** The frame echo on `socket`, once the 101 is written. */
+function echoFrames(socket: Socket): (chunk: Buffer) => void {
   let need = 0; // payload bytes of the current frame still to come
   let key = 0; // its mask, rotated to the next byte's phase
   let partial: Buffer | undefined; // a frame header cut by a read
@@ -89,20 +101,31 @@ function onConnection(socket: Socket): void {
     if (out.length === 1) socket.write(out[0]!);
     else if (out.length > 1) socket.write(Buffer.concat(out));
   };
+  return onFrames;
+}
+
+function onConnection(socket: Socket): void {
+  socket.setNoDelay(true);
+  let head = "";
   socket.on("error", () => {});
   socket.on("data", function onHead(chunk: Buffer) {
     head += chunk.toString("latin1");
     const end = head.indexOf("\r\n\r\n");
     if (end < 0) return;
-    const accept = createHash("sha1")
-      .update(`${/sec-websocket-key: *(\S+)/i.exec(head)?.[1]}${GUID}`)
-      .digest("base64");
-    socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-    );
+    switchingProtocols(socket, /sec-websocket-key: *(\S+)/i.exec(head)?.[1]);
+    const onFrames = echoFrames(socket);
     socket.off("data", onHead).on("data", onFrames);
     if (end + 4 < chunk.length) onFrames(Buffer.from(head.slice(end + 4), "latin1"));
   });
+}
+
+/** `--http`: the upgrade as node:http parsed it. */
+function onUpgrade(request: IncomingMessage, socket: Socket, rest: Buffer): void {
+  socket.on("error", () => {});
+  switchingProtocols(socket, request.headers["sec-websocket-key"]);
+  const onFrames = echoFrames(socket);
+  socket.on("data", onFrames);
+  if (rest.length > 0) onFrames(rest);
 }
 
 const server = tlsDir
@@ -110,7 +133,12 @@ const server = tlsDir
       { key: readFileSync(`${tlsDir}/key.pem`), cert: readFileSync(`${tlsDir}/cert.pem`) },
       onConnection,
     )
-  : createServer(onConnection);
+  : process.argv.includes("--http")
+    ? createHttpServer((_request, response) => response.end("not a WebSocket\n")).on(
+        "upgrade",
+        onUpgrade,
+      )
+    : createServer(onConnection);
 server.listen(0, "127.0.0.1", () => {
   const address = server.address();
   process.stdout.write(
