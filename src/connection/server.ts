@@ -81,10 +81,24 @@ export interface ServerOptions extends ConnectionOptions {
   topics?: TopicsOptions;
 }
 
-/** The path of a request target: the target without its query (`/chat?room=1` is `/chat`). */
+/**
+ * The path of a request target: the target without its query (`/chat?room=1`
+ * is `/chat`), and without scheme and authority when it is in absolute-form
+ * (`http://example.com/chat?room=1` is `/chat`, `http://example.com` is `/`),
+ * which a server must accept (RFC 9112 3.2.2) and RFC 6455 4.1 names.
+ */
 export function pathOf(target: string): string {
-  const query = target.indexOf("?");
-  return query === -1 ? target : target.slice(0, query);
+  let start = 0;
+  if (target.charCodeAt(0) !== 0x2f /* / */) {
+    const scheme = target.indexOf("://");
+    if (scheme !== -1) {
+      start = scheme + 3;
+      while (start < target.length && target[start] !== "/" && target[start] !== "?") start++;
+    }
+  }
+  const query = target.indexOf("?", start);
+  const path = target.slice(start, query === -1 ? target.length : query);
+  return path === "" && start > 0 ? "/" : path;
 }
 
 /**

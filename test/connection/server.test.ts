@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { TimeoutError } from "../../src/connection/errors.js";
-import type { ServerConnection } from "../../src/connection/server.js";
+import { pathOf, type ServerConnection } from "../../src/connection/server.js";
 import { HandshakeError } from "../../src/core/errors.js";
 import { createTransportPair, serveInMemory } from "../../src/testing/index.js";
 
@@ -16,6 +16,21 @@ async function handshakeError(promise: Promise<unknown>): Promise<HandshakeError
   assert.ok(error instanceof HandshakeError, String(error));
   return error;
 }
+
+describe("pathOf", () => {
+  test("is the target without its query, and without scheme and authority in absolute-form", () => {
+    assert.equal(pathOf("/chat?room=1"), "/chat");
+    assert.equal(pathOf("/"), "/");
+    assert.equal(pathOf("/a/b"), "/a/b");
+    assert.equal(pathOf("/?x=1"), "/");
+    // RFC 9112 3.2.2: a server must accept the absolute-form; RFC 6455 4.1 names it.
+    assert.equal(pathOf("http://example.com/chat?room=1"), "/chat");
+    assert.equal(pathOf("wss://example.com:8443/a/b"), "/a/b");
+    assert.equal(pathOf("http://example.com"), "/");
+    assert.equal(pathOf("http://example.com?x=1"), "/");
+    assert.equal(pathOf("HTTPS://user@example.com/chat"), "/chat");
+  });
+});
 
 describe("Server", () => {
   test("runs the handler and closes with 1000 when it returns", T, async () => {
@@ -170,6 +185,49 @@ describe("Server", () => {
     assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
     assert.match(text, /\r\n\r\nOK\n$/);
   });
+
+  test(
+    "path filters the absolute-form of a target as its origin-form (RFC 9112 3.2.2)",
+    T,
+    async () => {
+      const memory = serveInMemory(
+        async (connection) => {
+          await connection.closed;
+        },
+        { path: "/chat" },
+      );
+      const statusLine = async (target: string): Promise<string> => {
+        const [client, server] = createTransportPair();
+        memory.server.handleTransport(server);
+        let text = "";
+        const line = new Promise<string>((resolve) => {
+          client.start({
+            onData: (chunk) => {
+              text += decoder.decode(chunk);
+              if (text.includes("\r\n")) resolve(text.split("\r\n")[0]!);
+            },
+            onEnd: () => {},
+            onDrain: () => {},
+            onError: () => {},
+            onClose: () => resolve(text),
+          });
+        });
+        const head =
+          `GET ${target} HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n` +
+          "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+          "Sec-WebSocket-Version: 13\r\n\r\n";
+        client.write([new TextEncoder().encode(head)]);
+        const status = await line;
+        client.destroy();
+        return status;
+      };
+      const switching = "HTTP/1.1 101 Switching Protocols";
+      assert.equal(await statusLine("http://example.com/chat?room=1"), switching);
+      assert.equal(await statusLine("/chat"), switching);
+      assert.equal(await statusLine("http://example.com/other"), "HTTP/1.1 404 Not Found");
+      await memory.server.close();
+    },
+  );
 
   test("a client that never sends its handshake is cut off at the open timeout", T, async () => {
     const memory = serveInMemory(() => {}, { openTimeoutMs: 30 });
