@@ -9,6 +9,7 @@
  * @module
  */
 
+import { pathOf } from "../connection/server.js";
 import type { Request, Response } from "../core/http1/message.js";
 import type { ServerConnection } from "../node/index.js";
 import { PAGE_CSP } from "./page.js";
@@ -50,7 +51,7 @@ export function httpAnswers(
       response.headers.set("Allow", "GET, HEAD");
       return response;
     }
-    const path = request.target.split("?")[0];
+    const path = pathOf(request.target);
     let response: Response;
     if (path === "/" || path === "/index.html") {
       response = connection.reject(200, page);

@@ -52,6 +52,9 @@ describe("httpAnswers", () => {
     assert.equal(health.status, 200);
     assert.equal(decoder.decode(health.body), "OK\n");
     assert.equal(answer(request("GET", "/favicon.ico"), connection)?.status, 404);
+    // The absolute-form of a target names the same resource (RFC 9112 3.2.2).
+    assert.equal(answer(request("GET", "http://localhost:8080/healthz"), connection)?.status, 200);
+    assert.equal(answer(request("GET", "http://localhost:8080"), connection)?.status, 200);
     const post = answer(request("POST", "/"), connection)!;
     assert.equal(post.status, 405);
     assert.equal(post.headers.get("allow"), "GET, HEAD");
