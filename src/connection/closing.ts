@@ -113,12 +113,22 @@ export abstract class Closing extends Pinging {
   private static readonly openExpired = (state: ConnectionState): void => {
     const connection = state as Closing;
     connection.openCloseDeadline = undefined;
-    connection.abort(
-      new TimeoutError(
-        `Cannot open connection: no handshake within ${connection.settings.openTimeoutMs} ms`,
-      ),
+    const error = new TimeoutError(
+      `Cannot open connection: no handshake within ${connection.settings.openTimeoutMs} ms`,
     );
+    // Recorded first: the connection closes with the timeout, whatever the
+    // protocol reports for the answer below.
+    connection.rareState().localError ??= error;
+    connection.answerOpenTimeout();
+    connection.abort(error);
   };
+
+  /**
+   * Called when the open deadline passes, before the transport is destroyed:
+   * writes what the protocol has to say about it, if anything (a server
+   * answers a request head still arriving with 408, see `ServerConnection`).
+   */
+  protected answerOpenTimeout(): void {}
 
   private static readonly closeExpired = (state: ConnectionState): void => {
     const connection = state as Closing;

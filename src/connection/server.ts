@@ -175,6 +175,19 @@ export class ServerConnection extends Connection {
   }
 
   /**
+   * A request head still arriving when the open deadline passes is answered
+   * 408 Request Timeout, written at once, before the transport is destroyed
+   * (see `ServerProtocol.refuseIncompleteRequest`); as node:http answers a
+   * head that missed its `headersTimeout`.
+   */
+  protected override answerOpenTimeout(): void {
+    const protocol = this.protocol;
+    if (protocol instanceof ServerProtocol && protocol.refuseIncompleteRequest()) {
+      this.writeOutput(protocol);
+    }
+  }
+
+  /**
    * Subscribes this connection to `topic` (see {@link Topics.subscribe}); it
    * is unsubscribed from every topic when it closes.
    */

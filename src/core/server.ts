@@ -33,6 +33,8 @@ const MAX_EARLY_BYTES = 64 * 1024;
 /** The server's handshake in progress (see `ServerProtocol.#Handshake`). */
 interface ServerHandshake extends HandshakeDriver {
   takeRequest(request: Request): void;
+  /** Whether any byte of the request arrived (and the request is not complete). */
+  readonly requestBegun: boolean;
   readonly early: Uint8Array[] | undefined;
   readonly earlyBytes: number;
   accepted: Response | undefined;
@@ -83,6 +85,26 @@ export class ServerProtocol extends Protocol {
       throw new InvalidStateError("Cannot receive the request: a request was already received");
     }
     handshake.takeRequest(request);
+  }
+
+  /**
+   * For the caller's opening deadline, which passed while the request head
+   * was still arriving: answers 408 Request Timeout (RFC 9110 15.5.9) and
+   * fails the handshake, as a request that cannot be parsed is answered, so
+   * that a slow client learns why it is cut off. Returns whether it did: not
+   * before any byte of the request arrived (a silent connection, a TCP
+   * probe, is simply closed by the caller), nor once the request is in or
+   * the handshake is over.
+   */
+  refuseIncompleteRequest(): boolean {
+    // (While connecting, the handshake driver is there.)
+    if (this.state !== "connecting" || !this.#ongoingHandshake()!.requestBegun) return false;
+    const message = "Cannot read the request: its head was not complete in time";
+    this.#handshakeFailed(
+      new HandshakeError(message, { status: 408 }),
+      rejectResponse(408, `${message}\n`),
+    );
+    return true;
   }
 
   /**
@@ -221,6 +243,10 @@ export class ServerProtocol extends Protocol {
     constructor(protocol: ServerProtocol, parser: RequestParser) {
       this.#protocol = protocol;
       this.#parser = parser;
+    }
+
+    get requestBegun(): boolean {
+      return this.#parser?.begun === true;
     }
 
     receiveData(bytes: Uint8Array): void {

@@ -231,11 +231,30 @@ describe("Server", () => {
 
   test("a client that never sends its handshake is cut off at the open timeout", T, async () => {
     const memory = serveInMemory(() => {}, { openTimeoutMs: 30 });
-    const [, server] = createTransportPair();
-    const connection: ServerConnection = memory.server.handleTransport(server);
-    const info = await connection.closed;
-    assert.ok(info.error instanceof TimeoutError);
-    assert.ok(server.isClosed);
+    const received = async (sent: string): Promise<string> => {
+      const [client, server] = createTransportPair();
+      const connection: ServerConnection = memory.server.handleTransport(server);
+      let text = "";
+      client.start({
+        onData: (chunk) => void (text += decoder.decode(chunk)),
+        onEnd: () => {},
+        onDrain: () => {},
+        onError: () => {},
+        onClose: () => {},
+      });
+      if (sent !== "") client.write([new TextEncoder().encode(sent)]);
+      const info = await connection.closed;
+      assert.ok(info.error instanceof TimeoutError);
+      assert.equal(info.code, 1006);
+      assert.ok(server.isClosed);
+      return text;
+    };
+    // Silent: closed, nothing said (a TCP probe, a preconnect).
+    assert.equal(await received(""), "");
+    // A head still arriving: told why, as node:http's headersTimeout answers.
+    const answer = await received("GET / HTTP/1.1\r\nHost: a\r\nUpg");
+    assert.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    assert.match(answer, /\r\nConnection: close\r\n/i);
   });
 
   test("close() sends 1001 to every client after what was already sent", T, async () => {

@@ -5,6 +5,7 @@ import { HandshakeError, InvalidStateError } from "../../src/core/errors.js";
 import type { ServerExtensionFactory } from "../../src/core/extension.js";
 import { Opcode } from "../../src/core/frame.js";
 import { acceptKey } from "../../src/core/handshake/accept-key.js";
+import { requestFromHead } from "../../src/core/http1/parsed-request.js";
 import { ServerProtocol } from "../../src/core/server.js";
 import { bytewise, drain, feed } from "../helpers/drive.js";
 import { pump } from "../helpers/pump.js";
@@ -237,6 +238,35 @@ describe("ServerProtocol: opening handshake (RFC 6455 4.2)", () => {
     s.receiveEof();
     const e = drain(s).events.at(-1);
     assert.ok(e?.type === "closed" && e.error instanceof HandshakeError);
+  });
+
+  it("answers a request head still arriving at the caller's deadline with 408 (RFC 9110 15.5.9)", () => {
+    // At every cut of the request before its end.
+    for (let cut = 1; cut < REQUEST.length; cut++) {
+      const s = new ServerProtocol();
+      assert.equal(feed(s, REQUEST.subarray(0, cut)).events.length, 0);
+      assert.equal(s.refuseIncompleteRequest(), true, `cut at ${cut}`);
+      const r = drain(s);
+      assert.match(text(r.output), /^HTTP\/1\.1 408 Request Timeout\r\n/);
+      assert.match(text(r.output), /its head was not complete in time\n$/);
+      assert.equal(r.closeTransport, true);
+      const closed = r.events.at(-1);
+      assert.ok(closed?.type === "closed" && closed.error instanceof HandshakeError);
+      assert.equal((closed.error as HandshakeError).status, 408);
+      assert.equal(s.state, "closed");
+      assert.equal(s.refuseIncompleteRequest(), false);
+    }
+    // Nothing yet (a silent connection): nothing to answer; the caller just closes.
+    const silent = new ServerProtocol();
+    assert.equal(silent.refuseIncompleteRequest(), false);
+    assert.equal(drain(silent).output.length, 0);
+    // The request is in (parsed here, or handed over parsed): it is not late.
+    const { s: whole } = requested();
+    assert.equal(whole.refuseIncompleteRequest(), false);
+    assert.equal(whole.state, "connecting");
+    const handed = new ServerProtocol();
+    handed.receiveRequest(requestFromHead("GET", "/", "1.1", ["Host", "a"]));
+    assert.equal(handed.refuseIncompleteRequest(), false);
   });
 
   it("bounds what a client sends before the response", () => {

@@ -337,6 +337,31 @@ describe("serve (node)", () => {
     await server.close();
   });
 
+  test("a request head trickling past the open timeout is answered 408 and closed", T, async () => {
+    const server = await serve(echo, { host: "127.0.0.1", port: 0, openTimeoutMs: 300 });
+    try {
+      const socket = netConnect(portOf(server.address), "127.0.0.1");
+      const started = Date.now();
+      const head = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n";
+      // A byte every 20 ms, stopping before the deadline (a byte in flight as
+      // the server closes could turn its FIN into a reset).
+      let sent = 0;
+      const trickle = setInterval(() => {
+        if (sent < head.length && Date.now() - started < 150) socket.write(head[sent++]!);
+      }, 20);
+      let received = "";
+      socket.on("data", (chunk) => (received += chunk.toString("latin1")));
+      socket.on("error", () => {});
+      await once(socket, "close");
+      clearInterval(trickle);
+      const elapsed = Date.now() - started;
+      assert.match(received, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+      assert.ok(elapsed >= 250 && elapsed < 3000, `closed after ${elapsed} ms`);
+    } finally {
+      await server.close();
+    }
+  });
+
   test(
     "a client that sends pings and never reads gets one pong, for the latest, once it reads",
     T,
@@ -403,6 +428,8 @@ describe("serve (node)", () => {
       },
     });
     const socket = netConnect(portOf(server.address), "127.0.0.1");
+    let received = "";
+    socket.on("data", (chunk) => (received += chunk.toString("latin1")));
     // Timed from the connection: the server's deadline starts no sooner.
     await new Promise((resolve) => socket.once("connect", resolve));
     const started = performance.now();
@@ -411,6 +438,7 @@ describe("serve (node)", () => {
     const elapsed = performance.now() - started;
     // Never early; late by no more than timer and scheduling delays.
     assert.ok(elapsed >= 95 && elapsed < 400, `closed after ${elapsed} ms`);
+    assert.match(received, /^HTTP\/1\.1 408 Request Timeout\r\n/);
     assert.equal(errors.length, 1);
     assert.ok(errors[0] instanceof TimeoutError, String(errors[0]));
     assert.equal(errors[0].message, "Cannot open connection: no handshake within 100 ms");

@@ -134,6 +134,11 @@ export abstract class HeadParser {
   // Bytes of the current head read so far.
   #headBytes = 0;
 
+  /** Whether any byte of a head was fed (and, until `done`, the head is still incomplete). */
+  get begun(): boolean {
+    return this.#headBytes > 0;
+  }
+
   #readHead(bytes: Uint8Array, pos: number): number {
     const split = this.#lines;
     if (split?.pending === true) {
