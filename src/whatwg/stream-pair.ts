@@ -81,22 +81,55 @@ export function webSocketStreams(connection: Connection): WebSocketStreams {
 
   let readableController: ReadableStreamDefaultController<string | ArrayBuffer> | undefined;
   let writableController: WritableStreamDefaultController | undefined;
+  // Set once the readable is closed, errored or cancelled: nothing more goes in.
+  let readableDone = false;
+  // The read in progress, if any (pull asks for one message at a time).
+  let pulling: Promise<void> | undefined;
+  const chunkOf = (message: Message): string | ArrayBuffer =>
+    typeof message === "string" ? message : arrayBufferOf(message);
+  const endReadable = (info: CloseInfo): void => {
+    if (readableDone) return;
+    readableDone = true;
+    if (info.wasClean) readableController?.close();
+    else readableController?.error(failure(info));
+  };
+  /**
+   * After a clean close, the messages still in the connection's queue go
+   * into the stream and the stream closes, so that `reader.closed` resolves
+   * and `read()` ends once they are read, as in Chromium, whose readable
+   * holds its messages itself (ours asks for none ahead of a read, so
+   * without this a stream nobody reads would never close).
+   */
+  const endCleanly = async (info: CloseInfo): Promise<void> => {
+    await pulling;
+    for (;;) {
+      if (readableDone) return;
+      let message: Message;
+      try {
+        message = await connection.recv();
+      } catch {
+        break;
+      }
+      if (!readableDone) readableController?.enqueue(chunkOf(message));
+    }
+    endReadable(info);
+  };
   const readable = new ReadableStream<string | ArrayBuffer>(
     {
       start: (controller) => {
         readableController = controller;
       },
       pull: (controller) =>
-        connection.recv().then(
-          (message: Message) =>
-            controller.enqueue(typeof message === "string" ? message : arrayBufferOf(message)),
-          () =>
-            connection.closed.then((info) => {
-              if (info.wasClean) controller.close();
-              else controller.error(failure(info));
-            }),
-        ),
-      cancel: closeUsing,
+        (pulling = connection.recv().then(
+          (message: Message) => {
+            if (!readableDone) controller.enqueue(chunkOf(message));
+          },
+          () => connection.closed.then(endReadable),
+        )),
+      cancel: (reason) => {
+        readableDone = true;
+        closeUsing(reason);
+      },
     },
     // Nothing is pulled ahead of a read: messages wait in the connection's
     // queue, whose marks pause the transport.
@@ -123,10 +156,11 @@ export function webSocketStreams(connection: Connection): WebSocketStreams {
     if (!info.wasClean) {
       // As in Chromium, an unclean close errors both streams at once:
       // messages not yet read are dropped.
-      readableController?.error(failure(info));
+      endReadable(info);
       writableController?.error(failure(info));
       throw failure(info);
     }
+    void endCleanly(info);
     writableController?.error(
       new DOMException("Cannot write: the WebSocket is closed", "InvalidStateError"),
     );

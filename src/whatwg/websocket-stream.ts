@@ -8,6 +8,7 @@
  */
 
 import type { ClientConnection, ClientOptions } from "../connection/client.js";
+import { connectInTurn } from "./connect-queue.js";
 import {
   type WebSocketClosed,
   type WebSocketOpenInfo,
@@ -110,12 +111,10 @@ export class WebSocketStream<Extra extends WebSocketOptions = WebSocketOptions> 
       this.#rejectClosed(webSocketError("Cannot open WebSocket connection", 1006, ""));
     };
     const connect = (new.target as typeof WebSocketStream).connect;
-    connect(withoutCredentials(this.#url), {
-      ...BROWSER_DEFAULTS,
-      ...extra,
-      subprotocols,
-      signal: abort.signal,
-    }).then(
+    const target = withoutCredentials(this.#url);
+    connectInTurn(target, abort.signal, () =>
+      connect(target, { ...BROWSER_DEFAULTS, ...extra, subprotocols, signal: abort.signal }),
+    ).then(
       (connection) => {
         this.#abort = undefined;
         signal?.removeEventListener("abort", onAbort);

@@ -7,6 +7,8 @@
 //   /bad-frame   101, then a frame with reserved opcode 0x3
 //   /reject      403
 //   /protocol/<p> 101 choosing subprotocol <p> whatever was offered, then silence
+//   /hold         the handshake answered after 200 ms; the first message says how
+//                 many other /hold handshakes were waiting when this one arrived
 
 import { createHash } from "node:crypto";
 import { createServer as createHttpServer, type Server } from "node:http";
@@ -49,6 +51,15 @@ export interface Peer {
 }
 
 export async function startPeer(): Promise<Peer> {
+  // /hold: handshakes in progress, and what each found on arrival (by its key).
+  let holding = 0;
+  const othersByKey = new Map<string, number>();
+  const held = createServer(async (connection) => {
+    const key = connection.request?.headers.get("sec-websocket-key") ?? "";
+    await connection.send(String(othersByKey.get(key)));
+    othersByKey.delete(key);
+    for await (const _ of connection);
+  });
   const ws = createServer(scripted, {
     subprotocols: ["chat"],
     maxMessageBytes: 4 * 1024 * 1024,
@@ -86,6 +97,13 @@ export async function startPeer(): Promise<Peer> {
         socket.once("data", () => socket.end(Uint8Array.of(0x88, 0)));
         return;
       }
+      case "/hold":
+        othersByKey.set(key, holding++);
+        setTimeout(() => {
+          holding--;
+          held.handleUpgrade(request, socket, head);
+        }, 200);
+        return;
       case "/reject":
         socket.end("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         return;
@@ -99,6 +117,7 @@ export async function startPeer(): Promise<Peer> {
     base: `ws://127.0.0.1:${port}`,
     async close() {
       await ws.close();
+      await held.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

@@ -26,6 +26,8 @@ const UNDICI_DEPARTURES: Partial<Record<ScenarioName, string>> = {
   badFrame: "fires an ErrorEvent, not an Event",
   microtasks: "dispatches the messages of one read in one task (no microtask checkpoint between)",
   handlers: "moves an event handler's listener to the end when the handler changes",
+  oneHandshakeAtATime:
+    "opens several connections to one host and port at once (RFC 6455 4.1: wait for the one in progress)",
 };
 
 /**
@@ -110,6 +112,10 @@ describe("WHATWG WebSocket: where Chromium departs from the standards, we follow
 });
 
 describe("WHATWG WebSocket: CloseEvent", () => {
+  test("needs a type (Web IDL: a required argument)", () => {
+    assert.throws(() => new (CloseEvent as unknown as new () => CloseEvent)(), TypeError);
+  });
+
   test("carries code, reason and wasClean, with the standard's defaults", () => {
     const event = new CloseEvent("close", { code: 4000, reason: "bye", wasClean: true });
     assert.deepEqual(
