@@ -8,6 +8,7 @@
  */
 
 import type { ClientConnection, ClientOptions } from "../connection/client.js";
+import { answeringBasicChallenge } from "./basic-challenge.js";
 import { connectInTurn } from "./connect-queue.js";
 import {
   type WebSocketClosed,
@@ -112,8 +113,9 @@ export class WebSocketStream<Extra extends WebSocketOptions = WebSocketOptions> 
     };
     const connect = (new.target as typeof WebSocketStream).connect;
     const target = withoutCredentials(this.#url);
+    const connectOptions = { ...BROWSER_DEFAULTS, ...extra, subprotocols, signal: abort.signal };
     connectInTurn(target, abort.signal, () =>
-      connect(target, { ...BROWSER_DEFAULTS, ...extra, subprotocols, signal: abort.signal }),
+      answeringBasicChallenge(this.#url, connectOptions, (options) => connect(target, options)),
     ).then(
       (connection) => {
         this.#abort = undefined;

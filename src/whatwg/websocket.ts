@@ -10,6 +10,7 @@
 
 import type { ClientConnection, ClientOptions } from "../connection/client.js";
 import type { CloseInfo } from "../connection/errors.js";
+import { answeringBasicChallenge } from "./basic-challenge.js";
 import { CloseEvent } from "./close-event.js";
 import { connectInTurn } from "./connect-queue.js";
 import { defineEventHandlers } from "./event-handlers.js";
@@ -177,8 +178,9 @@ export class WebSocket<Options extends WebSocketOptions = WebSocketOptions> exte
     const abort = new AbortController();
     this.#abort = abort;
     const target = withoutCredentials(this.#url);
+    const connectOptions = { ...BROWSER_DEFAULTS, ...options, subprotocols, signal: abort.signal };
     connectInTurn(target, abort.signal, () =>
-      connect(target, { ...BROWSER_DEFAULTS, ...options, subprotocols, signal: abort.signal }),
+      answeringBasicChallenge(this.#url, connectOptions, (options) => connect(target, options)),
     ).then(
       (connection) => this.#connected(connection, subprotocols.length > 0),
       () => this.#failed(),

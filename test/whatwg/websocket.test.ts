@@ -12,6 +12,8 @@ import { serve, WebSocket } from "../../src/node/index.js";
 import { CloseEvent } from "../../src/whatwg/index.js";
 import { bounded } from "../helpers/bounded.js";
 import { echo, portOf, selfSigned } from "../node/helpers.js";
+import { chromiumSkip, withChromium } from "../runtimes/browser.js";
+import { startPeer } from "./peer.js";
 import { runScenario, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from "./scenarios.js";
 import { scenarioTraces } from "./traces.js";
 
@@ -66,6 +68,35 @@ describe("WHATWG WebSocket: scenarios against Chromium and undici", { timeout: 1
       else assert.notDeepEqual(traces.undici.get(name), traces.ours.get(name));
     });
   }
+});
+
+describe("WHATWG WebSocket: a URL's credentials answer a 401's Basic challenge", {
+  timeout: 60_000,
+}, () => {
+  const skip = chromiumSkip();
+  test("as Chromium does on a page of the server's origin (undici sends them first)", {
+    skip,
+  }, async () => {
+    const peer = await startPeer();
+    try {
+      const ours = await bounded(runScenario("credentialsChallenged", WebSocket, peer.base));
+      const chromium = await withChromium(async (context) => {
+        const page = await context.newPage();
+        await page.goto(`${peer.base.replace("ws://", "http://")}/page`);
+        return bounded(
+          page.evaluate(
+            `(${SCENARIOS})()["credentialsChallenged"](WebSocket, ${JSON.stringify(peer.base)})`,
+          ),
+          10_000,
+        );
+      });
+      assert.deepEqual(ours, chromium);
+      // The right pair opened, after three 401s (the wrong pair's two, its own first).
+      assert.equal((ours as { data?: unknown }[]).find((entry) => entry.data)?.data, "3");
+    } finally {
+      await peer.close();
+    }
+  });
 });
 
 describe("WHATWG WebSocket: where Chromium departs from the standards, we follow them", () => {
