@@ -49,7 +49,13 @@ export function connectInTurn(
 ): Promise<ClientConnection> {
   const key = keyOf(url);
   const started = (): Promise<ClientConnection> => {
-    const attempt = connect();
+    let attempt: Promise<ClientConnection>;
+    try {
+      attempt = connect();
+    } catch (error) {
+      // A throw must not keep the key for ever.
+      attempt = Promise.reject(error);
+    }
     const done = (): void => release(key);
     attempt.then(done, done);
     return attempt;

@@ -11,8 +11,9 @@
 //   /auth         401 with a Basic challenge unless the request carries user:pass;
 //                 then the first message says how many 401s were answered since
 //                 the last success
-//   /hold         the handshake answered after 200 ms; the first message says how
-//                 many other /hold handshakes were waiting when this one arrived
+//   /hold?<group> the handshake answered after 200 ms; the first message says how
+//                 many other handshakes of its group were waiting when it arrived
+//                 (a group per run: Deno's and Node's runs share this peer at once)
 
 import { createHash } from "node:crypto";
 import { createServer as createHttpServer, type Server } from "node:http";
@@ -55,8 +56,8 @@ export interface Peer {
 }
 
 export async function startPeer(): Promise<Peer> {
-  // /hold: handshakes in progress, and what each found on arrival (by its key).
-  let holding = 0;
+  // /hold: handshakes in progress by group, and what each found on arrival (by its key).
+  const holding = new Map<string, number>();
   const othersByKey = new Map<string, number>();
   // /auth: the 401s answered since the last handshake accepted there.
   let challenged = 0;
@@ -87,6 +88,19 @@ export async function startPeer(): Promise<Peer> {
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
     const key = String(request.headers["sec-websocket-key"]);
+    if (request.url?.startsWith("/hold?")) {
+      const group = request.url;
+      const others = holding.get(group) ?? 0;
+      othersByKey.set(key, others);
+      holding.set(group, others + 1);
+      setTimeout(() => {
+        const left = (holding.get(group) ?? 1) - 1;
+        if (left === 0) holding.delete(group);
+        else holding.set(group, left);
+        held.handleUpgrade(request, socket, head);
+      }, 200);
+      return;
+    }
     switch (request.url) {
       case "/drop":
         switchingProtocols(socket, key);
@@ -120,13 +134,6 @@ export async function startPeer(): Promise<Peer> {
             'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="peer"\r\nContent-Length: 0\r\n\r\n',
           );
         }
-        return;
-      case "/hold":
-        othersByKey.set(key, holding++);
-        setTimeout(() => {
-          holding--;
-          held.handleUpgrade(request, socket, head);
-        }, 200);
         return;
       case "/reject":
         socket.end("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");

@@ -155,9 +155,10 @@ export const SCENARIOS = String.raw`() => {
 
     async oneHandshakeAtATime(WebSocket, base) {
       // Three at once to one host and port, the second given up while waiting:
-      // each of the others is answered with the number of handshakes to /hold
-      // the server had in progress when it arrived.
-      const sockets = [0, 1, 2].map(() => new WebSocket(base + "/hold"));
+      // each of the others is answered with the number of handshakes to this
+      // URL the server had in progress when it arrived.
+      const url = base + "/hold?" + Math.random().toString(36).slice(2);
+      const sockets = [0, 1, 2].map(() => new WebSocket(url));
       sockets[1].close();
       const firsts = await Promise.all(sockets.map((ws) => new Promise((resolve) => {
         ws.addEventListener("message", (event) => resolve(event.data), { once: true });
