@@ -143,7 +143,10 @@ describe("WHATWG WebSocket: where Chromium departs from the standards, we follow
 });
 
 describe("WHATWG WebSocket: CloseEvent", () => {
-  test("needs a type (Web IDL: a required argument)", () => {
+  test("needs a type (Web IDL: a required argument)", {
+    // Deno's own does not check it.
+    skip: "CloseEvent" in globalThis ? "the runtime's own CloseEvent is the one exported" : false,
+  }, () => {
     assert.throws(() => new (CloseEvent as unknown as new () => CloseEvent)(), TypeError);
   });
 
