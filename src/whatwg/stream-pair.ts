@@ -72,7 +72,9 @@ export function webSocketStreams(connection: Connection): WebSocketStreams {
   const failure = (info: CloseInfo): WebSocketError =>
     (unclean ??= webSocketError("WebSocket closed uncleanly", info.code, info.reason));
   const close = (code: number | null, reason: string): void => {
-    if (connection.state === "open") void connection.close(code, reason).catch(() => {});
+    if (connection.state !== "open") return;
+    stopHoldingMessages();
+    void connection.close(code, reason).catch(() => {});
   };
   const closeUsing = (reason: unknown): void => {
     if (reason instanceof WebSocketError) close(reason.closeCode, reason.reason);
@@ -113,6 +115,24 @@ export function webSocketStreams(connection: Connection): WebSocketStreams {
       if (!readableDone) readableController?.enqueue(chunkOf(message));
     }
     endReadable(info);
+  };
+  /**
+   * Once our side starts the closing handshake, messages stop waiting in
+   * the connection's queue: the peer's close frame comes behind them, and a
+   * full queue, which pauses the transport, would hold it back until the
+   * close timeout (10 s) and close uncleanly. They go into the readable's
+   * own queue (to be read before it ends), or nowhere once it is cancelled;
+   * what the peer sends until its close frame, within the close timeout.
+   */
+  let holding = true;
+  const stopHoldingMessages = (): void => {
+    if (!holding) return;
+    holding = false;
+    connection.observe((event) => {
+      if ((event.type === "text" || event.type === "binary") && !readableDone) {
+        readableController?.enqueue(chunkOf(event.data));
+      }
+    });
   };
   const readable = new ReadableStream<string | ArrayBuffer>(
     {

@@ -128,6 +128,19 @@ export const STREAM_SCENARIOS = String.raw`() => {
       return trace;
     },
 
+    async closeWithUnreadMessages(WebSocketStream, WebSocketError, base) {
+      // A hundred messages nobody reads (more than a receive queue holds),
+      // then close(): the closing handshake still completes, at once.
+      const stream = new WebSocketStream(base + "/");
+      const { writable } = await stream.opened;
+      await writable.getWriter().write("burst:100");
+      await wait(200);
+      const started = Date.now();
+      stream.close();
+      const closed = await settle(stream.closed);
+      return [closed, { withinTwoSeconds: Date.now() - started < 2000 }];
+    },
+
     async writableAbort(WebSocketStream, WebSocketError, base) {
       const trace = [];
       for (const reason of [new WebSocketError("stop", { closeCode: 4001, reason: "r" }), new Error("x"), undefined]) {
@@ -222,6 +235,7 @@ export const STREAM_SCENARIO_NAMES = [
   "closeWithoutCode",
   "writableClose",
   "readableEndsAfterCleanClose",
+  "closeWithUnreadMessages",
   "writableAbort",
   "readableCancel",
   "serverCloses",
