@@ -37,6 +37,14 @@ class CloseEventShim extends Event implements CloseEvent {
   readonly #code: number;
   readonly #reason: string;
   constructor(type: string, init: CloseEventInit = {}) {
+    // Web IDL: `type` is a required argument (the runtimes' own Event checks
+    // it only on some versions).
+    // biome-ignore lint/complexity/noArguments: Web IDL counts the arguments passed, not their values
+    if (arguments.length === 0) {
+      throw new TypeError(
+        "Failed to construct 'CloseEvent': 1 argument required, but only 0 present.",
+      );
+    }
     super(type, init);
     this.#wasClean = Boolean(init.wasClean);
     this.#code = (Number(init.code ?? 0) & 0xffff) >>> 0;

@@ -72,7 +72,9 @@ export function webSocketStreams(connection: Connection): WebSocketStreams {
   const failure = (info: CloseInfo): WebSocketError =>
     (unclean ??= webSocketError("WebSocket closed uncleanly", info.code, info.reason));
   const close = (code: number | null, reason: string): void => {
-    if (connection.state === "open") void connection.close(code, reason).catch(() => {});
+    if (connection.state !== "open") return;
+    stopHoldingMessages();
+    void connection.close(code, reason).catch(() => {});
   };
   const closeUsing = (reason: unknown): void => {
     if (reason instanceof WebSocketError) close(reason.closeCode, reason.reason);
@@ -81,22 +83,73 @@ export function webSocketStreams(connection: Connection): WebSocketStreams {
 
   let readableController: ReadableStreamDefaultController<string | ArrayBuffer> | undefined;
   let writableController: WritableStreamDefaultController | undefined;
+  // Set once the readable is closed, errored or cancelled: nothing more goes in.
+  let readableDone = false;
+  // The read in progress, if any (pull asks for one message at a time).
+  let pulling: Promise<void> | undefined;
+  const chunkOf = (message: Message): string | ArrayBuffer =>
+    typeof message === "string" ? message : arrayBufferOf(message);
+  const endReadable = (info: CloseInfo): void => {
+    if (readableDone) return;
+    readableDone = true;
+    if (info.wasClean) readableController?.close();
+    else readableController?.error(failure(info));
+  };
+  /**
+   * After a clean close, the messages still in the connection's queue go
+   * into the stream and the stream closes, so that `reader.closed` resolves
+   * and `read()` ends once they are read, as in Chromium, whose readable
+   * holds its messages itself (ours asks for none ahead of a read, so
+   * without this a stream nobody reads would never close).
+   */
+  const endCleanly = async (info: CloseInfo): Promise<void> => {
+    await pulling;
+    for (;;) {
+      if (readableDone) return;
+      let message: Message;
+      try {
+        message = await connection.recv();
+      } catch {
+        break;
+      }
+      if (!readableDone) readableController?.enqueue(chunkOf(message));
+    }
+    endReadable(info);
+  };
+  /**
+   * Once our side starts the closing handshake, messages stop waiting in
+   * the connection's queue: the peer's close frame comes behind them, and a
+   * full queue, which pauses the transport, would hold it back until the
+   * close timeout (10 s) and close uncleanly. They go into the readable's
+   * own queue (to be read before it ends), or nowhere once it is cancelled;
+   * what the peer sends until its close frame, within the close timeout.
+   */
+  let holding = true;
+  const stopHoldingMessages = (): void => {
+    if (!holding) return;
+    holding = false;
+    connection.observe((event) => {
+      if ((event.type === "text" || event.type === "binary") && !readableDone) {
+        readableController?.enqueue(chunkOf(event.data));
+      }
+    });
+  };
   const readable = new ReadableStream<string | ArrayBuffer>(
     {
       start: (controller) => {
         readableController = controller;
       },
       pull: (controller) =>
-        connection.recv().then(
-          (message: Message) =>
-            controller.enqueue(typeof message === "string" ? message : arrayBufferOf(message)),
-          () =>
-            connection.closed.then((info) => {
-              if (info.wasClean) controller.close();
-              else controller.error(failure(info));
-            }),
-        ),
-      cancel: closeUsing,
+        (pulling = connection.recv().then(
+          (message: Message) => {
+            if (!readableDone) controller.enqueue(chunkOf(message));
+          },
+          () => connection.closed.then(endReadable),
+        )),
+      cancel: (reason) => {
+        readableDone = true;
+        closeUsing(reason);
+      },
     },
     // Nothing is pulled ahead of a read: messages wait in the connection's
     // queue, whose marks pause the transport.
@@ -123,10 +176,11 @@ export function webSocketStreams(connection: Connection): WebSocketStreams {
     if (!info.wasClean) {
       // As in Chromium, an unclean close errors both streams at once:
       // messages not yet read are dropped.
-      readableController?.error(failure(info));
+      endReadable(info);
       writableController?.error(failure(info));
       throw failure(info);
     }
+    void endCleanly(info);
     writableController?.error(
       new DOMException("Cannot write: the WebSocket is closed", "InvalidStateError"),
     );

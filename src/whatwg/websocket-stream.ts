@@ -8,6 +8,8 @@
  */
 
 import type { ClientConnection, ClientOptions } from "../connection/client.js";
+import { answeringBasicChallenge } from "./basic-challenge.js";
+import { connectInTurn } from "./connect-queue.js";
 import {
   type WebSocketClosed,
   type WebSocketOpenInfo,
@@ -110,12 +112,11 @@ export class WebSocketStream<Extra extends WebSocketOptions = WebSocketOptions> 
       this.#rejectClosed(webSocketError("Cannot open WebSocket connection", 1006, ""));
     };
     const connect = (new.target as typeof WebSocketStream).connect;
-    connect(withoutCredentials(this.#url), {
-      ...BROWSER_DEFAULTS,
-      ...extra,
-      subprotocols,
-      signal: abort.signal,
-    }).then(
+    const target = withoutCredentials(this.#url);
+    const connectOptions = { ...BROWSER_DEFAULTS, ...extra, subprotocols, signal: abort.signal };
+    connectInTurn(target, abort.signal, () =>
+      answeringBasicChallenge(this.#url, connectOptions, (options) => connect(target, options)),
+    ).then(
       (connection) => {
         this.#abort = undefined;
         signal?.removeEventListener("abort", onAbort);

@@ -10,7 +10,9 @@
 
 import type { ClientConnection, ClientOptions } from "../connection/client.js";
 import type { CloseInfo } from "../connection/errors.js";
+import { answeringBasicChallenge } from "./basic-challenge.js";
 import { CloseEvent } from "./close-event.js";
+import { connectInTurn } from "./connect-queue.js";
 import { defineEventHandlers } from "./event-handlers.js";
 import { arrayBufferOf } from "./stream-pair.js";
 import { queueTask } from "./task.js";
@@ -175,12 +177,11 @@ export class WebSocket<Options extends WebSocketOptions = WebSocketOptions> exte
     // close() while connecting aborts the handshake (the transport is reset).
     const abort = new AbortController();
     this.#abort = abort;
-    connect(withoutCredentials(this.#url), {
-      ...BROWSER_DEFAULTS,
-      ...options,
-      subprotocols,
-      signal: abort.signal,
-    }).then(
+    const target = withoutCredentials(this.#url);
+    const connectOptions = { ...BROWSER_DEFAULTS, ...options, subprotocols, signal: abort.signal };
+    connectInTurn(target, abort.signal, () =>
+      answeringBasicChallenge(this.#url, connectOptions, (options) => connect(target, options)),
+    ).then(
       (connection) => this.#connected(connection, subprotocols.length > 0),
       () => this.#failed(),
     );
@@ -262,7 +263,14 @@ export class WebSocket<Options extends WebSocketOptions = WebSocketOptions> exte
     if (this.#readyState !== OPEN || connection === undefined || connection.state !== "open")
       return;
     if (this.#sendQueue !== undefined) {
-      this.#sendQueue.push(message);
+      // It waits behind a Blob being read, and the caller may change its
+      // buffer as soon as send() returns: keep the bytes as they are now
+      // (Web IDL takes a copy of a BufferSource's bytes at the call).
+      this.#sendQueue.push(
+        message instanceof Uint8Array && message.byteLength < COPY_FROM_BYTES
+          ? message.slice()
+          : message,
+      );
       return;
     }
     if (message instanceof Blob) {

@@ -102,6 +102,45 @@ export const STREAM_SCENARIOS = String.raw`() => {
       return trace;
     },
 
+    async readableEndsAfterCleanClose(WebSocketStream, WebSocketError, base) {
+      const trace = [];
+      const pending = (promise) => Promise.race([settle(promise), wait(1000).then(() => "pending")]);
+      // A message arrives, nobody reads, the writer closes: it is still read
+      // after the clean close, then the readable ends. (One message: of
+      // several unread, Chromium keeps only what its stream had buffered.)
+      const stream = new WebSocketStream(base + "/");
+      const { readable, writable } = await stream.opened;
+      const writer = writable.getWriter();
+      await writer.write("burst:1");
+      await wait(100);
+      trace.push(await settle(writer.close()));
+      trace.push(await settle(stream.closed));
+      const reader = readable.getReader();
+      trace.push(await read(reader), await read(reader));
+      trace.push(await pending(reader.closed));
+      // Nothing arrives and nobody reads: reader.closed still settles.
+      const idle = new WebSocketStream(base + "/");
+      const streams = await idle.opened;
+      const idleReader = streams.readable.getReader();
+      trace.push(await settle(streams.writable.getWriter().close()));
+      trace.push(await settle(idle.closed));
+      trace.push(await pending(idleReader.closed));
+      return trace;
+    },
+
+    async closeWithUnreadMessages(WebSocketStream, WebSocketError, base) {
+      // A hundred messages nobody reads (more than a receive queue holds),
+      // then close(): the closing handshake still completes, at once.
+      const stream = new WebSocketStream(base + "/");
+      const { writable } = await stream.opened;
+      await writable.getWriter().write("burst:100");
+      await wait(200);
+      const started = Date.now();
+      stream.close();
+      const closed = await settle(stream.closed);
+      return [closed, { withinTwoSeconds: Date.now() - started < 2000 }];
+    },
+
     async writableAbort(WebSocketStream, WebSocketError, base) {
       const trace = [];
       for (const reason of [new WebSocketError("stop", { closeCode: 4001, reason: "r" }), new Error("x"), undefined]) {
@@ -195,6 +234,8 @@ export const STREAM_SCENARIO_NAMES = [
   "closeArguments",
   "closeWithoutCode",
   "writableClose",
+  "readableEndsAfterCleanClose",
+  "closeWithUnreadMessages",
   "writableAbort",
   "readableCancel",
   "serverCloses",
