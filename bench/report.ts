@@ -170,6 +170,7 @@ const SHORT: Record<string, string> = {
   cli: "ours, the CLI",
   "ours-attached": "ours on node:http",
   "ws-attached": "ws on node:http",
+  "bare-attached": "bare on node:http",
 };
 
 const COLORS: Record<string, string> = {
@@ -185,6 +186,7 @@ const COLORS: Record<string, string> = {
   cli: "#2c5282",
   "ours-attached": "#4299e1",
   "ws-attached": "#4a5568",
+  "bare-attached": "#b794f4",
 };
 
 interface ChartRow {
@@ -313,12 +315,16 @@ const GROUPS: readonly { id: string; title: string; note: string }[] = [
 const ORDER = [
   "ours",
   "ours-small",
+  "cli",
+  "ours-attached",
   "ws-facade",
   "ws",
   "ws-js",
+  "ws-attached",
   "ours-node20",
   "ws-node20",
   "bare",
+  "bare-attached",
   "bun",
   "deno",
 ];
