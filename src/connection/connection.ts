@@ -159,7 +159,7 @@ export class Connection extends Streaming implements AsyncIterable<Message> {
     const flags = this.flags;
     if (!(flags & OPENED) && protocol.state === "open") this.protocolOpened();
     if (!(flags & CLOSE_DEADLINE_SET) && protocol.closeExpected) this.armCloseDeadline();
-    // Input held back behind a faulty frame (see Protocol.hasHeldInput)
+    // Input held back at a faulty frame or a close frame (see Protocol.hasHeldInput)
     // is processed at the end of the turn, after the application has answered
     // the messages that came before it.
     if (protocol.hasOutput || protocol.hasHeldInput) this.scheduleFlush();

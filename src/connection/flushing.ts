@@ -29,7 +29,7 @@ export abstract class Flushing extends ConnectionState {
   /**
    * The end-of-turn flush (also run early by a send with a lot pending):
    * writes the pending output, then, if the protocol held input back behind
-   * a faulty frame (see `Protocol.hasHeldInput`), processes it, so that
+   * a faulty frame or a close frame (see `Protocol.hasHeldInput`), processes it, so that
    * the answers to the messages before that frame leave before the failure.
    */
   protected flushThenHeldInput(): void {

@@ -397,6 +397,54 @@ describe("Protocol: framing errors fail the connection (RFC 6455 5.1-5.5, 7.1.7)
     assert.equal(p.hasOutput, false);
   });
 
+  it("holds back a close frame behind messages from the same read, so they can be answered first", () => {
+    const close = clientFrame({ opcode: Opcode.CLOSE, payload: new Uint8Array([0x03, 0xe8]) });
+    const input = concat([clientFrame({ opcode: Opcode.TEXT, payload: "last" }), close]);
+    // Split anywhere after the close frame's header, the close frame comes in
+    // a later read and is answered at once; whole, it waits.
+    const p = server();
+    const r = feed(p, input);
+    assert.deepEqual(r.events, [{ type: "text", data: "last" }]);
+    assert.equal(r.output.length, 0);
+    assert.equal(p.hasHeldInput, true);
+    assert.equal(p.state, "open");
+    p.sendText("answer");
+    p.receiveHeldInput();
+    const d = drain(p);
+    assert.deepEqual(
+      d.frames.map((f) => f.opcode),
+      [Opcode.TEXT, Opcode.CLOSE],
+    );
+    assert.equal(text(d.frames[0]!.payload), "answer");
+    assert.equal(p.state, "closing"); // a server then closes the transport
+    assert.equal(d.closeTransport, true);
+    // A close frame alone in its read, or after our own close, is answered at once.
+    const alone = server();
+    feed(alone, clientFrame({ opcode: Opcode.TEXT, payload: "last" }));
+    const answered = feed(alone, close);
+    assert.equal(alone.hasHeldInput, false);
+    assert.equal(answered.frames.at(-1)?.opcode, Opcode.CLOSE);
+    const closing = server();
+    closing.sendClose(1000);
+    drain(closing);
+    const reply = feed(closing, input);
+    assert.equal(closing.hasHeldInput, false);
+    assert.deepEqual(
+      reply.events.slice(0, 2).map((event) => event.type),
+      ["text", "close"],
+    );
+    assert.equal(closing.closeExpected, true);
+    // A close frame whose header or payload a read cut is not held (it is
+    // answered when its last byte arrives).
+    for (const cut of [input.length - close.length + 1, input.length - 1]) {
+      const split = server();
+      feed(split, input.subarray(0, cut));
+      assert.equal(split.hasHeldInput, false);
+      const rest = feed(split, input.subarray(cut));
+      assert.equal(rest.frames.at(-1)?.opcode, Opcode.CLOSE, `cut at ${cut}`);
+    }
+  });
+
   it("the end of the stream processes held-back input first", () => {
     const p = server();
     feed(
