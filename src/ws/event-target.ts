@@ -85,6 +85,19 @@ export class MessageEvent extends Event {
   }
 }
 
+// As ws: the events' fields are enumerable getters (class getters are not).
+for (const [Class, fields] of [
+  [Event, ["target", "type"]],
+  [CloseEvent, ["code", "reason", "wasClean"]],
+  [ErrorEvent, ["error", "message"]],
+  [MessageEvent, ["data"]],
+] as const) {
+  for (const field of fields) {
+    const descriptor = Object.getOwnPropertyDescriptor(Class.prototype, field)!;
+    Object.defineProperty(Class.prototype, field, { ...descriptor, enumerable: true });
+  }
+}
+
 /** A listener for `addEventListener`: a function, or an object with `handleEvent`. */
 export type EventListenerLike = ((event: never) => void) | { handleEvent(event: never): void };
 
