@@ -79,6 +79,9 @@ export interface WsClientOptions
 }
 
 const SUBPROTOCOL = /^[!#$%&'*+\-.0-9A-Z^_`|a-z~]+$/;
+const BAD_SCHEME =
+  'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"';
+const REDIRECT_SCHEMES = new Set(["ws:", "wss:", "http:", "https:", "ws+unix:"]);
 /** ws's default `maxPayload`: 100 MiB. */
 export const WS_MAX_PAYLOAD = 100 * 1024 * 1024;
 /** ws's `closeTimeout`: 30 s. */
@@ -271,9 +274,25 @@ function refusedUpgradeMessage(message: string, offered: Offered): string | unde
 }
 
 /** The error ws emits for a failed opening, from ours (kept as `cause`). */
-function clientError(error: unknown, followRedirects: boolean, offered: Offered): Error {
+function clientError(
+  error: unknown,
+  followRedirects: boolean,
+  offered: Offered,
+  base: string,
+): Error {
+  // A `Location` that is no URL (the connection layer's `new URL` threw).
+  if (error instanceof TypeError && (error as { code?: string }).code === "ERR_INVALID_URL") {
+    return new SyntaxError(`Invalid URL: ${(error as { input?: string }).input}`, { cause: error });
+  }
   if (error instanceof HandshakeError) {
     if (followRedirects && error.status >= 300 && error.status < 400) {
+      // A redirect the connection layer did not follow: to a scheme that is
+      // not a WebSocket's (ws's SyntaxError), or one too many.
+      const location = error.headers?.get("location");
+      if (location !== undefined && URL.canParse(location, base)) {
+        const scheme = new URL(location, base).protocol;
+        if (!REDIRECT_SCHEMES.has(scheme)) return new SyntaxError(BAD_SCHEME, { cause: error });
+      }
       return new Error("Maximum redirects exceeded", { cause: error });
     }
     if (error.status !== 0 && error.status !== 101) {
@@ -322,9 +341,7 @@ export function openClient(
   const href = parsed.href;
   const isIpc = parsed.protocol === "ws+unix:";
   if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:" && !isIpc) {
-    throw new SyntaxError(
-      'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"',
-    );
+    throw new SyntaxError(BAD_SCHEME);
   }
   if (isIpc && !parsed.pathname) throw new SyntaxError("The URL's pathname is empty");
   if (parsed.hash) throw new SyntaxError("The URL contains a fragment identifier");
@@ -444,7 +461,7 @@ export function openClient(
         ws._fail(undefined);
         return;
       }
-      ws._fail(clientError(error, followRedirects, offered));
+      ws._fail(clientError(error, followRedirects, offered, ws.url ?? href));
     },
   );
   return href;
