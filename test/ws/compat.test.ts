@@ -84,4 +84,23 @@ describe("ws facade: what ws's own test suite found, the same as ws", () => {
   test("read-only ready states on the class; enumerable event fields only", () => {
     same("descriptors");
   });
+
+  // Both need the core to hold a close frame that follows events of the same
+  // read until the application had its turn (as it holds a faulty frame
+  // after messages: Protocol.hasHeldInput); see the wscompat report.
+  test("the answer to the last message before a close leaves before the echoed close", {
+    todo: "the core echoes a close as it parses the read that carries it",
+  }, () => {
+    assert.deepEqual(same("answer to the last message"), [
+      "sent true",
+      "message last",
+      "close 1005",
+    ]);
+  });
+
+  test("a send in open, before a close that came with the 101, leaves", {
+    todo: "the core echoes a close as it parses the read that carries it",
+  }, () => {
+    same("send in open before an early close");
+  });
 });
