@@ -453,12 +453,14 @@ export function openClient(
         // Node's `ClientRequest.abort()` dumps the response it got, which then ends.
         const abort = (): void => void response.resume();
         const request = { method: "GET", path: target.pathname + target.search, abort };
+        // As ws: the refusal is the listener's now. The WebSocket stays
+        // CONNECTING until it calls close() or terminate() (then `error`,
+        // "closed before the connection was established", and `close` 1006).
         try {
           ws.emit("unexpected-response", request, response);
         } catch (thrown) {
           rethrowLater(thrown);
         }
-        ws._fail(undefined);
         return;
       }
       ws._fail(clientError(error, followRedirects, offered, ws.url ?? href));
