@@ -588,7 +588,15 @@ export class WebSocket extends EventEmitter {
   #sendAfterBlobs(payload: unknown, opts: SendOptions | undefined, callback?: Callback): void {
     const previous = this.#blobWait ?? Promise.resolve();
     const sent = previous.then(async () => {
-      const data = isBlob(payload) ? Buffer.from(await payload.arrayBuffer()) : payload;
+      let data = payload;
+      if (isBlob(payload)) {
+        try {
+          data = Buffer.from(await payload.arrayBuffer());
+        } catch (error) {
+          this.#blobUnreadable(error, callback);
+          return;
+        }
+      }
       if (this.#readyState !== OPEN || this.#connection!.state !== "open") {
         const error = new Error("The socket was closed while the blob was being read");
         if (callback !== undefined) process.nextTick(callback, error);
@@ -599,6 +607,27 @@ export class WebSocket extends EventEmitter {
     this.#blobWait = sent;
     void sent.then(() => {
       if (this.#blobWait === sent) this.#blobWait = undefined;
+    });
+  }
+
+  /**
+   * A Blob that cannot be read (its file changed, say: `NotReadableError`),
+   * as ws's sender fails: the send's callback gets the error, the connection
+   * ends without a closing handshake (the peer sees 1006), `error` is
+   * emitted, then `close` (1006). The sends queued after it get ws's "closed
+   * while the blob was being read".
+   */
+  #blobUnreadable(error: unknown, callback: Callback | undefined): void {
+    process.nextTick(() => {
+      try {
+        callback?.(error as Error);
+        if (this.#readyState === CLOSED) return;
+        if (this.#readyState === OPEN) this.#readyState = CLOSING;
+        this.#connection?.terminate();
+        this.#emitError(error as Error);
+      } catch (thrown) {
+        rethrowLater(thrown);
+      }
     });
   }
 

@@ -82,6 +82,14 @@ describe("ws facade: what ws's own test suite found, the same as ws", () => {
     assert.equal(lines[0], 'POST "Invalid HTTP method"');
   });
 
+  test("a Blob that cannot be read: callback, error, then 1006 (no unhandled rejection)", () => {
+    const lines = same("unreadable blob");
+    assert.ok(
+      lines.includes("error NotReadableError The blob could not be read 2"),
+      lines.join("\n"),
+    );
+  });
+
   test("read-only ready states on the class; enumerable event fields only", () => {
     same("descriptors");
   });
