@@ -478,7 +478,15 @@ export class WebSocket extends EventEmitter {
     const reason = checkClose(code, data);
     this.#readyState = CLOSING;
     this._closeFrameSent = true;
-    this.#connection!.close(code ?? null, reason).catch(() => {});
+    const connection = this.#connection!;
+    // As ws's sender queue: the close frame leaves after the Blobs sent
+    // before it (and the sends waiting for them).
+    const blobs = this.#blobWait;
+    if (blobs !== undefined) {
+      void blobs.then(() => connection.close(code ?? null, reason).catch(() => {}));
+      return;
+    }
+    connection.close(code ?? null, reason).catch(() => {});
   }
 
   /** Closes the connection at once, without a closing handshake. */
@@ -597,7 +605,8 @@ export class WebSocket extends EventEmitter {
           return;
         }
       }
-      if (this.#readyState !== OPEN || this.#connection!.state !== "open") {
+      // (CLOSING by our own close() is fine: its frame waits for these sends.)
+      if (this.#readyState === CLOSED || this.#connection!.state !== "open") {
         const error = new Error("The socket was closed while the blob was being read");
         if (callback !== undefined) process.nextTick(callback, error);
         return;

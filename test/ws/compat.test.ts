@@ -90,6 +90,11 @@ describe("ws facade: what ws's own test suite found, the same as ws", () => {
     );
   });
 
+  test("close() after Blobs: the close frame leaves after them", () => {
+    const lines = same("close after Blobs");
+    assert.ok(lines.includes("server message foo true"), lines.join("\n"));
+  });
+
   test("read-only ready states on the class; enumerable event fields only", () => {
     same("descriptors");
   });
