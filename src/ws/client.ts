@@ -6,9 +6,9 @@
  * @module
  */
 
-import { type Agent, STATUS_CODES } from "node:http";
+import { type Agent, IncomingMessage, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import { connect, type Dial } from "../connection/client.js";
 import { TimeoutError, TransportError } from "../connection/errors.js";
@@ -19,7 +19,7 @@ import { nodeDial, whenConnected } from "../node/client.js";
 import { nodeDefer } from "../node/defaults.js";
 import { agentDial } from "./agent.js";
 import { deflateFor, type PerMessageDeflateOptions } from "./deflate.js";
-import type { WebSocket } from "./websocket.js";
+import { rethrowLater, type WebSocket } from "./websocket.js";
 
 /**
  * ws's client options. TLS options (`ca`, `cert`, `key`, `rejectUnauthorized`,
@@ -79,6 +79,9 @@ export interface WsClientOptions
 }
 
 const SUBPROTOCOL = /^[!#$%&'*+\-.0-9A-Z^_`|a-z~]+$/;
+const BAD_SCHEME =
+  'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"';
+const REDIRECT_SCHEMES = new Set(["ws:", "wss:", "http:", "https:", "ws+unix:"]);
 /** ws's default `maxPayload`: 100 MiB. */
 export const WS_MAX_PAYLOAD = 100 * 1024 * 1024;
 /** ws's `closeTimeout`: 30 s. */
@@ -177,14 +180,23 @@ function responseLike(
     const key = name.toLowerCase();
     lower[key] = lower[key] === undefined ? value : `${lower[key]}, ${value}`;
   }
-  const stream = Readable.from(body === undefined || body.length === 0 ? [] : [Buffer.from(body)]);
-  return Object.assign(stream, {
-    statusCode: status,
-    statusMessage: reason,
-    headers: lower,
-    rawHeaders: raw,
-    httpVersion: "1.1",
-  });
+  // An `http.IncomingMessage`, as ws's listeners get (`res instanceof
+  // IncomingMessage` holds, and its methods are there), over no socket: the
+  // core parsed the response; its body (if any) is already read. The socket
+  // stand-in keeps `_read` from resuming a socket and `destroy()` from
+  // destroying one.
+  const message = new IncomingMessage({ readable: false, destroyed: true } as Socket);
+  message.statusCode = status;
+  message.statusMessage = reason;
+  message.headers = lower;
+  message.rawHeaders = raw;
+  message.httpVersion = "1.1";
+  message.httpVersionMajor = 1;
+  message.httpVersionMinor = 1;
+  message.complete = true;
+  if (body !== undefined && body.length > 0) message.push(Buffer.from(body));
+  message.push(null);
+  return message as unknown as ResponseLike;
 }
 
 /**
@@ -231,16 +243,64 @@ function redirectRequest(url: URL, headers: Headers): RedirectRequest {
   };
 }
 
-/** The error ws emits for a failed opening, from ours. */
-function clientError(error: unknown, followRedirects: boolean): Error {
+/** What the client offered, which decides some of ws's words for a refused 101. */
+interface Offered {
+  readonly subprotocols: boolean;
+  readonly extensions: boolean;
+}
+
+/**
+ * ws's message for a 101 response the core refused, by what the core's says
+ * (ws checks, and so words, `Upgrade`, `Sec-WebSocket-Accept`, the
+ * subprotocol, then the extensions).
+ */
+function refusedUpgradeMessage(message: string, offered: Offered): string | undefined {
+  if (/Upgrade header|Connection header/.test(message)) return "Invalid Upgrade header";
+  if (/Sec-WebSocket-Accept/.test(message)) return "Invalid Sec-WebSocket-Accept header";
+  if (/subprotocol|Sec-WebSocket-Protocol/.test(message)) {
+    return offered.subprotocols
+      ? "Server sent an invalid subprotocol"
+      : "Server sent a subprotocol but none was requested";
+  }
+  if (/extension "[^"]*" was not offered/.test(message)) {
+    return offered.extensions
+      ? "Server indicated an extension that was not requested"
+      : "Server sent a Sec-WebSocket-Extensions header but no extension was requested";
+  }
+  if (/extension|Sec-WebSocket-Extensions/.test(message)) {
+    return "Invalid Sec-WebSocket-Extensions header";
+  }
+  return undefined;
+}
+
+/** The error ws emits for a failed opening, from ours (kept as `cause`). */
+function clientError(
+  error: unknown,
+  followRedirects: boolean,
+  offered: Offered,
+  base: string,
+): Error {
+  // A `Location` that is no URL (the connection layer's `new URL` threw).
+  if (error instanceof TypeError && (error as { code?: string }).code === "ERR_INVALID_URL") {
+    return new SyntaxError(`Invalid URL: ${(error as { input?: string }).input}`, { cause: error });
+  }
   if (error instanceof HandshakeError) {
     if (followRedirects && error.status >= 300 && error.status < 400) {
+      // A redirect the connection layer did not follow: to a scheme that is
+      // not a WebSocket's (ws's SyntaxError), or one too many.
+      const location = error.headers?.get("location");
+      if (location !== undefined && URL.canParse(location, base)) {
+        const scheme = new URL(location, base).protocol;
+        if (!REDIRECT_SCHEMES.has(scheme)) return new SyntaxError(BAD_SCHEME, { cause: error });
+      }
       return new Error("Maximum redirects exceeded", { cause: error });
     }
     if (error.status !== 0 && error.status !== 101) {
       return new Error(`Unexpected server response: ${error.status}`, { cause: error });
     }
-    return error;
+    const message =
+      error.status === 101 ? refusedUpgradeMessage(error.message, offered) : undefined;
+    return message === undefined ? error : new Error(message, { cause: error });
   }
   if (error instanceof TimeoutError) {
     return new Error("Opening handshake has timed out", { cause: error });
@@ -281,9 +341,7 @@ export function openClient(
   const href = parsed.href;
   const isIpc = parsed.protocol === "ws+unix:";
   if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:" && !isIpc) {
-    throw new SyntaxError(
-      'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"',
-    );
+    throw new SyntaxError(BAD_SCHEME);
   }
   if (isIpc && !parsed.pathname) throw new SyntaxError("The URL's pathname is empty");
   if (parsed.hash) throw new SyntaxError("The URL contains a fragment identifier");
@@ -322,6 +380,10 @@ export function openClient(
   const limit = payloadLimit(options.maxPayload);
   const followRedirects = options.followRedirects ?? false;
   const requestHeaders = headerPairs(options.headers, auth);
+  const offered: Offered = {
+    subprotocols: protocols.length > 0,
+    extensions: deflate !== undefined,
+  };
   if (options.allowSynchronousEvents === false) ws._deferEvents();
   connect(target, {
     dial,
@@ -362,6 +424,13 @@ export function openClient(
         connection.terminate();
         return;
       }
+      // ws refuses a server that picks no subprotocol out of those offered
+      // (RFC 6455 lets the client decide; ws's decision is to fail).
+      if (protocols.length > 0 && connection.subprotocol === null) {
+        connection.terminate();
+        ws._fail(new Error("Server sent no subprotocol"));
+        return;
+      }
       ws._attach(connection, () => {
         const response = connection.response as Response;
         ws.emit("upgrade", responseLike(response.status, response.reason, response.headers));
@@ -375,16 +444,26 @@ export function openClient(
         error.status > 101 &&
         ws.listenerCount("unexpected-response") > 0
       ) {
-        const request = { method: "GET", path: target.pathname + target.search, abort() {} };
-        ws.emit(
-          "unexpected-response",
-          request,
-          responseLike(error.status, STATUS_CODES[error.status] ?? "", error.headers, error.body),
+        const response = responseLike(
+          error.status,
+          STATUS_CODES[error.status] ?? "",
+          error.headers,
+          error.body,
         );
-        ws._fail(undefined);
+        // Node's `ClientRequest.abort()` dumps the response it got, which then ends.
+        const abort = (): void => void response.resume();
+        const request = { method: "GET", path: target.pathname + target.search, abort };
+        // As ws: the refusal is the listener's now. The WebSocket stays
+        // CONNECTING until it calls close() or terminate() (then `error`,
+        // "closed before the connection was established", and `close` 1006).
+        try {
+          ws.emit("unexpected-response", request, response);
+        } catch (thrown) {
+          rethrowLater(thrown);
+        }
         return;
       }
-      ws._fail(clientError(error, followRedirects));
+      ws._fail(clientError(error, followRedirects, offered, ws.url ?? href));
     },
   );
   return href;

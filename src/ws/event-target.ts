@@ -14,20 +14,22 @@ import type { EventEmitter } from "node:events";
 
 /** Marks the listener set by an `on<event>` attribute. */
 const kForOnEventAttribute = Symbol("kIsForOnEventAttribute");
+/** The WebSocket an event is about (see `Event.target`). */
+const kTarget = Symbol("kTarget");
 /** The handler a wrapping listener calls. */
 const kListener = Symbol("kListener");
 
 /** An event passed to listeners added with `addEventListener`, as ws makes it. */
 export class Event {
-  /** @internal set by the dispatcher */
-  _target: unknown = null;
+  /** @internal set by the dispatcher (a symbol: `for...in` shows ws's fields only) */
+  [kTarget]: unknown = null;
   readonly #type: string;
   constructor(type: string) {
     this.#type = type;
   }
   /** The WebSocket the event is about. */
   get target(): unknown {
-    return this._target;
+    return this[kTarget];
   }
   get type(): string {
     return this.#type;
@@ -85,6 +87,19 @@ export class MessageEvent extends Event {
   }
 }
 
+// As ws: the events' fields are enumerable getters (class getters are not).
+for (const [Class, fields] of [
+  [Event, ["target", "type"]],
+  [CloseEvent, ["code", "reason", "wasClean"]],
+  [ErrorEvent, ["error", "message"]],
+  [MessageEvent, ["data"]],
+] as const) {
+  for (const field of fields) {
+    const descriptor = Object.getOwnPropertyDescriptor(Class.prototype, field)!;
+    Object.defineProperty(Class.prototype, field, { ...descriptor, enumerable: true });
+  }
+}
+
 /** A listener for `addEventListener`: a function, or an object with `handleEvent`. */
 export type EventListenerLike = ((event: never) => void) | { handleEvent(event: never): void };
 
@@ -110,7 +125,7 @@ function wrapperFor(type: string, handler: EventListenerLike): Wrapper | undefin
     case "message":
       return function onMessage(this: WebSocketLike, data: unknown, isBinary: boolean) {
         const event = new MessageEvent("message", { data: isBinary ? data : String(data) });
-        event._target = this;
+        event[kTarget] = this;
         callListener(handler, this, event);
       } as Wrapper;
     case "close":
@@ -120,19 +135,19 @@ function wrapperFor(type: string, handler: EventListenerLike): Wrapper | undefin
           reason: message.toString(),
           wasClean: this._closeFrameReceived && this._closeFrameSent,
         });
-        event._target = this;
+        event[kTarget] = this;
         callListener(handler, this, event);
       } as Wrapper;
     case "error":
       return function onError(this: WebSocketLike, error: Error) {
         const event = new ErrorEvent("error", { error, message: error.message });
-        event._target = this;
+        event[kTarget] = this;
         callListener(handler, this, event);
       } as Wrapper;
     case "open":
       return function onOpen(this: WebSocketLike) {
         const event = new Event("open");
-        event._target = this;
+        event[kTarget] = this;
         callListener(handler, this, event);
       } as Wrapper;
     default:

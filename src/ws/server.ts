@@ -26,7 +26,7 @@ import type { Request, Response } from "../core/http1/message.js";
 import { createServer, type NodeServer } from "../node/server.js";
 import { payloadLimit, WS_CLOSE_TIMEOUT_MS } from "./client.js";
 import { deflateFor, type PerMessageDeflateOptions } from "./deflate.js";
-import { WebSocket } from "./websocket.js";
+import { rethrowLater, WebSocket } from "./websocket.js";
 
 /** What `verifyClient` is given. */
 export interface VerifyClientInfo {
@@ -351,10 +351,20 @@ export class WebSocketServer extends EventEmitter {
     if (upgrade === undefined) return response;
     const { req, socket } = upgrade;
     if (response.status !== 101) {
-      // The core refused it (bad method, key, version...): ws lets a listener answer instead.
+      // The core refused it (bad method, key, version...): ws lets a listener
+      // answer instead, and otherwise says why in ws's words (the status stays
+      // the core's: see docs/migrating-from-ws.md).
+      const message = clientErrorMessage(response);
       if (this.listenerCount("wsClientError") > 0) {
-        this.emit("wsClientError", new Error(clientErrorMessage(response)), socket, req);
+        try {
+          this.emit("wsClientError", new Error(message), socket, req);
+        } catch (error) {
+          rethrowLater(error);
+        }
       }
+      const body = Buffer.from(message);
+      response.body = body;
+      response.headers.set("Content-Length", String(body.length));
       return response;
     }
     if (!this.shouldHandle(req)) return refuse(connection, 400);
@@ -383,7 +393,11 @@ export class WebSocketServer extends EventEmitter {
     if (this.listenerCount("headers") > 0) {
       const lines = ["HTTP/1.1 101 Switching Protocols"];
       for (const [name, value] of response.headers) lines.push(`${name}: ${value}`);
-      this.emit("headers", lines, req);
+      try {
+        this.emit("headers", lines, req);
+      } catch (error) {
+        rethrowLater(error);
+      }
       const headers = new Headers();
       for (const line of lines.slice(1)) {
         const colon = line.indexOf(":");
@@ -414,7 +428,11 @@ export class WebSocketServer extends EventEmitter {
         if (this.#shouldEmitClose && clients.size === 0) process.nextTick(emitClose, this);
       });
     }
-    upgrade?.cb(ws, upgrade.req);
+    try {
+      upgrade?.cb(ws, upgrade.req);
+    } catch (error) {
+      rethrowLater(error);
+    }
     ws._observe();
     // The connection lives until it closes (our server closes it when the handler returns).
     return connection.closed;

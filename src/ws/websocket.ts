@@ -68,6 +68,22 @@ function byteLength(data: string | Uint8Array): number {
   return typeof data === "string" ? Buffer.byteLength(data) : data.length;
 }
 
+/**
+ * What a listener threw, thrown again as ws's would be: ws emits from a
+ * socket's callbacks, so an exception in a listener is an uncaught exception
+ * (the process's, or the test runner's that reports it). The facade emits
+ * from promise callbacks too, where it would become an unhandled rejection
+ * and skip the facade's own work after the emit (the messages after `open`).
+ * @internal
+ */
+export function rethrowLater(error: unknown): void {
+  process.nextTick(rethrow, error);
+}
+
+function rethrow(error: unknown): never {
+  throw error;
+}
+
 function asBuffer(data: Uint8Array): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -248,10 +264,31 @@ export class WebSocket extends EventEmitter {
   /** @internal A server's connection, or a client's whose handshake succeeded: now OPEN. */
   _attach(connection: Connection, beforeOpen?: () => void): void {
     this.#connection = connection;
-    void connection.closed.then((info) => this.#emitClose(info));
-    beforeOpen?.();
+    void connection.closed.then((info) => {
+      try {
+        this.#emitClose(info);
+      } catch (error) {
+        rethrowLater(error);
+      }
+    });
+    try {
+      beforeOpen?.();
+    } catch (error) {
+      rethrowLater(error);
+    }
+    // `close()` or `terminate()` in an `upgrade` listener: still CONNECTING
+    // for ws, so the handshake is aborted (its error and close are on their
+    // way) and `open` never comes.
+    if (this.#aborted) {
+      connection.terminate();
+      return;
+    }
     this.#readyState = OPEN;
-    this.emit("open");
+    try {
+      this.emit("open");
+    } catch (error) {
+      rethrowLater(error);
+    }
   }
 
   /**
@@ -299,7 +336,12 @@ export class WebSocket extends EventEmitter {
   #dispatch(event: ProtocolEvent): void {
     const deferred = this.#deferred;
     if (deferred === undefined) {
-      this.#onEvent(event);
+      // No closure per message: the try is free when nothing throws.
+      try {
+        this.#onEvent(event);
+      } catch (error) {
+        rethrowLater(error);
+      }
       return;
     }
     deferred.push(event);
@@ -323,14 +365,26 @@ export class WebSocket extends EventEmitter {
   _fail(error: Error | undefined): void {
     if (this.#aborted) return;
     this.#readyState = CLOSING;
-    if (error !== undefined) this.#emitError(error);
-    this.#emitClose(undefined);
+    try {
+      if (error !== undefined) this.#emitError(error);
+    } catch (thrown) {
+      rethrowLater(thrown);
+    }
+    try {
+      this.#emitClose(undefined);
+    } catch (thrown) {
+      rethrowLater(thrown);
+    }
   }
 
   /** @internal A client follows a redirect: its URL is the new one, and `redirect` is emitted (with a request to show). */
   _redirected(url: string, request: unknown): void {
     this.#url = url;
-    if (request !== undefined) this.emit("redirect", url, request);
+    try {
+      if (request !== undefined) this.emit("redirect", url, request);
+    } catch (error) {
+      rethrowLater(error);
+    }
   }
 
   /** @internal Whether `close()` or `terminate()` ended the handshake of this client. */
@@ -424,7 +478,15 @@ export class WebSocket extends EventEmitter {
     const reason = checkClose(code, data);
     this.#readyState = CLOSING;
     this._closeFrameSent = true;
-    this.#connection!.close(code ?? null, reason).catch(() => {});
+    const connection = this.#connection!;
+    // As ws's sender queue: the close frame leaves after the Blobs sent
+    // before it (and the sends waiting for them).
+    const blobs = this.#blobWait;
+    if (blobs !== undefined) {
+      void blobs.then(() => connection.close(code ?? null, reason).catch(() => {}));
+      return;
+    }
+    connection.close(code ?? null, reason).catch(() => {});
   }
 
   /** Closes the connection at once, without a closing handshake. */
@@ -534,8 +596,17 @@ export class WebSocket extends EventEmitter {
   #sendAfterBlobs(payload: unknown, opts: SendOptions | undefined, callback?: Callback): void {
     const previous = this.#blobWait ?? Promise.resolve();
     const sent = previous.then(async () => {
-      const data = isBlob(payload) ? Buffer.from(await payload.arrayBuffer()) : payload;
-      if (this.#readyState !== OPEN || this.#connection!.state !== "open") {
+      let data = payload;
+      if (isBlob(payload)) {
+        try {
+          data = Buffer.from(await payload.arrayBuffer());
+        } catch (error) {
+          this.#blobUnreadable(error, callback);
+          return;
+        }
+      }
+      // (CLOSING by our own close() is fine: its frame waits for these sends.)
+      if (this.#readyState === CLOSED || this.#connection!.state !== "open") {
         const error = new Error("The socket was closed while the blob was being read");
         if (callback !== undefined) process.nextTick(callback, error);
         return;
@@ -545,6 +616,27 @@ export class WebSocket extends EventEmitter {
     this.#blobWait = sent;
     void sent.then(() => {
       if (this.#blobWait === sent) this.#blobWait = undefined;
+    });
+  }
+
+  /**
+   * A Blob that cannot be read (its file changed, say: `NotReadableError`),
+   * as ws's sender fails: the send's callback gets the error, the connection
+   * ends without a closing handshake (the peer sees 1006), `error` is
+   * emitted, then `close` (1006). The sends queued after it get ws's "closed
+   * while the blob was being read".
+   */
+  #blobUnreadable(error: unknown, callback: Callback | undefined): void {
+    process.nextTick(() => {
+      try {
+        callback?.(error as Error);
+        if (this.#readyState === CLOSED) return;
+        if (this.#readyState === OPEN) this.#readyState = CLOSING;
+        this.#connection?.terminate();
+        this.#emitError(error as Error);
+      } catch (thrown) {
+        rethrowLater(thrown);
+      }
     });
   }
 
@@ -593,8 +685,12 @@ export class WebSocket extends EventEmitter {
   }
 }
 
+// As ws: the ready states are read-only, enumerable and not configurable, on
+// the class as on its instances (a static field alone is writable).
 for (const [name, value] of Object.entries({ CONNECTING, OPEN, CLOSING, CLOSED })) {
-  Object.defineProperty(WebSocket.prototype, name, { enumerable: true, value });
+  const descriptor = { enumerable: true, writable: false, configurable: false, value };
+  Object.defineProperty(WebSocket, name, descriptor);
+  Object.defineProperty(WebSocket.prototype, name, descriptor);
 }
 for (const property of [
   "binaryType",

@@ -261,6 +261,10 @@ describe("ws facade: agent (plain http.Agent)", () => {
         let body = "";
         for await (const chunk of response) body += String(chunk);
         seen.push({ status: response.statusCode!, why: response.headers["x-why"] as string, body });
+        // As ws: the refusal is the listener's, and the WebSocket waits for it.
+        assert.equal(ws.readyState, WebSocket.CONNECTING);
+        ws.on("error", () => {});
+        ws.terminate();
         assert.equal((await closing).code, 1006);
         if (agent !== undefined) assert.equal(agent.created, 1);
       }
