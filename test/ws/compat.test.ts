@@ -99,12 +99,9 @@ describe("ws facade: what ws's own test suite found, the same as ws", () => {
     same("descriptors");
   });
 
-  // Both need the core to hold a close frame that follows events of the same
-  // read until the application had its turn (as it holds a faulty frame
-  // after messages: Protocol.hasHeldInput); see the wscompat report.
-  test("the answer to the last message before a close leaves before the echoed close", {
-    todo: "the core echoes a close as it parses the read that carries it",
-  }, () => {
+  // The core holds a close frame that follows messages of the same read
+  // until the application had its turn (Protocol.hasHeldInput).
+  test("the answer to the last message before a close leaves before the echoed close", () => {
     assert.deepEqual(same("answer to the last message"), [
       "sent true",
       "message last",
@@ -112,8 +109,10 @@ describe("ws facade: what ws's own test suite found, the same as ws", () => {
     ]);
   });
 
+  // Not yet: the messages and `open` of the handshake's read are not counted
+  // as delivered before the close frame of that read.
   test("a send in open, before a close that came with the 101, leaves", {
-    todo: "the core echoes a close as it parses the read that carries it",
+    todo: "a close frame in the same read as the 101 is answered before `open`",
   }, () => {
     same("send in open before an early close");
   });
