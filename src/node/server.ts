@@ -107,8 +107,9 @@ export class NodeServer extends Server {
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const tcp = socket as Socket;
-    // node:http may have armed its request timeouts on the socket.
-    tcp.setTimeout(0);
+    // node:http may have armed its request timeouts on the socket. (Any
+    // Duplex is taken, as ws takes one: a stream between the socket and us.)
+    if (typeof tcp.setTimeout === "function") tcp.setTimeout(0);
     // The head as node:http parsed it, not serialised again for the core to
     // parse a second time: that cost about a third of our own work per
     // handshake in this mode (a string and a buffer built, then parsed).

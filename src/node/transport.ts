@@ -72,8 +72,9 @@ export class SocketTransport implements Transport {
 
   constructor(socket: Socket) {
     this.socket = socket;
-    // We coalesce writes ourselves; Nagle would only add latency.
-    socket.setNoDelay(true);
+    // We coalesce writes ourselves; Nagle would only add latency. (Not every
+    // stream handed over is a socket: handleUpgrade takes any Duplex.)
+    if (typeof socket.setNoDelay === "function") socket.setNoDelay(true);
   }
 
   start(handler: TransportHandler): void {

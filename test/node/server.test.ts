@@ -4,6 +4,7 @@ import { createServer as createHttpServer, request as httpRequest } from "node:h
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Duplex, PassThrough } from "node:stream";
 import { describe, test } from "node:test";
 import WebSocket from "ws";
 import { TimeoutError } from "../../src/connection/errors.js";
@@ -221,6 +222,33 @@ describe("serve (node)", () => {
     await wss.close();
     await new Promise((resolve) => http.close(resolve));
   });
+
+  test(
+    "handleUpgrade takes any Duplex, not only a socket (a stream between the two)",
+    T,
+    async () => {
+      const wss = createServer(echo);
+      const http = createHttpServer();
+      http.on("upgrade", (request, socket, head) => {
+        // Two PassThroughs crossed: what one side writes, the other reads.
+        const toUs = new PassThrough();
+        const toSocket = new PassThrough();
+        const near = Duplex.from({ readable: toSocket, writable: toUs });
+        const far = Duplex.from({ readable: toUs, writable: toSocket });
+        socket.pipe(near);
+        near.pipe(socket);
+        wss.handleUpgrade(request, far, head);
+      });
+      await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+      const client = await connect(`ws://127.0.0.1:${portOf(http.address())}/`);
+      await client.send("through a stream");
+      assert.equal(await client.recv(), "through a stream");
+      await client.close();
+      await wss.close();
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    },
+  );
 
   test(
     "handleUpgrade: the head as node:http parsed it, the frames sent with it, a body refused",
