@@ -6,7 +6,6 @@
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { createRequire } from "node:module";
 import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -14,7 +13,9 @@ import { nodeBinary } from "./play.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/compat.js", import.meta.url));
 const FACADE = fileURLToPath(new URL("../../src/ws/index.js", import.meta.url));
-const REAL_WS = createRequire(import.meta.url).resolve("ws");
+// ws's file, found as Node finds it: the child that loads it is Node, and
+// Bun's resolver answers "ws" with its own built-in module's name.
+const REAL_WS = fileURLToPath(new URL("../../../node_modules/ws/index.js", import.meta.url));
 
 /** What the fixture printed on `lib`, by scenario (the `# name` lines). */
 async function playAll(lib: string): Promise<Map<string, string[]>> {
