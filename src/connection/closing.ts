@@ -116,9 +116,6 @@ export abstract class Closing extends Pinging {
     const error = new TimeoutError(
       `Cannot open connection: no handshake within ${connection.settings.openTimeoutMs} ms`,
     );
-    // Recorded first: the connection closes with the timeout, whatever the
-    // protocol reports for the answer below.
-    connection.rareState().localError ??= error;
     connection.answerOpenTimeout();
     connection.abort(error);
   };
